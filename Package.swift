@@ -1,0 +1,92 @@
+// swift-tools-version: 6.1
+// Package.swift is the architecture diagram: Runtime/ holds everything the deployed trader needs,
+// Pipelines/ adds the offline work on top of it. Nothing in Runtime depends on Pipelines.
+import PackageDescription
+
+/// One shared settings array for every Swift target (Swift 6 language mode, strict concurrency).
+let settings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+let yams = Target.Dependency.product(name: "Yams", package: "Yams")
+let grdb = Target.Dependency.product(name: "GRDB", package: "GRDB.swift")
+
+let package = Package(
+    name: "trader",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "pipeline", targets: ["pipeline"]),
+        .executable(name: "bench", targets: ["bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        // MARK: Runtime/Core: pure, deterministic, no I/O.
+        .target(name: "MarketModel", path: "Runtime/Core/MarketModel", swiftSettings: settings),
+
+        // MARK: Runtime/Adapters: the I/O edges.
+        .systemLibrary(
+            name: "CLibPQ", path: "Runtime/Adapters/CLibPQ", pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]),
+        .target(
+            name: "Configuration", dependencies: ["MarketModel", yams],
+            path: "Runtime/Adapters/Configuration", swiftSettings: settings),
+        .target(
+            name: "LogOutput", dependencies: ["Configuration", logging],
+            path: "Runtime/Adapters/LogOutput", swiftSettings: settings),
+        .target(
+            name: "CSVArchive", dependencies: ["MarketModel"],
+            path: "Runtime/Adapters/CSVArchive", swiftSettings: settings),
+        .target(
+            name: "Storage", dependencies: ["MarketModel", "CLibPQ", grdb],
+            path: "Runtime/Adapters/Storage", swiftSettings: settings),
+
+        // MARK: Pipelines: offline work.
+        .target(
+            name: "DataStages", dependencies: ["MarketModel", "CSVArchive", "Storage"],
+            path: "Pipelines/DataStages", swiftSettings: settings),
+        .target(
+            name: "PipelineCommands",
+            dependencies: [
+                "MarketModel", "Configuration", "LogOutput", "CSVArchive", "Storage", "DataStages", argumentParser, logging,
+            ],
+            path: "Pipelines/PipelineCommands", swiftSettings: settings),
+        .executableTarget(
+            name: "pipeline", dependencies: ["PipelineCommands", argumentParser], path: "Pipelines/pipeline",
+            swiftSettings: settings),
+        .executableTarget(
+            name: "bench",
+            dependencies: ["MarketModel", "CSVArchive", "Storage", "DataStages", argumentParser],
+            path: "Pipelines/bench", swiftSettings: settings),
+
+        // MARK: Tests: one target per library, plus end-to-end tests of the executables.
+        .target(name: "TestSupport", dependencies: ["CLibPQ"], path: "Tests/TestSupport", swiftSettings: settings),
+        .testTarget(
+            name: "MarketModelTests", dependencies: ["MarketModel", "TestSupport"], path: "Tests/MarketModelTests",
+            swiftSettings: settings),
+        .testTarget(
+            name: "ConfigurationTests", dependencies: ["Configuration", "MarketModel", "TestSupport"],
+            path: "Tests/ConfigurationTests", swiftSettings: settings),
+        .testTarget(
+            name: "CSVArchiveTests", dependencies: ["CSVArchive", "MarketModel", "TestSupport"], path: "Tests/CSVArchiveTests",
+            swiftSettings: settings),
+        .testTarget(
+            name: "StorageTests", dependencies: ["Storage", "MarketModel", "TestSupport"], path: "Tests/StorageTests",
+            swiftSettings: settings),
+        .testTarget(
+            name: "DataStagesTests", dependencies: ["DataStages", "Storage", "CSVArchive", "MarketModel", "TestSupport"],
+            path: "Tests/DataStagesTests", swiftSettings: settings),
+        .testTarget(
+            name: "PipelineCommandsTests",
+            dependencies: [
+                "PipelineCommands", "pipeline", "LogOutput", "Configuration", "Storage", "MarketModel", "TestSupport", logging,
+            ],
+            path: "Tests/PipelineCommandsTests", swiftSettings: settings),
+    ]
+)

@@ -1,0 +1,32 @@
+import ArgumentParser
+import Storage
+
+/// `pipeline init-db`: applies the pending migrations; safe to run any number of times.
+struct InitDatabaseCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init-db",
+        abstract: "Create or upgrade the database schema (idempotent; refuses a schema newer than this build).")
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let context = try CommandContext.load(global, label: "pipeline.init-db")
+        let (store, migrations) = try context.openStore(requireCurrentSchema: false)
+        let report: MigrationReport
+        do {
+            report = try store.migrate(migrations)
+        } catch let error as StoreError {
+            printError(error.description)
+            throw ExitCode.failure
+        }
+        if report.applied.isEmpty {
+            print("\(store.location): schema already at version \(report.version); nothing to apply")
+        } else {
+            for migration in report.applied { print("applied \(migration.file)") }
+            print("\(store.location): schema now at version \(report.version)")
+        }
+        context.logger.info("database initialised", metadata: [
+            "location": "\(store.location)", "version": "\(report.version)", "applied": "\(report.applied.count)",
+        ])
+    }
+}

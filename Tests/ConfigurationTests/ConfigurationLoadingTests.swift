@@ -1,0 +1,150 @@
+import Configuration
+import Foundation
+import MarketModel
+import TestSupport
+import Testing
+
+/// Copies the repository's configuration to a temporary directory and lets a test edit files in it.
+struct ConfigurationFixture {
+    let directory = TestEnvironment.temporaryDirectory("config")
+
+    init() throws {
+        for file in AppConfiguration.files + [".env.example"] {
+            let source = TestEnvironment.configDirectory + "/" + file
+            let destination = directory + "/" + file
+            try FileManager.default.createDirectory(atPath: (destination as NSString).deletingLastPathComponent,
+                                                    withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: source, toPath: destination)
+        }
+    }
+
+    func write(_ file: String, _ text: String) throws {
+        try text.write(toFile: directory + "/" + file, atomically: true, encoding: .utf8)
+    }
+
+    func replace(in file: String, _ old: String, with new: String) throws {
+        let path = directory + "/" + file
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text.contains(old), "fixture edit: \(old) not found in \(file)")
+        try text.replacingOccurrences(of: old, with: new).write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
+    func load(environment: [String: String] = [:]) throws(ConfigurationError) -> AppConfiguration {
+        try AppConfiguration.load(directory: directory, environment: environment)
+    }
+
+    /// The issues of a load that must fail.
+    func issues(environment: [String: String] = [:]) -> [String] {
+        do {
+            _ = try load(environment: environment)
+            Issue.record("the configuration was expected to be invalid")
+            return []
+        } catch {
+            return error.issues.map(\.description)
+        }
+    }
+}
+
+@Suite struct ConfigurationLoadingTests {
+    @Test func theShippedConfigurationIsValid() throws {
+        let configuration = try AppConfiguration.load(directory: TestEnvironment.configDirectory, environment: [:])
+        #expect(configuration.symbols.symbols.map(\.symbol.name) == ["BTCUSDT", "ETHUSDT", "SOLUSDT", "ADAUSDT", "DOGEUSDT", "LINKUSDT"])
+        #expect(configuration.symbols.timeframes == Timeframe.allCases)
+        #expect(configuration.symbols.symbol("BTCUSDT")?.leverage == LeverageBand(minimum: 5, maximum: 80))
+        #expect(configuration.symbols.symbol("BTCUSDT")?.contract.tickSize == 0.1)
+        #expect(configuration.risk.riskPerTrade == 0.01)
+        #expect(configuration.risk.haltDrawdown == 0.05)
+        #expect(configuration.training.ppo.minibatchSize == 64)
+        #expect(configuration.training.ppo.valueClipRange == nil)
+        #expect(configuration.paths.data == "data")
+        #expect(configuration.database == .sqlite(path: "data/trader.sqlite"))
+    }
+
+    @Test func leverageAboveTheExchangeMaximumNamesBothBounds() throws {
+        let fixture = try ConfigurationFixture()
+        try fixture.replace(in: "trading/symbols.yaml", "- symbol: SOLUSDT\n    leverage: {min: 5, max: 50}",
+                            with: "- symbol: SOLUSDT\n    leverage: {min: 5, max: 200}")
+        #expect(fixture.issues() == ["trading/symbols.yaml:19: symbols[2].leverage.max = 200: must be between leverage.min (5) and 100"])
+    }
+
+    @Test func anInvertedLeverageBandIsRefused() throws {
+        let fixture = try ConfigurationFixture()
+        try fixture.replace(in: "trading/symbols.yaml", "leverage: {min: 5, max: 80}\n  - symbol: ETHUSDT",
+                            with: "leverage: {min: 20, max: 10}\n  - symbol: ETHUSDT")
+        #expect(fixture.issues() == ["trading/symbols.yaml:15: symbols[0].leverage.max = 10: must be between leverage.min (20) and 125"])
+    }
+
+    @Test func unknownKeysAreRejectedWithTheNearestValidKey() throws {
+        let fixture = try ConfigurationFixture()
+        try fixture.replace(in: "trading/risk.yaml", "risk_per_trade: 0.01", with: "risk_per_trad: 0.01")
+        let issues = fixture.issues()
+        #expect(issues.count == 1)
+        #expect(issues.first?.hasPrefix("trading/risk.yaml:6: risk_per_trad: unknown key; did you mean risk_per_trade? (allowed: initial_capital, risk_per_trade,") == true)
+    }
+
+    @Test func everyProblemOfEveryFileIsReportedAtOnce() throws {
+        let fixture = try ConfigurationFixture()
+        try fixture.replace(in: "trading/risk.yaml", "halt_drawdown: 0.05", with: "halt_drawdown: lots")
+        try fixture.replace(in: "trading/risk.yaml", "method: inverse_volatility", with: "method: inverse_vol")
+        try fixture.replace(in: "trading/risk.yaml", "period: 14 ", with: "period: 1 ")
+        try fixture.replace(in: "trading/symbols.yaml", "[1m, 5m, 15m, 1h, 4h, 1d]", with: "[1m, 2m, 15m, 1h, 4h, 1d]")
+        try fixture.replace(in: "ml/training.yaml", "minibatch_size: 64", with: "minibatch_size: 64.5")
+        try fixture.replace(in: "system/logging.yaml", "level: info", with: "level: loud")
+        #expect(fixture.issues() == [
+            "trading/symbols.yaml:7: timeframes[1]: 2m is not a timeframe; use one of 1m, 5m, 15m, 1h, 4h, 1d",
+            "trading/risk.yaml:10: halt_drawdown = lots: expected a number",
+            "trading/risk.yaml:15: atr.period = 1: must be between 2 and 500",
+            "trading/risk.yaml:27: allocation.method = inverse_vol: must be one of inverse_volatility, equal",
+            "ml/training.yaml:6: ppo.minibatch_size = 64.5: expected a whole number",
+            "system/logging.yaml:2: level = loud: must be one of trace, debug, info, notice, warning, error, critical",
+        ])
+    }
+
+    @Test func crossFieldRulesAreChecked() throws {
+        let fixture = try ConfigurationFixture()
+        try fixture.replace(in: "trading/risk.yaml", "reducing_drawdown: 0.04", with: "reducing_drawdown: 0.08")
+        try fixture.replace(in: "trading/symbols.yaml", "trading_timeframe: 1m", with: "trading_timeframe: 1h")
+        let issues = fixture.issues()
+        #expect(issues.contains("trading/symbols.yaml:11: confirmation_timeframes = [\"15m\", \"1h\"]: each must be in timeframes and longer than trading_timeframe 1h"))
+        #expect(issues.contains("trading/risk.yaml:8: reducing_drawdown = 0.08: must not exceed halt_drawdown (0.05)"))
+    }
+
+    @Test func aSymbolWithoutContractDataMustGiveItsContract() throws {
+        let fixture = try ConfigurationFixture()
+        try fixture.replace(in: "trading/symbols.yaml", "  - symbol: LINKUSDT", with: "  - symbol: DOTUSDT")
+        let issues = fixture.issues()
+        #expect(issues.count == 1)
+        #expect(issues.first?.contains("symbols[5].contract = DOTUSDT: no built-in contract data for this symbol") == true)
+        // With a complete contract block it loads.
+        try fixture.replace(in: "trading/symbols.yaml", "    # contract:\n    #   tick_size: 0.001\n    #   size_step: 0.1", with: """
+                contract:
+                  tick_size: 0.001
+                  size_step: 0.1
+                  minimum_size: 0.1
+                  minimum_notional: 5
+                  maximum_leverage: 50
+                  maintenance_margin_tiers:
+                    - {maximum_notional: 100000, maintenance_margin_rate: 0.01}
+                    - {maximum_notional: 1000000000, maintenance_margin_rate: 0.05}
+            """)
+        let configuration = try fixture.load()
+        let dot = try #require(configuration.symbols.symbol("DOTUSDT"))
+        #expect(dot.contract.maintenanceMarginRate(notional: 200_000) == 0.05)
+        #expect(dot.leverage.maximum == 50)
+    }
+
+    @Test func missingFilesAndBadYAMLSayWhere() throws {
+        let fixture = try ConfigurationFixture()
+        try FileManager.default.removeItem(atPath: fixture.directory + "/ml/rewards.yaml")
+        try fixture.write("system/paths.yaml", "data: [unclosed\n")
+        let issues = fixture.issues()
+        #expect(issues.contains { $0.hasPrefix("ml/rewards.yaml: file is missing") })
+        #expect(issues.contains { $0.hasPrefix("system/paths.yaml:2: not valid YAML:") })
+    }
+
+    @Test func theDirectoryComesFromTheOptionThenTheEnvironment() {
+        #expect(AppConfiguration.directory(option: "a", environment: ["TRADER_CONFIG": "b"]) == "a")
+        #expect(AppConfiguration.directory(option: nil, environment: ["TRADER_CONFIG": "b"]) == "b")
+        #expect(AppConfiguration.directory(option: nil, environment: [:]) == "config")
+    }
+}
