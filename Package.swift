@@ -12,6 +12,7 @@ let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: 
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
 let yams = Target.Dependency.product(name: "Yams", package: "Yams")
 let grdb = Target.Dependency.product(name: "GRDB", package: "GRDB.swift")
+let grdbSQLite = Target.Dependency.product(name: "GRDBSQLite", package: "GRDB.swift")
 
 let package = Package(
     name: "trader",
@@ -44,7 +45,7 @@ let package = Package(
             name: "CSVArchive", dependencies: ["MarketModel"],
             path: "Runtime/Adapters/CSVArchive", swiftSettings: settings),
         .target(
-            name: "Storage", dependencies: ["MarketModel", "CLibPQ", grdb],
+            name: "Storage", dependencies: ["MarketModel", "CLibPQ", grdb, grdbSQLite],
             path: "Runtime/Adapters/Storage", swiftSettings: settings),
 
         // MARK: Pipelines: offline work.
@@ -62,11 +63,13 @@ let package = Package(
             swiftSettings: settings),
         .executableTarget(
             name: "bench",
-            dependencies: ["MarketModel", "CSVArchive", "Storage", "DataStages", argumentParser],
+            dependencies: ["MarketModel", "CSVArchive", "Storage", "DataStages", "CLibPQ", argumentParser],
             path: "Pipelines/bench", swiftSettings: settings),
 
         // MARK: Tests: one target per library, plus end-to-end tests of the executables.
-        .target(name: "TestSupport", dependencies: ["CLibPQ"], path: "Tests/TestSupport", swiftSettings: settings),
+        .target(
+            name: "TestSupport", dependencies: ["CLibPQ", "Storage", "MarketModel", "Configuration"], path: "Tests/TestSupport",
+            swiftSettings: settings),
         .testTarget(
             name: "MarketModelTests", dependencies: ["MarketModel", "TestSupport"], path: "Tests/MarketModelTests",
             swiftSettings: settings),

@@ -24,7 +24,7 @@ public struct CSVImport {
     public var store: any Store
     public var batchSize: Int
 
-    public init(store: any Store, batchSize: Int = 50_000) {
+    public init(store: any Store, batchSize: Int = 200_000) {
         self.store = store
         self.batchSize = batchSize
     }
@@ -32,16 +32,20 @@ public struct CSVImport {
     /// Imports bars of `symbol`/`timeframe` from `path`. `rejectsPath` defaults to `path + ".rejects.csv"`;
     /// a stale reject file from an earlier run is removed when this run has none.
     public func importBars(path: String, symbol: Symbol, timeframe: Timeframe, rejectsPath: String? = nil) throws -> CSVImportSummary {
-        let reader = try BarFileReader(path: path, timeframe: timeframe)
+        _ = try BarFileReader(path: path, timeframe: timeframe)  // fail here, before any thread, if unreadable
         let rejectsDestination = rejectsPath ?? path + ".rejects.csv"
         let rejects = RejectFile(path: rejectsDestination)
         var count = UpsertCount()
         var read = 0
-        try reader.read(batchSize: batchSize) { bars, rejected in
-            read += bars.count + rejected.count
-            count = count + (try store.upsertCandles(bars, symbol: symbol, timeframe: timeframe))
-            try rejects.append(rejected)
-        }
+        let batchSize = self.batchSize
+        try pipelined(produce: { emit in
+            let reader = try BarFileReader(path: path, timeframe: timeframe)
+            try reader.read(batchSize: batchSize) { bars, rejected in try emit((bars, rejected)) }
+        }, consume: { (batch: ([Bar], [RejectedRow])) in
+            read += batch.0.count + batch.1.count
+            count = count + (try store.upsertCandles(batch.0, symbol: symbol, timeframe: timeframe))
+            try rejects.append(batch.1)
+        })
         let written = try rejects.finish()
         return CSVImportSummary(rowsRead: read, loaded: count.inserted, alreadyPresent: count.alreadyPresent,
                                 rejected: rejects.count, rejectsPath: written ? rejectsDestination : nil)

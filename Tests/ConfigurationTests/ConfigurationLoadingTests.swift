@@ -4,47 +4,6 @@ import MarketModel
 import TestSupport
 import Testing
 
-/// Copies the repository's configuration to a temporary directory and lets a test edit files in it.
-struct ConfigurationFixture {
-    let directory = TestEnvironment.temporaryDirectory("config")
-
-    init() throws {
-        for file in AppConfiguration.files + [".env.example"] {
-            let source = TestEnvironment.configDirectory + "/" + file
-            let destination = directory + "/" + file
-            try FileManager.default.createDirectory(atPath: (destination as NSString).deletingLastPathComponent,
-                                                    withIntermediateDirectories: true)
-            try FileManager.default.copyItem(atPath: source, toPath: destination)
-        }
-    }
-
-    func write(_ file: String, _ text: String) throws {
-        try text.write(toFile: directory + "/" + file, atomically: true, encoding: .utf8)
-    }
-
-    func replace(in file: String, _ old: String, with new: String) throws {
-        let path = directory + "/" + file
-        let text = try String(contentsOfFile: path, encoding: .utf8)
-        #expect(text.contains(old), "fixture edit: \(old) not found in \(file)")
-        try text.replacingOccurrences(of: old, with: new).write(toFile: path, atomically: true, encoding: .utf8)
-    }
-
-    func load(environment: [String: String] = [:]) throws(ConfigurationError) -> AppConfiguration {
-        try AppConfiguration.load(directory: directory, environment: environment)
-    }
-
-    /// The issues of a load that must fail.
-    func issues(environment: [String: String] = [:]) -> [String] {
-        do {
-            _ = try load(environment: environment)
-            Issue.record("the configuration was expected to be invalid")
-            return []
-        } catch {
-            return error.issues.map(\.description)
-        }
-    }
-}
-
 @Suite struct ConfigurationLoadingTests {
     @Test func theShippedConfigurationIsValid() throws {
         let configuration = try AppConfiguration.load(directory: TestEnvironment.configDirectory, environment: [:])

@@ -114,13 +114,22 @@ import Testing
         let fixture = try StoreFixture.make(backend)
         defer { fixture.tearDown() }
         _ = try fixture.store.migrate(fixture.migrations)
-        // Awkward doubles: tiny sub-cent prices, 17 significant digits, huge volumes.
-        let bar = Bar(openTime: 1_746_372_780_000, open: 0.000012345678901234567, high: 0.1 + 0.2,
-                      low: 0.000012345678901234567, close: 0.30000000000000004, volume: 123_456_789_012.125)
-        _ = try fixture.store.upsertCandles([bar], symbol: "DOGEUSDT", timeframe: .oneMinute)
+        // Awkward doubles: tiny sub-cent prices, 17 significant digits, powers of ten around the
+        // base-10000 group boundaries of NUMERIC, zero and huge volumes.
+        let values: [Double] = [0.000012345678901234567, 0.1 + 0.2, 1e-05, 0.0001, 0.001, 1, 9999, 10_000, 10_001,
+                                99_999_999.99, 123_456_789_012.125, 1.2345678901234568e+17, 1e+22, 5e-324, 30_000.04]
+        let bars = values.enumerated().map { index, value in
+            Bar(openTime: 1_746_372_780_000 + Int64(index) * 60_000, open: value, high: value, low: value, close: value,
+                volume: index == 0 ? 0 : value)
+        }
+        _ = try fixture.store.upsertCandles(bars, symbol: "DOGEUSDT", timeframe: .oneMinute)
         let stored = try fixture.store.candles(symbol: "DOGEUSDT", timeframe: .oneMinute, from: nil, to: nil, limit: nil)
-        #expect(stored.first.map { [$0.open, $0.high, $0.low, $0.close, $0.volume].map(\.bitPattern) }
-            == [bar.open, bar.high, bar.low, bar.close, bar.volume].map(\.bitPattern))
+        #expect(stored.count == bars.count)
+        for (read, written) in zip(stored, bars) {
+            #expect([read.open, read.high, read.low, read.close, read.volume].map(\.bitPattern)
+                == [written.open, written.high, written.low, written.close, written.volume].map(\.bitPattern),
+                    "\(written.open) came back as \(read.open)")
+        }
     }
 
     @Test(arguments: [StoreBackend.sqlite, .postgresql])

@@ -48,10 +48,11 @@ public struct BarFileReader: ~Copyable {
     public let timeframe: Timeframe
     private let lines: LineReader
 
-    public init(path: String, timeframe: Timeframe) throws(FileAccessError) {
+    /// `chunkSize` (bytes read at a time) bounds the memory used for reading.
+    public init(path: String, timeframe: Timeframe, chunkSize: Int = 1 << 20) throws(FileAccessError) {
         self.path = path
         self.timeframe = timeframe
-        lines = try LineReader(path: path)
+        lines = try LineReader(path: path, chunkSize: chunkSize)
     }
 
     /// Streams the file, calling `body` with each batch of up to `batchSize` good bars and the rejects
@@ -100,21 +101,25 @@ public struct BarFileReader: ~Copyable {
     }
 
     static func parse(_ line: UnsafeBufferPointer<UInt8>) -> Result<Bar, ParseFailure> {
-        let fields = CSVFields(line, expected: 6)
-        guard fields.count == 6 else { return .failure("expected 6 fields, found \(fields.count)") }
-        guard let time = fields.integer(0) else { return .failure("timestamp_ms \"\(fields.text(0))\" is not a whole number of milliseconds") }
-        var values = (0.0, 0.0, 0.0, 0.0, 0.0)
-        for (index, name) in ["open", "high", "low", "close", "volume"].enumerated() {
-            guard let value = fields.number(index + 1) else { return .failure("\(name) \"\(fields.text(index + 1))\" is not a number") }
-            switch index {
-            case 0: values.0 = value
-            case 1: values.1 = value
-            case 2: values.2 = value
-            case 3: values.3 = value
-            default: values.4 = value
-            }
+        var fields = CSVFields(line)
+        let total = fields.remainingCount()
+        guard total == 6 else { return .failure("expected 6 fields, found \(total)") }
+        let timeField = fields.next()!
+        guard let time = fields.integer(timeField) else {
+            return .failure("timestamp_ms \"\(fields.text(timeField))\" is not a whole number of milliseconds")
         }
-        return .success(Bar(openTime: time, open: values.0, high: values.1, low: values.2, close: values.3, volume: values.4))
+        func number(_ name: String) -> Result<Double, ParseFailure> {
+            let range = fields.next()!
+            guard let value = fields.number(range) else { return .failure("\(name) \"\(fields.text(range))\" is not a number") }
+            return .success(value)
+        }
+        do {
+            let open = try number("open").get(), high = try number("high").get(), low = try number("low").get()
+            let close = try number("close").get(), volume = try number("volume").get()
+            return .success(Bar(openTime: time, open: open, high: high, low: low, close: close, volume: volume))
+        } catch {
+            return .failure(error)
+        }
     }
 }
 
@@ -138,11 +143,11 @@ public struct FundingFileReader: ~Copyable {
                 return true
             }
             if line.isEmpty { return true }
-            let fields = CSVFields(line, expected: 2)
+            var fields = CSVFields(line)
             let reason: String?
-            if fields.count != 2 {
-                reason = "expected 2 fields, found \(fields.count)"
-            } else if let time = fields.integer(0), let rate = fields.number(1) {
+            if fields.remainingCount() != 2 {
+                reason = "expected 2 fields, found \(fields.remainingCount())"
+            } else if let time = fields.integer(fields.next()!), let rate = fields.number(fields.next()!) {
                 if let last = rates.last, time <= last.time {
                     reason = "timestamp_ms \(time) is not after the previous row's \(last.time)"
                 } else if !rate.isFinite || abs(rate) > 0.05 {

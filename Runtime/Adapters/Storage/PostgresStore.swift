@@ -8,6 +8,7 @@ public final class PostgresStore: Store {
     public let backend = StoreBackend.postgresql
     public let location: String
     let connection: PostgresConnection
+    private let seriesIdentifiers = SeriesIdentifierCache()
 
     /// Connects to `url` (a libpq URI such as `postgresql://user@127.0.0.1:5432/trader`).
     /// `displayLocation` is the URL with any password redacted.
@@ -68,41 +69,87 @@ public final class PostgresStore: Store {
         return MigrationReport(applied: pending, version: migrations.last?.version ?? 0)
     }
 
+    /// The id of a candle series; with `create`, the series is added when missing.
+    func seriesID(_ symbol: Symbol, _ timeframe: Timeframe, create: Bool) throws -> Int? {
+        if let id = seriesIdentifiers[symbol, timeframe] { return id }
+        let context = "looking up the \(symbol) \(timeframe) series"
+        let id: Int? = try connection.withLock {
+            if create {
+                try connection.query("""
+                    INSERT INTO candle_series (symbol, timeframe) VALUES ($1, $2) ON CONFLICT (symbol, timeframe) DO NOTHING
+                    """, [symbol.name, timeframe.rawValue], context: context)
+            }
+            let rows = try connection.query("SELECT id FROM candle_series WHERE symbol = $1 AND timeframe = $2",
+                                            [symbol.name, timeframe.rawValue], context: context)
+            return rows.rowCount == 1 ? Int(rows.integer(0, 0)) : nil
+        }
+        if let id { seriesIdentifiers[symbol, timeframe] = id }
+        return id
+    }
+
     public func upsertCandles(_ bars: [Bar], symbol: Symbol, timeframe: Timeframe) throws -> UpsertCount {
         guard !bars.isEmpty else { return UpsertCount() }
         let context = "storing \(symbol) \(timeframe) candles"
+        let series = try seriesID(symbol, timeframe, create: true)!
+        let first = bars.map(\.openTime).min()!, last = bars.map(\.openTime).max()!
+        let overlaps = try connection.withLock {
+            try connection.query("""
+                SELECT EXISTS (SELECT 1 FROM candles WHERE series_id = $1 AND open_time BETWEEN $2 AND $3)
+                """, [String(series), String(first), String(last)], context: context).text(0, 0) == "t"
+        }
+        if !overlaps {
+            // A range the store has none of (the usual import or download): COPY straight into candles.
+            // The primary key still guards uniqueness; a concurrent writer makes the COPY fail, and the
+            // batch is then loaded through the staging path below.
+            do {
+                let copied = try transaction(context) { try copyCandles(bars, series: series, into: "candles", context: context) }
+                return UpsertCount(inserted: copied, alreadyPresent: 0)
+            } catch let StoreError.statementFailed(_, message) where message.contains("duplicate key") {}
+        }
         return try transaction(context) {
             try connection.execute("""
                 CREATE TEMP TABLE IF NOT EXISTS candles_staging (LIKE candles INCLUDING DEFAULTS) ON COMMIT DELETE ROWS
                 """, context: context)
-            _ = try connection.copyIn("COPY candles_staging (symbol, timeframe, open_time, open, high, low, close, volume) FROM STDIN",
-                                      context: context) { writer in
-                let prefix = Array("\(symbol.name)\t\(timeframe.rawValue)\t".utf8)
-                for bar in bars {
-                    writer.buffer.append(contentsOf: prefix)
-                    CopyTextFormat.append(bar.openTime, to: &writer.buffer)
-                    for value in [bar.open, bar.high, bar.low, bar.close, bar.volume] {
-                        writer.buffer.append(UInt8(ascii: "\t"))
-                        CopyTextFormat.append(value, to: &writer.buffer)
-                    }
-                    writer.buffer.append(UInt8(ascii: "\n"))
-                    try writer.rowFinished()
-                }
-            }
-            let result = try connection.execute(
-                "INSERT INTO candles SELECT * FROM candles_staging ON CONFLICT DO NOTHING", context: context)
-            let inserted = result.affectedRows
+            _ = try copyCandles(bars, series: series, into: "candles_staging", context: context)
+            let inserted = try connection.execute(
+                "INSERT INTO candles SELECT * FROM candles_staging ON CONFLICT DO NOTHING", context: context).affectedRows
             return UpsertCount(inserted: inserted, alreadyPresent: bars.count - inserted)
         }
     }
 
+    /// Binary COPY of `bars` into `table` (candles or its staging twin); returns the rows copied.
+    private func copyCandles(_ bars: [Bar], series: Int, into table: String, context: String) throws -> Int {
+        try connection.copyIn("""
+            COPY \(table) (series_id, open_time, open, high, low, close, volume) FROM STDIN WITH (FORMAT binary)
+            """, context: context) { writer in
+            let rowBytes = 2 + 8 + 12 + 5 * CopyBinaryFormat.maximumNumericBytes
+            writer.reserve(CopyBinaryFormat.header.count)
+            writer.put(bytes: CopyBinaryFormat.header)
+            for bar in bars {
+                writer.reserve(rowBytes)
+                writer.put(Int16(7))
+                CopyBinaryFormat.putInt32(Int32(series), to: writer)
+                CopyBinaryFormat.putInt64(bar.openTime, to: writer)
+                CopyBinaryFormat.putNumeric(bar.open, to: writer)
+                CopyBinaryFormat.putNumeric(bar.high, to: writer)
+                CopyBinaryFormat.putNumeric(bar.low, to: writer)
+                CopyBinaryFormat.putNumeric(bar.close, to: writer)
+                CopyBinaryFormat.putNumeric(bar.volume, to: writer)
+                try writer.rowFinished()
+            }
+            writer.reserve(CopyBinaryFormat.trailer.count)
+            writer.put(bytes: CopyBinaryFormat.trailer)
+        }
+    }
+
     public func candles(symbol: Symbol, timeframe: Timeframe, from: Int64?, to: Int64?, limit: Int?) throws -> [Bar] {
-        try connection.withLock {
+        guard let series = try seriesID(symbol, timeframe, create: false) else { return [] }
+        return try connection.withLock {
             let rows = try connection.query("""
                 SELECT open_time, open, high, low, close, volume FROM candles
-                WHERE symbol = $1 AND timeframe = $2 AND open_time >= $3 AND open_time <= $4
-                ORDER BY open_time LIMIT $5
-                """, [symbol.name, timeframe.rawValue, String(from ?? .min), String(to ?? .max), limit.map(String.init)],
+                WHERE series_id = $1 AND open_time >= $2 AND open_time <= $3
+                ORDER BY open_time LIMIT $4
+                """, [String(series), String(from ?? .min), String(to ?? .max), limit.map(String.init)],
                 context: "reading \(symbol) \(timeframe) candles")
             return (0..<rows.rowCount).map { row in
                 Bar(openTime: rows.integer(row, 0), open: rows.number(row, 1), high: rows.number(row, 2),
@@ -114,8 +161,9 @@ public final class PostgresStore: Store {
     public func candleCoverage() throws -> [CandleCoverage] {
         try connection.withLock {
             let rows = try connection.query("""
-                SELECT symbol, timeframe, count(*), min(open_time), max(open_time) FROM candles
-                GROUP BY symbol, timeframe ORDER BY symbol, timeframe
+                SELECT s.symbol, s.timeframe, count(*), min(c.open_time), max(c.open_time)
+                FROM candles c JOIN candle_series s ON s.id = c.series_id
+                GROUP BY s.symbol, s.timeframe ORDER BY s.symbol, s.timeframe
                 """, context: "summarising candles")
             return (0..<rows.rowCount).compactMap { row in
                 guard let symbol = rows.text(row, 0).flatMap(Symbol.init), let timeframe = rows.text(row, 1).flatMap(Timeframe.init(rawValue:))
@@ -149,17 +197,5 @@ public final class PostgresStore: Store {
                 """, [symbol.name, String(from ?? .min), String(to ?? .max)], context: "reading \(symbol) funding rates")
             return (0..<rows.rowCount).map { FundingRate(time: rows.integer($0, 0), rate: rows.number($0, 1)) }
         }
-    }
-}
-
-/// PostgreSQL COPY text format for numbers.
-enum CopyTextFormat {
-    static func append(_ value: Int64, to buffer: inout [UInt8]) {
-        buffer.append(contentsOf: String(value).utf8)
-    }
-
-    /// Shortest round-trip decimal; NUMERIC accepts the exponent form (`1e-05`) too.
-    static func append(_ value: Double, to buffer: inout [UInt8]) {
-        buffer.append(contentsOf: value.description.utf8)
     }
 }

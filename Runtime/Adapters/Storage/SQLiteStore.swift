@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import MarketModel
 
 /// The embedded store: one SQLite file through GRDB, zero set-up. WAL journal, so readers never block
@@ -8,6 +9,7 @@ public final class SQLiteStore: Store {
     public let backend = StoreBackend.sqlite
     public let location: String
     let queue: DatabaseQueue
+    private let seriesIdentifiers = SeriesIdentifierCache()
 
     /// Opens (creating if needed) the database file at `path`, and its directory.
     public init(path: String) throws(StoreError) {
@@ -72,20 +74,48 @@ public final class SQLiteStore: Store {
         }
     }
 
+    /// The id of a candle series; with `create`, the series is added when missing.
+    func seriesID(_ symbol: Symbol, _ timeframe: Timeframe, create: Bool) throws -> Int? {
+        if let id = seriesIdentifiers[symbol, timeframe] { return id }
+        let id: Int? = try run("looking up the \(symbol) \(timeframe) series") { db in
+            if create {
+                try db.execute(sql: "INSERT INTO candle_series (symbol, timeframe) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                               arguments: [symbol.name, timeframe.rawValue])
+            }
+            return try Int.fetchOne(db, sql: "SELECT id FROM candle_series WHERE symbol = ? AND timeframe = ?",
+                                    arguments: [symbol.name, timeframe.rawValue])
+        }
+        if let id { seriesIdentifiers[symbol, timeframe] = id }
+        return id
+    }
+
     public func upsertCandles(_ bars: [Bar], symbol: Symbol, timeframe: Timeframe) throws -> UpsertCount {
         guard !bars.isEmpty else { return UpsertCount() }
+        let series = Int64(try seriesID(symbol, timeframe, create: true)!)
         return try run("storing \(symbol) \(timeframe) candles") { db in
             var inserted = 0
             try db.inTransaction(.immediate) {
                 let statement = try db.cachedStatement(sql: """
-                    INSERT INTO candles (symbol, timeframe, open_time, open, high, low, close, volume)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                    INSERT INTO candles (series_id, open_time, open, high, low, close, volume)
+                    VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
                     """)
-                let name = symbol.name, frame = timeframe.rawValue
+                // Bound through the C API: GRDB's argument arrays would allocate per row.
+                let handle = statement.sqliteStatement
                 for bar in bars {
-                    statement.setUncheckedArguments([name, frame, bar.openTime, bar.open, bar.high, bar.low, bar.close, bar.volume])
-                    try statement.execute()
-                    inserted += db.changesCount
+                    sqlite3_bind_int64(handle, 1, series)
+                    sqlite3_bind_int64(handle, 2, bar.openTime)
+                    sqlite3_bind_double(handle, 3, bar.open)
+                    sqlite3_bind_double(handle, 4, bar.high)
+                    sqlite3_bind_double(handle, 5, bar.low)
+                    sqlite3_bind_double(handle, 6, bar.close)
+                    sqlite3_bind_double(handle, 7, bar.volume)
+                    let code = sqlite3_step(handle)
+                    sqlite3_reset(handle)
+                    guard code == SQLITE_DONE else {
+                        throw StoreError.statementFailed(context: "storing \(symbol) \(timeframe) candles",
+                                                         message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+                    }
+                    inserted += Int(sqlite3_changes(db.sqliteConnection))
                 }
                 return .commit
             }
@@ -94,13 +124,14 @@ public final class SQLiteStore: Store {
     }
 
     public func candles(symbol: Symbol, timeframe: Timeframe, from: Int64?, to: Int64?, limit: Int?) throws -> [Bar] {
-        try run("reading \(symbol) \(timeframe) candles") { db in
+        guard let series = try seriesID(symbol, timeframe, create: false) else { return [] }
+        return try run("reading \(symbol) \(timeframe) candles") { db in
             let statement = try db.cachedStatement(sql: """
                 SELECT open_time, open, high, low, close, volume FROM candles
-                WHERE symbol = ? AND timeframe = ? AND open_time >= ? AND open_time <= ?
+                WHERE series_id = ? AND open_time >= ? AND open_time <= ?
                 ORDER BY open_time LIMIT ?
                 """)
-            let arguments: StatementArguments = [symbol.name, timeframe.rawValue, from ?? .min, to ?? .max, limit ?? -1]
+            let arguments: StatementArguments = [series, from ?? .min, to ?? .max, limit ?? -1]
             var bars: [Bar] = []
             let rows = try Row.fetchCursor(statement, arguments: arguments)
             while let row = try rows.next() {
@@ -113,8 +144,9 @@ public final class SQLiteStore: Store {
     public func candleCoverage() throws -> [CandleCoverage] {
         try run("summarising candles") { db in
             try Row.fetchAll(db, sql: """
-                SELECT symbol, timeframe, count(*), min(open_time), max(open_time) FROM candles
-                GROUP BY symbol, timeframe ORDER BY symbol, timeframe
+                SELECT s.symbol, s.timeframe, count(*), min(c.open_time), max(c.open_time)
+                FROM candles c JOIN candle_series s ON s.id = c.series_id
+                GROUP BY s.symbol, s.timeframe ORDER BY s.symbol, s.timeframe
                 """).compactMap { row in
                 guard let symbol = Symbol(row[0] as String), let timeframe = Timeframe(rawValue: row[1]) else { return nil }
                 return CandleCoverage(symbol: symbol, timeframe: timeframe, count: row[2], firstOpenTime: row[3], lastOpenTime: row[4])

@@ -1,4 +1,5 @@
 import MarketModel
+import Synchronization
 
 /// How many rows an upsert added and how many were already there (never duplicated).
 public struct UpsertCount: Sendable, Equatable {
@@ -76,5 +77,15 @@ extension Store {
     /// The stored extent of one series, if it has any bar.
     public func candleCoverage(symbol: Symbol, timeframe: Timeframe) throws -> CandleCoverage? {
         try candleCoverage().first { $0.symbol == symbol && $0.timeframe == timeframe }
+    }
+}
+
+/// Ids of candle series already looked up, so bulk writes do not query them per batch.
+final class SeriesIdentifierCache: Sendable {
+    private let identifiers = Mutex<[String: Int]>([:])
+
+    subscript(symbol: Symbol, timeframe: Timeframe) -> Int? {
+        get { identifiers.withLock { $0["\(symbol.name)/\(timeframe.rawValue)"] } }
+        set { identifiers.withLock { $0["\(symbol.name)/\(timeframe.rawValue)"] = newValue } }
     }
 }

@@ -53,11 +53,12 @@ extension Bar {
     /// Checks the bar on its own (grid, finite positive prices, OHLC consistency, volume). Ordering
     /// against a previous bar is checked by `BarSequenceValidator`.
     public func problem(timeframe: Timeframe) -> BarProblem? {
-        for (field, value) in [("open", open), ("high", high), ("low", low), ("close", close), ("volume", volume)]
-        where !value.isFinite {
+        if !(open.isFinite && high.isFinite && low.isFinite && close.isFinite && volume.isFinite) {
+            let field = !open.isFinite ? "open" : !high.isFinite ? "high" : !low.isFinite ? "low" : !close.isFinite ? "close" : "volume"
             return .notFinite(field: field)
         }
-        for (field, value) in [("open", open), ("high", high), ("low", low), ("close", close)] where value <= 0 {
+        if !(open > 0 && high > 0 && low > 0 && close > 0) {
+            let (field, value) = open <= 0 ? ("open", open) : high <= 0 ? ("high", high) : low <= 0 ? ("low", low) : ("close", close)
             return .nonPositivePrice(field: field, value: value)
         }
         if volume < 0 { return .negativeVolume(volume) }

@@ -2,17 +2,29 @@
 -- Candle prices are REAL: they are the doubles parsed from the exchange's decimal text, which print back
 -- to the same text. Order and trade money is TEXT holding the exact decimal string.
 
-CREATE TABLE candles (
+-- A series is one (symbol, timeframe); bars reference it by a small integer so the primary key (the
+-- uniqueness rule and the index for range reads) stays compact. historical_data gives the seed's shape.
+CREATE TABLE candle_series (
+    id         INTEGER PRIMARY KEY,
     symbol     TEXT    NOT NULL,
     timeframe  TEXT    NOT NULL,
+    UNIQUE (symbol, timeframe)
+);
+
+CREATE TABLE candles (
+    series_id  INTEGER NOT NULL REFERENCES candle_series (id),
     open_time  INTEGER NOT NULL,
     open       REAL    NOT NULL,
     high       REAL    NOT NULL,
     low        REAL    NOT NULL,
     close      REAL    NOT NULL,
     volume     REAL    NOT NULL,
-    PRIMARY KEY (symbol, timeframe, open_time)
+    PRIMARY KEY (series_id, open_time)
 ) WITHOUT ROWID;
+
+CREATE VIEW historical_data AS
+    SELECT s.symbol, s.timeframe, c.open_time, c.open, c.high, c.low, c.close, c.volume
+    FROM candles c JOIN candle_series s ON s.id = c.series_id;
 
 CREATE TABLE funding_rates (
     symbol        TEXT    NOT NULL,

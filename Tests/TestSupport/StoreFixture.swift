@@ -1,15 +1,14 @@
 import Foundation
 import MarketModel
-@testable import Storage
-import TestSupport
+import Storage
 
-/// A fresh, empty store of either backend, cleaned up by `tearDown`.
-struct StoreFixture {
-    let store: any Store
-    let migrations: [Migration]
+/// A fresh, empty store (a temporary SQLite file, or a new database on the test PostgreSQL server) of either backend, cleaned up by `tearDown`.
+public struct StoreFixture: Sendable {
+    public let store: any Store
+    public let migrations: [Migration]
     private let cleanup: @Sendable () -> Void
 
-    static func make(_ backend: StoreBackend) throws -> StoreFixture {
+    public static func make(_ backend: StoreBackend) throws -> StoreFixture {
         let migrations = try MigrationCatalog.load(directory: TestEnvironment.migrationsDirectory, backend: backend)
         switch backend {
         case .sqlite:
@@ -23,11 +22,11 @@ struct StoreFixture {
         }
     }
 
-    func tearDown() { cleanup() }
+    public func tearDown() { cleanup() }
 }
 
 /// A run of valid 1m bars starting at `start`.
-func makeBars(count: Int, start: Int64 = 1_746_372_780_000, timeframe: Timeframe = .oneMinute) -> [Bar] {
+public func makeBars(count: Int, start: Int64 = 1_746_372_780_000, timeframe: Timeframe = .oneMinute) -> [Bar] {
     (0..<count).map { index in
         let base = 30_000 + Double(index % 97) * 0.1
         return Bar(openTime: start + Int64(index) * timeframe.milliseconds, open: base, high: base + 1.5,

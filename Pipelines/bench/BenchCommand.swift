@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `bench`: release-build benchmarks that print their figures next to the reference tools' figures.
+/// Run with `swift run -c release bench <subcommand>`.
+@main
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmarks of the trading system (run in a release build).",
+        subcommands: [IngestBenchmark.self, IngestOnce.self])
+}
