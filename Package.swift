@@ -12,6 +12,7 @@ let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: 
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
 let yams = Target.Dependency.product(name: "Yams", package: "Yams")
 let grdb = Target.Dependency.product(name: "GRDB", package: "GRDB.swift")
+let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
 let grdbSQLite = Target.Dependency.product(name: "GRDBSQLite", package: "GRDB.swift")
 
 let package = Package(
@@ -26,10 +27,15 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // MARK: Runtime/Core: pure, deterministic, no I/O.
         .target(name: "MarketModel", path: "Runtime/Core/MarketModel", swiftSettings: settings),
+        .target(name: "Indicators", path: "Runtime/Core/Indicators", swiftSettings: settings),
+        .target(
+            name: "Features", dependencies: ["MarketModel", "Indicators", crypto], path: "Runtime/Core/Features",
+            swiftSettings: settings),
 
         // MARK: Runtime/Adapters: the I/O edges.
         .systemLibrary(
@@ -39,7 +45,7 @@ let package = Package(
             name: "Configuration", dependencies: ["MarketModel", yams],
             path: "Runtime/Adapters/Configuration", swiftSettings: settings),
         .target(
-            name: "LogOutput", dependencies: ["Configuration", logging],
+            name: "LogOutput", dependencies: ["Configuration", "MarketModel", logging],
             path: "Runtime/Adapters/LogOutput", swiftSettings: settings),
         .target(
             name: "CSVArchive", dependencies: ["MarketModel"],
@@ -73,6 +79,12 @@ let package = Package(
         .testTarget(
             name: "MarketModelTests", dependencies: ["MarketModel", "TestSupport"], path: "Tests/MarketModelTests",
             swiftSettings: settings),
+        .testTarget(
+            name: "IndicatorsTests", dependencies: ["Indicators", "TestSupport"], path: "Tests/IndicatorsTests",
+            swiftSettings: settings),
+        .testTarget(
+            name: "FeaturesTests", dependencies: ["Features", "Indicators", "MarketModel", "CSVArchive", "TestSupport"],
+            path: "Tests/FeaturesTests", swiftSettings: settings),
         .testTarget(
             name: "ConfigurationTests", dependencies: ["Configuration", "MarketModel", "TestSupport"],
             path: "Tests/ConfigurationTests", swiftSettings: settings),

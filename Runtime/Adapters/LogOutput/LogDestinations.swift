@@ -1,4 +1,5 @@
 import Foundation
+import MarketModel
 import Synchronization
 
 /// Where formatted lines go. Implementations are thread-safe.
@@ -42,12 +43,12 @@ final class RotatingFileDestination: LogDestination {
 
     /// The file a line written at `time` goes to.
     func path(at time: Double) -> String {
-        let day = UTCDate(milliseconds: Int64(time * 1000)).dayString
+        let day = UTCTime(milliseconds: Int64(time * 1000)).dayString
         return daily ? "\(directory)/\(prefix)-\(day).log" : "\(directory)/\(prefix).log"
     }
 
     func write(_ line: String, time: Double) {
-        let day = daily ? UTCDate(milliseconds: Int64(time * 1000)).dayString : "-"
+        let day = daily ? UTCTime(milliseconds: Int64(time * 1000)).dayString : "-"
         state.withLock { state in
             if state.openDay != day || state.descriptor < 0 {
                 if state.descriptor >= 0 { close(state.descriptor) }
@@ -65,7 +66,7 @@ final class RotatingFileDestination: LogDestination {
     /// Deletes `{prefix}-YYYY-MM-DD.log` files whose day is more than `retainDays` before `today`.
     private func pruneOldFiles(today: String) {
         guard retainDays > 0, let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
-        let cutoff = UTCDate(milliseconds: Int64(Date().timeIntervalSince1970 * 1000) - Int64(retainDays) * 86_400_000).dayString
+        let cutoff = UTCTime(milliseconds: Int64(Date().timeIntervalSince1970 * 1000) - Int64(retainDays) * 86_400_000).dayString
         for name in names where name.hasPrefix(prefix + "-") && name.hasSuffix(".log") {
             let day = name.dropFirst(prefix.count + 1).dropLast(4)
             if day.count == 10, day < cutoff { try? FileManager.default.removeItem(atPath: directory + "/" + name) }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MarketModel
 
 /// One log line, before formatting.
 struct LogRecord {
@@ -86,41 +87,6 @@ struct LogRecordFormatter: Sendable {
 
     /// ISO 8601 UTC with milliseconds, e.g. `2026-11-26T08:53:19.123Z`.
     static func timestamp(_ time: Double) -> String {
-        let milliseconds = Int64((time * 1000).rounded(.down))
-        let day = UTCDate(milliseconds: milliseconds)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", day.year, day.month, day.day,
-                      day.hour, day.minute, day.second, day.millisecond)
+        UTCTime(milliseconds: Int64((time * 1000).rounded(.down))).iso8601
     }
-}
-
-/// Calendar fields of a UTC instant, without Foundation's calendar machinery.
-struct UTCDate {
-    var year, month, day, hour, minute, second, millisecond: Int
-
-    init(milliseconds: Int64) {
-        let totalSeconds = Int(milliseconds.quotientAndRemainder(dividingBy: 1000).quotient)
-        millisecond = Int(milliseconds - Int64(totalSeconds) * 1000)
-        var days = totalSeconds / 86_400
-        var secondOfDay = totalSeconds % 86_400
-        if secondOfDay < 0 {
-            secondOfDay += 86_400
-            days -= 1
-        }
-        hour = secondOfDay / 3600
-        minute = secondOfDay % 3600 / 60
-        second = secondOfDay % 60
-        // Civil-from-days (Howard Hinnant's algorithm).
-        let shifted = days + 719_468
-        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthPrime = (5 * dayOfYear + 2) / 153
-        day = dayOfYear - (153 * monthPrime + 2) / 5 + 1
-        month = monthPrime < 10 ? monthPrime + 3 : monthPrime - 9
-        year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-    }
-
-    /// `YYYY-MM-DD`.
-    var dayString: String { String(format: "%04d-%02d-%02d", year, month, day) }
 }
