@@ -55,13 +55,18 @@ let package = Package(
             path: "Runtime/Adapters/Storage", swiftSettings: settings),
 
         // MARK: Pipelines: offline work.
+        .systemLibrary(name: "CHDF5", path: "Pipelines/CHDF5", providers: [.apt(["libhdf5-dev"])]),
         .target(
-            name: "DataStages", dependencies: ["MarketModel", "CSVArchive", "Storage"],
+            name: "TensorStore", dependencies: ["CHDF5", "Features", "MarketModel", "Storage", "CSVArchive"],
+            path: "Pipelines/TensorStore", swiftSettings: settings),
+        .target(
+            name: "DataStages", dependencies: ["MarketModel", "CSVArchive", "Storage", "Indicators"],
             path: "Pipelines/DataStages", swiftSettings: settings),
         .target(
             name: "PipelineCommands",
             dependencies: [
-                "MarketModel", "Configuration", "LogOutput", "CSVArchive", "Storage", "DataStages", argumentParser, logging,
+                "MarketModel", "Configuration", "LogOutput", "CSVArchive", "Storage", "DataStages", "Features", "TensorStore",
+                argumentParser, logging,
             ],
             path: "Pipelines/PipelineCommands", swiftSettings: settings),
         .executableTarget(
@@ -69,7 +74,10 @@ let package = Package(
             swiftSettings: settings),
         .executableTarget(
             name: "bench",
-            dependencies: ["MarketModel", "CSVArchive", "Storage", "DataStages", "CLibPQ", argumentParser],
+            dependencies: [
+                "MarketModel", "CSVArchive", "Storage", "DataStages", "CLibPQ", "Indicators", "Features", "TensorStore",
+                argumentParser,
+            ],
             path: "Pipelines/bench", swiftSettings: settings),
 
         // MARK: Tests: one target per library, plus end-to-end tests of the executables.
@@ -97,6 +105,10 @@ let package = Package(
         .testTarget(
             name: "DataStagesTests", dependencies: ["DataStages", "Storage", "CSVArchive", "MarketModel", "TestSupport"],
             path: "Tests/DataStagesTests", swiftSettings: settings),
+        .testTarget(
+            name: "TensorStoreTests",
+            dependencies: ["TensorStore", "Features", "Storage", "DataStages", "CSVArchive", "MarketModel", "TestSupport"],
+            path: "Tests/TensorStoreTests", swiftSettings: settings),
         .testTarget(
             name: "PipelineCommandsTests",
             dependencies: [

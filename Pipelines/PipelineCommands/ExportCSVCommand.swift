@@ -39,6 +39,13 @@ struct SeriesSelection: ParsableArguments {
     @Option(help: "Comma-separated symbols (default: every enabled symbol).") var symbols: String?
     @Option(help: "Comma-separated timeframes (default: every configured timeframe).") var timeframes: String?
 
+    init() {}
+
+    init(symbols: String?, timeframes: String?) {
+        self.symbols = symbols
+        self.timeframes = timeframes
+    }
+
     func symbols(in configuration: Configuration.AppConfiguration) throws -> [Symbol] {
         let configured = configuration.symbols.enabledSymbols.map(\.symbol)
         guard let symbols else { return configured }

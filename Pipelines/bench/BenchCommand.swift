@@ -7,5 +7,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks of the trading system (run in a release build).",
-        subcommands: [IngestBenchmark.self, IngestOnce.self])
+        subcommands: [
+            IngestBenchmark.self, IngestOnce.self, IndicatorBenchmark.self, FeatureBenchmark.self, AlignOnce.self,
+        ])
 }

@@ -90,14 +90,15 @@ enum RealSeries {
 @Suite struct FeatureSpecTests {
     @Test func theStandardSpecIsStableAndNamed() {
         let spec = FeatureSpec.standard
-        #expect(spec.count == 50)
-        #expect(spec.names.count == 50)
+        #expect(spec.count == 51)
+        #expect(spec.names.count == 51)
+        #expect(spec.names.contains("ready_1d"))
         #expect(spec.names.prefix(3) == ["log_return_1m", "ema_distance_1m", "rsi_1m"])
         #expect(spec.names.suffix(4) == ["time_of_day_sin", "time_of_day_cos", "funding_rate", "funding_known"])
         #expect(spec.hash.count == 64)
         #expect(spec.hash == FeatureSpec().hash, "the hash is a pure function of the spec")
         // Pinned: a change here means every tensor and agent must be rebuilt; bump on purpose.
-        #expect(spec.hash == "a6634bad8727d1bf867a2ebb6a831f78e2e94839086f4235275cd466defa916f")
+        #expect(spec.hash == "2b053f7dacc6514e096f80125ad93075d20864bb730aaf206f23de0158432de6")
     }
 
     @Test func anyParameterChangesTheHash() {
@@ -131,6 +132,10 @@ enum RealSeries {
 
     @Test func theWarmUpIsInvalid() {
         let rows = RealSeries.batchRows(bars: Array(RealSeries.bars.prefix(3_000)))
-        #expect(!rows.valid.contains(true), "two days are not enough for the daily MACD")
+        #expect(!rows.valid.contains(true), "two days are not enough for the 4h MACD")
+        let longer = RealSeries.batchRows(bars: Array(RealSeries.bars.prefix(12_000)))
+        let readyColumn = FeatureSpec.standard.index(of: "ready_1d")!
+        #expect(longer.valid.contains(true), "about a week is enough when the daily features may still warm up")
+        #expect(longer.rows.allSatisfy { $0[readyColumn] == 0 }, "the daily features are not ready after 8 days")
     }
 }

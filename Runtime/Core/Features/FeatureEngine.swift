@@ -41,9 +41,23 @@ public struct FeatureEngine: Sendable {
                 resamplers[index] = resampler
             }
         }
-        isValid = composer.compose(into: &row, frames: frames, closeTime: closeTime, funding: funding, gap: gap)
+        isValid = composer.compose(into: &row, frames: EngineFrames(frames: frames), closeTime: closeTime,
+                                   funding: funding, gap: gap)
         return isValid
     }
+}
+
+/// The latest values of each timeframe, as the row composer reads them.
+protocol FrameValueSource {
+    func isReady(_ slot: Int) -> Bool
+    /// Value `index` (in `TimeframeFeatures.values` order) of timeframe `slot`.
+    func value(_ slot: Int, _ index: Int) -> Double
+}
+
+private struct EngineFrames: FrameValueSource {
+    let frames: [TimeframeFeatures]
+    func isReady(_ slot: Int) -> Bool { frames[slot].isReady }
+    func value(_ slot: Int, _ index: Int) -> Double { frames[slot].values[index] }
 }
 
 /// Lays out one row from the timeframes' values, time of day and funding, and tracks validity. Shared by
@@ -51,10 +65,12 @@ public struct FeatureEngine: Sendable {
 struct RowComposer: Sendable {
     let spec: FeatureSpec
     private let trendSlots: [Int]
+    private let optionalSlots: [Int]
     private var barsSinceGap = Int.max / 2
 
     init(spec: FeatureSpec) {
         self.spec = spec
+        optionalSlots = spec.optionalTimeframes.compactMap { spec.timeframes.firstIndex(of: $0) }
         trendSlots = spec.trendTimeframes.map { timeframe in
             guard let slot = spec.timeframes.firstIndex(of: timeframe) else {
                 preconditionFailure("trend timeframe \(timeframe) must also be a feature timeframe")
@@ -65,18 +81,24 @@ struct RowComposer: Sendable {
 
     /// Writes the row; returns whether it is valid.
     @inline(__always)
-    mutating func compose(into row: inout [Double], frames: [TimeframeFeatures], closeTime: Int64, funding: FundingRate?,
-                          gap: Bool) -> Bool {
+    mutating func compose<Frames: FrameValueSource>(into row: inout [Double], frames: Frames, closeTime: Int64,
+                                                    funding: FundingRate?, gap: Bool) -> Bool {
         barsSinceGap = gap ? 0 : barsSinceGap + 1
         let perFrame = FeatureSpec.timeframeFeatures.count
+        let slots = spec.timeframes.count
         var ready = true
-        for (slot, frame) in frames.enumerated() {
-            ready = ready && frame.isReady
-            for index in 0..<perFrame { row[slot * perFrame + index] = frame.isReady ? frame.values[index] : 0 }
+        for slot in 0..<slots {
+            let frameReady = frames.isReady(slot)
+            if !optionalSlots.contains(slot) { ready = ready && frameReady }
+            for index in 0..<perFrame { row[slot * perFrame + index] = frameReady ? frames.value(slot, index) : 0 }
         }
-        var column = frames.count * perFrame
+        var column = slots * perFrame
         for slot in trendSlots {
-            row[column] = frames[slot].isReady ? frames[slot].values[perFrame] : 0
+            row[column] = frames.isReady(slot) ? frames.value(slot, perFrame) : 0
+            column += 1
+        }
+        for slot in optionalSlots {
+            row[column] = frames.isReady(slot) ? 1 : 0
             column += 1
         }
         let minuteOfDay = Double((closeTime / 60_000) % 1440)

@@ -12,6 +12,10 @@ public struct FeatureSpec: Sendable, Codable, Equatable {
     public var timeframes: [Timeframe]
     /// Timeframes with a trend flag.
     public var trendTimeframes: [Timeframe]
+    /// Timeframes whose features may still be warming up in a valid row (their values are 0 until
+    /// ready, and a `ready_{tf}` feature says which). The daily MACD alone needs 34 days of history,
+    /// more than many symbols have when first downloaded.
+    public var optionalTimeframes: [Timeframe]
     public var parameters: Parameters
 
     public struct Parameters: Sendable, Codable, Equatable {
@@ -43,10 +47,11 @@ public struct FeatureSpec: Sendable, Codable, Equatable {
 
     public init(version: Int = 1, timeframes: [Timeframe] = Timeframe.allCases,
                 trendTimeframes: [Timeframe] = [.fifteenMinutes, .oneHour, .fourHours, .oneDay],
-                parameters: Parameters = Parameters()) {
+                optionalTimeframes: [Timeframe] = [.oneDay], parameters: Parameters = Parameters()) {
         self.version = version
         self.timeframes = timeframes.sorted()
         self.trendTimeframes = trendTimeframes.sorted()
+        self.optionalTimeframes = optionalTimeframes.sorted().filter { timeframes.contains($0) }
         self.parameters = parameters
     }
 
@@ -60,11 +65,14 @@ public struct FeatureSpec: Sendable, Codable, Equatable {
             names += Self.timeframeFeatures.map { "\($0.name)_\(timeframe.rawValue)" }
         }
         names += trendTimeframes.map { "trend_\($0.rawValue)" }
+        names += optionalTimeframes.map { "ready_\($0.rawValue)" }
         names += ["time_of_day_sin", "time_of_day_cos", "funding_rate", "funding_known"]
         return names
     }
 
-    public var count: Int { timeframes.count * Self.timeframeFeatures.count + trendTimeframes.count + 4 }
+    public var count: Int {
+        timeframes.count * Self.timeframeFeatures.count + trendTimeframes.count + optionalTimeframes.count + 4
+    }
 
     /// Column index of a feature by name.
     public func index(of name: String) -> Int? { names.firstIndex(of: name) }
@@ -88,9 +96,9 @@ public struct FeatureSpec: Sendable, Codable, Equatable {
     /// The first 16 hex digits, used in file names.
     public var shortHash: String { String(hash.prefix(16)) }
 
-    /// 1m bars needed before every feature is defined: the longest lookback, in minutes.
+    /// 1m bars needed before a row can be valid: the longest lookback of the required timeframes, in minutes.
     public var warmUpMinutes: Int {
-        let slowest = timeframes.max() ?? .oneMinute
+        let slowest = timeframes.filter { !optionalTimeframes.contains($0) }.max() ?? .oneMinute
         let bars = max(parameters.macdSlow + parameters.macdSignal, parameters.bollingerPeriod, parameters.atrPeriod + 1,
                        parameters.rsiPeriod + 1, parameters.emaPeriod, parameters.trendEMAPeriod + 1) + 1
         return bars * Int(slowest.milliseconds / 60_000)
