@@ -36,6 +36,9 @@ let package = Package(
         .target(
             name: "Features", dependencies: ["MarketModel", "Indicators", crypto], path: "Runtime/Core/Features",
             swiftSettings: settings),
+        .target(
+            name: "TradingEngine", dependencies: ["MarketModel"], path: "Runtime/Core/TradingEngine",
+            swiftSettings: settings),
 
         // MARK: Runtime/Adapters: the I/O edges.
         .systemLibrary(
@@ -93,6 +96,9 @@ let package = Package(
         .testTarget(
             name: "FeaturesTests", dependencies: ["Features", "Indicators", "MarketModel", "CSVArchive", "TestSupport"],
             path: "Tests/FeaturesTests", swiftSettings: settings),
+        .testTarget(
+            name: "TradingEngineTests", dependencies: ["TradingEngine", "MarketModel", "TestSupport"],
+            path: "Tests/TradingEngineTests", swiftSettings: settings),
         .testTarget(
             name: "ConfigurationTests", dependencies: ["Configuration", "MarketModel", "TestSupport"],
             path: "Tests/ConfigurationTests", swiftSettings: settings),

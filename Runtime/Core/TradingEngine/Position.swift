@@ -1,0 +1,49 @@
+import MarketModel
+
+/// Long or short. In one-way mode a symbol holds at most one position.
+public enum PositionSide: String, Sendable, Codable, Equatable {
+    case long, short
+
+    /// +1 for long, −1 for short.
+    public var sign: Double { self == .long ? 1 : -1 }
+    public var opposite: PositionSide { self == .long ? .short : .long }
+}
+
+/// An open isolated-margin position.
+public struct Position: Sendable, Equatable {
+    public var side: PositionSide
+    /// Size in the base asset (BTC, ETH…), > 0.
+    public var size: Double
+    /// Volume-weighted average entry price, USDT.
+    public var entryPrice: Double
+    /// Isolated margin held by the position, USDT.
+    public var margin: Double
+    /// Leverage chosen at entry (notional at entry / margin).
+    public var leverage: Double
+    public var stopLoss: Double?
+    public var takeProfit: Double?
+    /// When the position was opened, UTC ms.
+    public var openedAt: Int64
+    /// Fees and funding attributed to this position so far, USDT (for its trade record).
+    public var fees: Double
+    public var funding: Double
+
+    /// Notional value at `price`, USDT.
+    public func notional(at price: Double) -> Double { size * price }
+
+    /// Unrealised profit at `price`, USDT.
+    public func unrealizedPnL(at price: Double) -> Double { side.sign * size * (price - entryPrice) }
+
+    /// The price at which margin + unrealised PnL equals the maintenance margin at that price
+    /// (isolated margin; maintenance-margin rate from the tier of the position's notional).
+    ///
+    /// long:  M + s·(p − e) = r·s·p  ⇒  p = (s·e − M) / (s·(1 − r))
+    /// short: M + s·(e − p) = r·s·p  ⇒  p = (s·e + M) / (s·(1 + r))
+    public func liquidationPrice(contract: ContractSpec) -> Double {
+        let rate = contract.maintenanceMarginRate(notional: notional(at: entryPrice))
+        switch side {
+        case .long: return max(0, (size * entryPrice - margin) / (size * (1 - rate)))
+        case .short: return (size * entryPrice + margin) / (size * (1 + rate))
+        }
+    }
+}

@@ -1,0 +1,123 @@
+/// Trading permission: ACTIVE (entries allowed), REDUCING (exits only), HALTED (flatten, no entries).
+public enum RiskState: String, Sendable, Codable, Equatable {
+    case active = "ACTIVE", reducing = "REDUCING", halted = "HALTED"
+}
+
+/// A change of risk state, with its reason (an event: past tense).
+public struct RiskStateChanged: Sendable, Equatable, Codable {
+    public var from: RiskState
+    public var to: RiskState
+    public var reason: String
+    /// UTC ms.
+    public var time: Int64
+}
+
+/// The risk gate as a value-type state machine: feed it mark-to-market equity and closed trades, read
+/// its state and the transitions it returns. Drawdown from peak equity past `haltDrawdown` halts until an
+/// operator resets it; a day's loss past `dailyLossCap` halts until the next UTC day; past
+/// `reducingDrawdown`, or during a cooldown after `cooldownLosses` losing trades in a row, only exits
+/// are allowed.
+public struct RiskGate: Sendable {
+    public let rules: RiskRules
+    public private(set) var state: RiskState = .active
+    public private(set) var peakEquity: Double
+    public private(set) var dayStartEquity: Double
+    private var day: Int64?
+    private var consecutiveLosses = 0
+    /// Entries are blocked until this time (UTC ms) after a losing streak.
+    public private(set) var cooldownUntil: Int64?
+    /// A daily-loss halt lifts at this time; a drawdown halt (nil) only by `reset`.
+    private var haltLiftsAt: Int64?
+    private var haltReason: String?
+
+    public init(rules: RiskRules, equity: Double) {
+        self.rules = rules
+        peakEquity = equity
+        dayStartEquity = equity
+    }
+
+    public var allowsEntries: Bool { state == .active }
+    public var mustFlatten: Bool { state == .halted }
+
+    /// Drawdown from peak equity as a fraction.
+    public func drawdown(at equity: Double) -> Double { peakEquity > 0 ? max(0, (peakEquity - equity) / peakEquity) : 0 }
+
+    /// Takes a mark-to-market equity at `time` (UTC ms); returns the transition it causes, if any.
+    public mutating func observe(equity: Double, time: Int64) -> RiskStateChanged? {
+        let today = time / 86_400_000
+        if day != today {
+            day = today
+            dayStartEquity = equity
+        }
+        peakEquity = max(peakEquity, equity)
+        if state == .halted {
+            guard let lifts = haltLiftsAt, time >= lifts else { return nil }
+            haltLiftsAt = nil
+            haltReason = nil
+        }
+        let drawdown = drawdown(at: equity)
+        let dailyLoss = dayStartEquity > 0 ? (dayStartEquity - equity) / dayStartEquity : 0
+        // The state first; the reason (a string) only when it changes: this runs on every bar.
+        let next: RiskState
+        let cause: Cause
+        if drawdown >= rules.haltDrawdown {
+            (next, cause) = (.halted, .drawdownHalt)
+        } else if dailyLoss >= rules.dailyLossCap {
+            haltLiftsAt = (today + 1) * 86_400_000
+            (next, cause) = (.halted, .dailyLoss)
+        } else if drawdown >= rules.reducingDrawdown {
+            (next, cause) = (.reducing, .drawdownReducing)
+        } else if let until = cooldownUntil, time < until {
+            (next, cause) = (.reducing, .cooldown)
+        } else {
+            cooldownUntil = nil
+            (next, cause) = (.active, state == .halted ? .haltLifted : .withinLimits)
+        }
+        guard next != state else { return nil }
+        let reason = switch cause {
+        case .drawdownHalt: "drawdown \(percent(drawdown)) from peak \(money(peakEquity)) reached the \(percent(rules.haltDrawdown)) halt; reset to resume"
+        case .dailyLoss: "daily loss \(percent(dailyLoss)) reached the \(percent(rules.dailyLossCap)) cap; trading resumes at 00:00 UTC"
+        case .drawdownReducing: "drawdown \(percent(drawdown)) passed \(percent(rules.reducingDrawdown)): exits only"
+        case .cooldown: "cooldown after \(rules.cooldownLosses) losing trades in a row"
+        case .haltLifted: "halt lifted"
+        case .withinLimits: "back within limits"
+        }
+        return transition(to: next, reason: reason, time: time)
+    }
+
+    private enum Cause { case drawdownHalt, dailyLoss, drawdownReducing, cooldown, haltLifted, withinLimits }
+
+    /// Takes a closed trade's net result (USDT); a losing streak of `cooldownLosses` starts a cooldown.
+    public mutating func record(tradeResult: Double, time: Int64) -> RiskStateChanged? {
+        guard rules.cooldownLosses > 0 else { return nil }
+        consecutiveLosses = tradeResult < 0 ? consecutiveLosses + 1 : 0
+        guard consecutiveLosses >= rules.cooldownLosses else { return nil }
+        consecutiveLosses = 0
+        cooldownUntil = time + Int64(rules.cooldownMinutes) * 60_000
+        guard state == .active else { return nil }
+        return transition(to: .reducing, reason: "cooldown after \(rules.cooldownLosses) losing trades in a row", time: time)
+    }
+
+    /// An operator's reset after a halt: the current equity becomes the new peak.
+    public mutating func reset(equity: Double, time: Int64) -> RiskStateChanged? {
+        peakEquity = equity
+        dayStartEquity = equity
+        consecutiveLosses = 0
+        cooldownUntil = nil
+        haltLiftsAt = nil
+        return transition(to: .active, reason: "reset by the operator", time: time)
+    }
+
+    private mutating func transition(to next: RiskState, reason: String, time: Int64) -> RiskStateChanged? {
+        guard next != state else { return nil }
+        defer { state = next }
+        return RiskStateChanged(from: state, to: next, reason: reason, time: time)
+    }
+
+    private func percent(_ fraction: Double) -> String {
+        let tenths = (fraction * 1000).rounded()
+        return "\(tenths / 10)%"
+    }
+
+    private func money(_ value: Double) -> String { "\((value * 100).rounded() / 100) USDT" }
+}

@@ -1,0 +1,130 @@
+import MarketModel
+import Testing
+import TradingEngine
+
+@Suite struct RiskSizingTests {
+    @Test func theLossAtTheStopIsExactlyOnePercent() {
+        // Price 30,000, ATR 200, stop 1.5 ATR → 29,700 (on the tick). Loss per BTC with taker fees at both
+        // ends: 300 + 0.0006 × (30,000 + 29,700) = 335.82. With capital 16,791, 1% = 167.91 = 0.5 BTC × 335.82.
+        var engine = TradingEngine(parameters: testParameters(), initialCapital: 16_791,
+                                   funding: FundingSchedule(rates: [], fallbackRate: 0), confirmation: .off)
+        engine.process(bar(1, open: 30_000, close: 30_000))
+        let decision = engine.decide(.long, averageTrueRange: 200)
+        #expect(decision == .enter(.long))
+        engine.process(bar(2, open: 30_000, high: 30_050, low: 29_950, close: 30_000))
+        let position = engine.account.position!
+        #expect(position.size == 0.5)
+        #expect(position.stopLoss == 29_700)
+        #expect(position.takeProfit == 30_600)  // 3 ATR
+        engine.process(bar(3, open: 29_900, high: 29_950, low: 29_600, close: 29_650))
+        #expect(engine.account.position == nil)
+        let trade = engine.trades[0]
+        #expect(trade.exitReason == .stop && trade.exitPrice == 29_700)
+        #expect(close(-trade.netPnL, 167.91))
+        #expect(close(-trade.netPnL / 16_791, 0.01))
+    }
+
+    @Test func leverageIsTheLeastTheMarginAllowsClampedToTheBand() {
+        let sizer = PositionSizer(parameters: testParameters())
+        // 1% of 10,000 over 335.82 per BTC → 0.297 BTC, notional 8,910 on 10,000 available: 1× would do, the
+        // band's minimum 5× is used.
+        let small = try! sizer.plan(side: .long, price: 30_000, averageTrueRange: 200, capital: 10_000, available: 10_000).get()
+        #expect(small.leverage == 5)
+        #expect(close(small.margin, small.size * 30_000 / 5))
+        // Only 500 available: 8,910 / 500 = 17.8 → 18×.
+        let tight = try! sizer.plan(side: .long, price: 30_000, averageTrueRange: 200, capital: 10_000, available: 500).get()
+        #expect(tight.leverage == 18)
+        // 100 available would need 89.1 → 90×, above the band's 80.
+        let refused = sizer.plan(side: .long, price: 30_000, averageTrueRange: 200, capital: 10_000, available: 100)
+        #expect(refused == .failure(.leverageAboveBand(requiredLeverage: 90, maximum: 80)))
+    }
+
+    @Test func anEntryWhoseLiquidationWouldComeBeforeTheStopIsRefused() {
+        // Stop 1.5 × ATR 300 = 450 (1.5%) with a 50% buffer: liquidation must be ≥ 2.25% away, so leverage
+        // ≤ 1 / (0.004 + 0.996 × 0.0225) = 37; the band starts at 50.
+        let sizer = PositionSizer(parameters: testParameters(band: LeverageBand(minimum: 50, maximum: 80)))
+        let plan = sizer.plan(side: .long, price: 30_000, averageTrueRange: 300, capital: 10_000, available: 10_000)
+        #expect(plan == .failure(.liquidationBeforeStop(requiredLeverage: 50, safeLeverage: 37)))
+        // A calmer market (ATR 50) is fine at 50×, and the liquidation lies beyond the stop by the buffer.
+        let calm = try! sizer.plan(side: .short, price: 30_000, averageTrueRange: 50, capital: 10_000, available: 10_000).get()
+        #expect(calm.leverage == 50)
+        #expect(calm.liquidationPrice - 30_000 >= 1.5 * (calm.stopLoss - 30_000))
+    }
+
+    @Test func sizesAndPricesAreOnTheContractsGrid() {
+        let sizer = PositionSizer(parameters: testParameters())
+        let plan = try! sizer.plan(side: .short, price: 30_123.4, averageTrueRange: 77.77, capital: 12_345, available: 12_345).get()
+        #expect(plan.size == PriceGrid.floor(plan.size, step: 0.001))
+        #expect((plan.stopLoss * 10).rounded() / 10 == plan.stopLoss)
+        #expect((plan.takeProfit * 10).rounded() / 10 == plan.takeProfit)
+        #expect(plan.stopLoss <= 30_123.4 + 1.5 * 77.77, "the stop is rounded toward the entry, never wider")
+        #expect(plan.riskAmount <= 123.45 + 1e-9)
+    }
+}
+
+@Suite struct RiskGateTests {
+    @Test func drawdownReducesThenHaltsUntilReset() {
+        var gate = RiskGate(rules: RiskRules(dailyLossCap: 0.5), equity: 10_000)
+        #expect(gate.observe(equity: 10_200, time: midnight) == nil)
+        #expect(gate.observe(equity: 9_900, time: midnight + 60_000) == nil)  // 2.9% from the 10,200 peak
+        let reducing = gate.observe(equity: 9_780, time: midnight + 120_000)  // 4.1%
+        #expect(reducing?.to == .reducing)
+        #expect(reducing?.reason == "drawdown 4.1% passed 4.0%: exits only")
+        #expect(!gate.allowsEntries && !gate.mustFlatten)
+        let halted = gate.observe(equity: 9_680, time: midnight + 180_000)  // 5.1%
+        #expect(halted?.to == .halted)
+        #expect(halted?.reason.hasPrefix("drawdown 5.1% from peak 10200.0 USDT reached the 5.0% halt") == true)
+        #expect(gate.mustFlatten)
+        #expect(gate.observe(equity: 10_100, time: midnight + 240_000) == nil, "a drawdown halt stays until reset")
+        let reset = gate.reset(equity: 10_100, time: midnight + 300_000)
+        #expect(reset?.to == .active && reset?.reason == "reset by the operator")
+        #expect(gate.peakEquity == 10_100)
+    }
+
+    @Test func theDailyLossCapHaltsUntilTheNextUTCDay() {
+        var gate = RiskGate(rules: RiskRules(reducingDrawdown: 0.2, haltDrawdown: 0.3, dailyLossCap: 0.03), equity: 10_000)
+        _ = gate.observe(equity: 10_000, time: midnight)
+        let halted = gate.observe(equity: 9_690, time: midnight + 3_600_000)
+        #expect(halted?.to == .halted)
+        #expect(halted?.reason == "daily loss 3.1% reached the 3.0% cap; trading resumes at 00:00 UTC")
+        #expect(gate.observe(equity: 9_690, time: midnight + 86_399_000) == nil)
+        #expect(gate.observe(equity: 9_690, time: midnight + 86_400_000)?.to == .active)
+    }
+
+    @Test func aLosingStreakStartsACooldown() {
+        var gate = RiskGate(rules: RiskRules(cooldownLosses: 2, cooldownMinutes: 30), equity: 10_000)
+        #expect(gate.record(tradeResult: -10, time: midnight) == nil)
+        #expect(gate.record(tradeResult: 5, time: midnight) == nil, "a win resets the streak")
+        #expect(gate.record(tradeResult: -10, time: midnight) == nil)
+        #expect(gate.record(tradeResult: -10, time: midnight + 60_000)?.to == .reducing)
+        #expect(gate.observe(equity: 9_980, time: midnight + 29 * 60_000) == nil)
+        #expect(gate.observe(equity: 9_980, time: midnight + 31 * 60_000)?.to == .active)
+    }
+
+    @Test func theDecisionMakerClosesOppositesAndConfirmsEntries() {
+        let maker = DecisionMaker(confirmation: ConfirmationRules(minimumAgreeing: 2))
+        #expect(maker.decide(action: .short, position: .long, risk: .active, trends: [], rsi: 50) == .close(.signal))
+        #expect(maker.decide(action: .long, position: .long, risk: .active, trends: [], rsi: 50) == .none)
+        #expect(maker.decide(action: .long, position: nil, risk: .active, trends: [1, 1, 0, -1], rsi: 50) == .enter(.long))
+        #expect(maker.decide(action: .long, position: nil, risk: .active, trends: [1, 0, 0, -1], rsi: 50)
+            == .refused(.long, reason: "not confirmed by the higher timeframes"))
+        #expect(maker.decide(action: .long, position: nil, risk: .active, trends: [1, 1, 1, 1], rsi: 75)
+            == .refused(.long, reason: "not confirmed by the higher timeframes"), "RSI overbought")
+        #expect(maker.decide(action: .short, position: nil, risk: .reducing, trends: [-1, -1], rsi: 50)
+            == .refused(.short, reason: "risk state REDUCING: exits only"))
+        #expect(maker.decide(action: .hold, position: .short, risk: .halted, trends: [], rsi: 50) == .close(.halt))
+    }
+
+    @Test func capitalIsSplitByInverseVolatilityWithACap() {
+        let weights = CapitalAllocator.inverseVolatilityWeights(["BTCUSDT": 0.01, "ETHUSDT": 0.02, "DOGEUSDT": 0.04],
+                                                                 maximumWeight: 1)
+        // 1/0.01 : 1/0.02 : 1/0.04 = 100 : 50 : 25
+        #expect(close(weights["BTCUSDT"]!, 100 / 175))
+        #expect(close(weights["DOGEUSDT"]!, 25 / 175))
+        let capped = CapitalAllocator.inverseVolatilityWeights(["BTCUSDT": 0.01, "ETHUSDT": 0.02, "DOGEUSDT": 0.04],
+                                                                maximumWeight: 0.4)
+        #expect(close(capped["BTCUSDT"]!, 0.4))
+        #expect(close(capped["ETHUSDT"]!, 0.6 * 50 / 75))
+        #expect(close(capped.values.reduce(0, +), 1))
+    }
+}
