@@ -37,7 +37,7 @@ let package = Package(
             name: "Features", dependencies: ["MarketModel", "Indicators", crypto], path: "Runtime/Core/Features",
             swiftSettings: settings),
         .target(
-            name: "TradingEngine", dependencies: ["MarketModel"], path: "Runtime/Core/TradingEngine",
+            name: "TradingEngine", dependencies: ["MarketModel", "Indicators"], path: "Runtime/Core/TradingEngine",
             swiftSettings: settings),
 
         // MARK: Runtime/Adapters: the I/O edges.
@@ -45,7 +45,7 @@ let package = Package(
             name: "CLibPQ", path: "Runtime/Adapters/CLibPQ", pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]),
         .target(
-            name: "Configuration", dependencies: ["MarketModel", yams],
+            name: "Configuration", dependencies: ["MarketModel", "TradingEngine", yams],
             path: "Runtime/Adapters/Configuration", swiftSettings: settings),
         .target(
             name: "LogOutput", dependencies: ["Configuration", "MarketModel", logging],
@@ -66,10 +66,13 @@ let package = Package(
             name: "DataStages", dependencies: ["MarketModel", "CSVArchive", "Storage", "Indicators"],
             path: "Pipelines/DataStages", swiftSettings: settings),
         .target(
+            name: "Evaluation", dependencies: ["TradingEngine", "Features", "MarketModel", "Storage"],
+            path: "Pipelines/Evaluation", swiftSettings: settings),
+        .target(
             name: "PipelineCommands",
             dependencies: [
                 "MarketModel", "Configuration", "LogOutput", "CSVArchive", "Storage", "DataStages", "Features", "TensorStore",
-                argumentParser, logging,
+                "TradingEngine", "Evaluation", argumentParser, logging,
             ],
             path: "Pipelines/PipelineCommands", swiftSettings: settings),
         .executableTarget(
@@ -79,7 +82,7 @@ let package = Package(
             name: "bench",
             dependencies: [
                 "MarketModel", "CSVArchive", "Storage", "DataStages", "CLibPQ", "Indicators", "Features", "TensorStore",
-                argumentParser,
+                "TradingEngine", argumentParser,
             ],
             path: "Pipelines/bench", swiftSettings: settings),
 

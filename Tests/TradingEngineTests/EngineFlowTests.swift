@@ -19,7 +19,7 @@ import TradingEngine
         #expect(close(engine.account.ledger.fundingReceived, 0.0003 * short.size * 29_900))
         engine.process(bar(959, open: 29_950, close: 29_950))
         #expect(engine.fundingSettlements == 2)
-        #expect(engine.fundingFallbacks == 1)
+        #expect(engine.fundingFallbacks == 1, "16:00 had no data")
         #expect(close(engine.account.ledger.fundingReceived, (0.0003 * 29_900 + 0.0001 * 29_950) * short.size))
         engine.closeAtLastPrice()
         #expect(engine.trades.last?.exitReason == .endOfData)

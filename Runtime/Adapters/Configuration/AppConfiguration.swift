@@ -9,6 +9,7 @@ public struct AppConfiguration: Sendable {
     public var directory: String
     public var symbols: SymbolsConfiguration
     public var risk: RiskConfiguration
+    public var execution: ExecutionConfiguration
     public var training: TrainingConfiguration
     public var rewards: RewardsConfiguration
     public var paths: PathsConfiguration
@@ -17,7 +18,7 @@ public struct AppConfiguration: Sendable {
 
     /// The configuration files, relative to the directory, in the order they are reported.
     public static let files = [
-        "trading/symbols.yaml", "trading/risk.yaml", "ml/training.yaml", "ml/rewards.yaml",
+        "trading/symbols.yaml", "trading/risk.yaml", "trading/execution.yaml", "ml/training.yaml", "ml/rewards.yaml",
         "system/paths.yaml", "system/logging.yaml",
     ]
 
@@ -39,6 +40,7 @@ public struct AppConfiguration: Sendable {
         }
         let symbols: SymbolsConfiguration? = decodeFile("trading/symbols.yaml", in: directory, issues: &issues)
         let risk: RiskConfiguration? = decodeFile("trading/risk.yaml", in: directory, issues: &issues)
+        let execution: ExecutionConfiguration? = decodeFile("trading/execution.yaml", in: directory, issues: &issues)
         let training: TrainingConfiguration? = decodeFile("ml/training.yaml", in: directory, issues: &issues)
         let rewards: RewardsConfiguration? = decodeFile("ml/rewards.yaml", in: directory, issues: &issues)
         let paths: PathsConfiguration? = decodeFile("system/paths.yaml", in: directory, issues: &issues)
@@ -52,10 +54,10 @@ public struct AppConfiguration: Sendable {
         for key in EnvironmentSettings.knownKeys { if let value = environment[key] { values[key] = value } }
         let settings = EnvironmentSettings(values: values, file: "environment", sink: &issues)
 
-        guard issues.isEmpty, let symbols, let risk, let training, let rewards, let paths, let logging else {
+        guard issues.isEmpty, let symbols, let risk, let execution, let training, let rewards, let paths, let logging else {
             throw ConfigurationError(issues: issues)
         }
-        return AppConfiguration(directory: directory, symbols: symbols, risk: risk, training: training,
+        return AppConfiguration(directory: directory, symbols: symbols, risk: risk, execution: execution, training: training,
                                 rewards: rewards, paths: paths, logging: logging, environment: settings)
     }
 
@@ -105,6 +107,7 @@ public struct AppConfiguration: Sendable {
         }
         section("trading/symbols.yaml", symbols)
         section("trading/risk.yaml", risk)
+        section("trading/execution.yaml", execution)
         section("ml/training.yaml", training)
         section("ml/rewards.yaml", rewards)
         section("system/paths.yaml", paths)

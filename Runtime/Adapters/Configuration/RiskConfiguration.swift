@@ -1,3 +1,5 @@
+import MarketModel
+
 /// `trading/risk.yaml`: how much may be lost, where stops go, when trading halts.
 public struct RiskConfiguration: Sendable, Codable, Equatable {
     /// Capital the account starts with, USDT; split across the enabled symbols.
@@ -46,7 +48,10 @@ public struct RiskConfiguration: Sendable, Codable, Equatable {
 
 /// The `atr:` block: stops and take-profits as multiples of the Average True Range.
 public struct ATRRules: Sendable, Codable, Equatable {
-    /// ATR period in bars of the trading timeframe.
+    /// Timeframe whose ATR sets the stop distance: one of the feature timeframes. Longer than the
+    /// trading timeframe puts the stop beyond 1m noise (and beyond the round-trip fees).
+    public var timeframe: Timeframe
+    /// ATR period in bars of `timeframe`.
     public var period: Int
     /// Stop distance = `stopMultiple` × ATR.
     public var stopMultiple: Double
@@ -54,12 +59,13 @@ public struct ATRRules: Sendable, Codable, Equatable {
     public var takeProfitMultiple: Double
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case period
+        case timeframe, period
         case stopMultiple = "stop_multiple"
         case takeProfitMultiple = "take_profit_multiple"
     }
 
     init() {
+        timeframe = .fifteenMinutes
         period = 14
         stopMultiple = 1.5
         takeProfitMultiple = 3
@@ -67,7 +73,10 @@ public struct ATRRules: Sendable, Codable, Equatable {
 
     public init(from decoder: any Decoder) throws {
         let fields = ConfigMapping(decoder, keys: CodingKeys.self)
+        timeframe = fields.value(.timeframe, or: .fifteenMinutes)
         period = fields.integer(.period, or: 14, within: 2...500)
+        fields.check(period == 14, .period, value: period,
+                     "must be 14: the stop uses the feature set's ATR(14) (change FeatureSpec to change it)")
         stopMultiple = fields.number(.stopMultiple, or: 1.5, within: 0.1...20)
         takeProfitMultiple = fields.number(.takeProfitMultiple, or: 3, within: 0.1...50)
     }

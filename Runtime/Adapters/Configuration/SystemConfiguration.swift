@@ -8,13 +8,15 @@ public struct PathsConfiguration: Sendable, Codable, Equatable {
     public var agents: String
     /// Log files.
     public var logs: String
+    /// Backtest and evaluation reports (JSON and charts).
+    public var reports: String
     /// Versioned SQL migrations (`sqlite/` and `postgresql/` inside).
     public var migrations: String
     /// The embedded SQLite database file used when `DB_URL` is unset.
     public var sqliteDatabase: String
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case data, datasets, agents, logs, migrations
+        case data, datasets, agents, logs, reports, migrations
         case sqliteDatabase = "sqlite_database"
     }
 
@@ -24,9 +26,10 @@ public struct PathsConfiguration: Sendable, Codable, Equatable {
         datasets = fields.value(.datasets, or: "datasets")
         agents = fields.value(.agents, or: "agents")
         logs = fields.value(.logs, or: "logs")
+        reports = fields.value(.reports, or: "reports")
         migrations = fields.value(.migrations, or: "db/migrations")
         sqliteDatabase = fields.value(.sqliteDatabase, or: data + "/trader.sqlite")
-        for (key, value) in [(CodingKeys.data, data), (.datasets, datasets), (.agents, agents), (.logs, logs),
+        for (key, value) in [(CodingKeys.data, data), (.datasets, datasets), (.agents, agents), (.logs, logs), (.reports, reports),
                              (.migrations, migrations), (.sqliteDatabase, sqliteDatabase)] {
             fields.check(!value.isEmpty && !value.contains("\0"), key, value: "\"\(value)\"", "must be a path")
         }

@@ -21,9 +21,10 @@ public struct TradingEngine: Sendable {
     public var trades: [ClosedTrade] = []
     public var riskEvents: [RiskStateChanged] = []
     public private(set) var refusals: [String: Int] = [:]
-    /// Funding settlements priced with the configured constant because data did not cover them.
-    public private(set) var fundingFallbacks = 0
+    /// Funding settlement times passed, and how many of them had no data (the configured constant was
+    /// used for them, if a position was open).
     public private(set) var fundingSettlements = 0
+    public private(set) var fundingFallbacks = 0
 
     public private(set) var lastClose = 0.0
     /// Close time of the last processed bar, UTC ms.
@@ -77,11 +78,9 @@ public struct TradingEngine: Sendable {
         let closeTime = bar.openTime + barMilliseconds
         if closeTime % (Int64(parameters.fundingIntervalHours) * 3_600_000) == 0 {
             let (rate, fromData) = funding.rate(at: closeTime)
-            if account.position != nil {
-                account.settleFunding(rate: rate, markPrice: bar.close)
-                fundingSettlements += 1
-                if !fromData { fundingFallbacks += 1 }
-            }
+            fundingSettlements += 1
+            if !fromData { fundingFallbacks += 1 }
+            if account.position != nil { account.settleFunding(rate: rate, markPrice: bar.close) }
         }
         lastClose = bar.close
         lastTime = closeTime

@@ -1,0 +1,107 @@
+import Features
+import Foundation
+import MarketModel
+import Storage
+import TradingEngine
+
+/// A backtest's inputs that are not the policy: data, costs, capital.
+public struct BacktestSetup: Sendable {
+    public var symbol: Symbol
+    public var parameters: EngineParameters
+    public var confirmation: ConfirmationRules
+    public var initialCapital: Double
+    public var tradingTimeframe: Timeframe
+    /// Whose ATR sets the stop distance.
+    public var stopTimeframe: Timeframe
+    public var confirmationTimeframes: [Timeframe]
+    public var spec: FeatureSpec
+    /// Range of bar open times to trade, UTC ms (nil: all stored bars).
+    public var from: Int64?
+    public var to: Int64?
+
+    public init(symbol: Symbol, parameters: EngineParameters, confirmation: ConfirmationRules, initialCapital: Double,
+                tradingTimeframe: Timeframe = .oneMinute, stopTimeframe: Timeframe = .fifteenMinutes,
+                confirmationTimeframes: [Timeframe], spec: FeatureSpec = .standard,
+                from: Int64? = nil, to: Int64? = nil) {
+        self.symbol = symbol
+        self.parameters = parameters
+        self.confirmation = confirmation
+        self.initialCapital = initialCapital
+        self.tradingTimeframe = tradingTimeframe
+        self.stopTimeframe = stopTimeframe
+        self.confirmationTimeframes = confirmationTimeframes
+        self.spec = spec
+        self.from = from
+        self.to = to
+    }
+}
+
+/// Why a backtest cannot run, saying what to fix.
+public struct BacktestError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+}
+
+/// Data for a backtest: the bars to trade (with the history before them that the features need) and the
+/// funding rates.
+public struct BacktestData: Sendable {
+    public var bars: [Bar]
+    /// Index of the first bar traded (earlier bars only warm the features up).
+    public var firstTraded: Int
+    public var funding: [FundingRate]
+
+    /// Loads 1m bars of `setup.symbol` from the store: `[from, to]` plus enough history before `from` for
+    /// the features (the spec's warm-up, and the daily indicators' when available).
+    public static func load(from store: any Store, setup: BacktestSetup) throws -> BacktestData {
+        guard setup.parameters.problems.isEmpty else {
+            throw BacktestError(description: "\(setup.symbol): invalid trading parameters: \(setup.parameters.problems.joined(separator: "; "))")
+        }
+        let history = Int64(setup.spec.warmUpMinutes + 40 * 1_440) * 60_000
+        let start = setup.from.map { $0 - history }
+        let bars = try store.candles(symbol: setup.symbol, timeframe: .oneMinute, from: start, to: setup.to, limit: nil)
+        let firstTraded = setup.from.map { from in bars.firstIndex { $0.openTime >= from } ?? bars.count } ?? 0
+        guard firstTraded < bars.count else {
+            let range = [setup.from, setup.to].map { $0.map(UTCTime.format) ?? "…" }.joined(separator: " → ")
+            throw BacktestError(description: "\(setup.symbol): no 1m bars in the store for \(range); import or download them first")
+        }
+        let funding = try store.fundingRates(symbol: setup.symbol, from: bars.first?.openTime, to: bars.last.map { $0.openTime + 60_000 })
+        return BacktestData(bars: bars, firstTraded: firstTraded, funding: funding)
+    }
+}
+
+/// Runs policies over the same data through the one engine.
+public enum BacktestRun {
+    /// Replays `data` with `policy`; features are built on the fly (batch builder), the engine is stepped
+    /// from `data.firstTraded` on.
+    public static func run<Policy: TradingPolicy>(_ policy: Policy, data: BacktestData, setup: BacktestSetup) throws -> BacktestResult {
+        guard let columns = FeatureColumns(names: setup.spec.names, tradingTimeframe: setup.tradingTimeframe,
+                                           stopTimeframe: setup.stopTimeframe, confirmationTimeframes: setup.confirmationTimeframes)
+        else { throw BacktestError(description: "the feature set lacks the trading or confirmation timeframes' columns") }
+        let engine = TradingEngine(parameters: setup.parameters, initialCapital: setup.initialCapital,
+                                   funding: FundingSchedule(rates: data.funding, fallbackRate: setup.parameters.fallbackFundingRate),
+                                   confirmation: setup.confirmation, barMilliseconds: setup.tradingTimeframe.milliseconds)
+        var backtester = Backtester(engine: engine, policy: policy, columns: columns)
+        FeatureMatrixBuilder.build(bars: data.bars, funding: data.funding, spec: setup.spec) { index, values, isValid in
+            guard index >= data.firstTraded else { return }
+            values.withUnsafeBufferPointer { backtester.step(data.bars[index], features: $0, isValid: isValid) }
+        }
+        return backtester.finish()
+    }
+
+    /// A baseline policy by name: flat, buyhold, ema-cross, random.
+    public static func baseline(_ name: String, seed: UInt64) -> (any TradingPolicy)? {
+        switch name {
+        case "flat": FlatPolicy()
+        case "buyhold": BuyAndHoldPolicy()
+        case "ema-cross": EMACrossPolicy()
+        case "random": RandomPolicy(seed: seed)
+        default: nil
+        }
+    }
+
+    public static let baselineNames = ["flat", "buyhold", "ema-cross", "random"]
+
+    /// Runs an existential policy (opens it to the generic run).
+    public static func run(any policy: any TradingPolicy, data: BacktestData, setup: BacktestSetup) throws -> BacktestResult {
+        try run(policy, data: data, setup: setup)
+    }
+}

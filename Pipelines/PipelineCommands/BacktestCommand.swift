@@ -1,0 +1,132 @@
+import ArgumentParser
+import Configuration
+import Evaluation
+import Features
+import Foundation
+import MarketModel
+import TradingEngine
+
+/// `pipeline backtest --symbol BTCUSDT --policy flat|buyhold|ema-cross|random [--from --to]`.
+struct BacktestCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backtest",
+        abstract: "Replay stored 1m bars through the trading engine with a baseline policy; print metrics, write a JSON report and an SVG chart.",
+        discussion: """
+            Several policies (comma-separated, or `all`) run on the same bars and share one chart. Costs \
+            (fees, slippage, funding), the risk manager and entry confirmation are those of the \
+            configuration; funding settlements without data use the configured constant and the report \
+            says how many did.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Symbol, e.g. BTCUSDT.") var symbol: String
+    @Option(help: "Policies: \(BacktestRun.baselineNames.joined(separator: ", ")), comma-separated, or all.") var policy = "all"
+    @Option(help: "First bar to trade: YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC).") var from: String?
+    @Option(help: "Last bar to trade: YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC), inclusive.") var to: String?
+    @Option(help: "Capital allocated to the symbol, USDT (default: initial_capital split equally across enabled symbols).")
+    var capital: Double?
+    @Option(help: "Seed of the random policy.") var seed: UInt64 = 1
+    @Flag(help: "Enter without the higher-timeframe confirmation.") var noConfirmation = false
+
+    func validate() throws {
+        guard Symbol(symbol) != nil else { throw ValidationError("--symbol \(symbol): upper-case letters and digits, e.g. BTCUSDT") }
+        for name in policyNames where !BacktestRun.baselineNames.contains(name) {
+            throw ValidationError("--policy \(name): use \(BacktestRun.baselineNames.joined(separator: ", ")) or all")
+        }
+        for (option, text) in [("--from", from), ("--to", to)] {
+            if let text, UTCDateParser.milliseconds(text) == nil {
+                throw ValidationError("\(option) \(text): use YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC)")
+            }
+        }
+        if let capital, capital <= 0 { throw ValidationError("--capital must be > 0 USDT") }
+    }
+
+    var policyNames: [String] {
+        policy == "all" ? BacktestRun.baselineNames : policy.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+
+    func run() async throws {
+        let context = try CommandContext.load(global, label: "pipeline.backtest")
+        let configuration = context.configuration
+        let symbol = Symbol(symbol)!
+        guard let parameters = configuration.engineParameters(for: symbol) else {
+            printError("--symbol \(symbol): not in trading/symbols.yaml, so there is no contract data for it; add it there")
+            throw ExitCode.validationFailure
+        }
+        let (store, _) = try context.openStore()
+        let enabled = max(1, configuration.symbols.enabledSymbols.count)
+        var end = to.flatMap(UTCDateParser.milliseconds)
+        if let to, !to.contains("T"), let day = end { end = day + 86_400_000 - 60_000 }  // a date includes its whole day
+        let setup = BacktestSetup(
+            symbol: symbol, parameters: parameters, confirmation: noConfirmation ? .off : configuration.confirmationRules,
+            initialCapital: capital ?? configuration.risk.initialCapital / Double(enabled),
+            tradingTimeframe: configuration.symbols.tradingTimeframe, stopTimeframe: configuration.risk.atr.timeframe,
+            confirmationTimeframes: configuration.symbols.confirmationTimeframes,
+            from: from.flatMap(UTCDateParser.milliseconds), to: end)
+        let data: BacktestData
+        do {
+            data = try BacktestData.load(from: store, setup: setup)
+        } catch {
+            printError("\(error)")
+            throw ExitCode.failure
+        }
+        let traded = data.bars.count - data.firstTraded
+        print("\(symbol): \(traded) 1m bars \(UTCTime.format(data.bars[data.firstTraded].openTime)) → \(UTCTime.format(data.bars.last!.openTime)) UTC, capital \(String(format: "%.2f", setup.initialCapital)) USDT, confirmation \(setup.confirmation.enabled ? "on" : "off")")
+        print(MetricsTable.header)
+        var chart: [EquityChart.Series] = []
+        let stamp = UTCTime(milliseconds: data.bars[data.firstTraded].openTime).dayString + "_" + UTCTime(milliseconds: data.bars.last!.openTime).dayString
+        for name in policyNames {
+            let result = try BacktestRun.run(any: BacktestRun.baseline(name, seed: seed)!, data: data, setup: setup)
+            let metrics = BacktestMetrics(result: result, barsPerYear: 525_600 / Double(setup.tradingTimeframe.milliseconds / 60_000))
+            print(MetricsTable.row(name, metrics))
+            let report = BacktestReport(symbol: symbol, result: result, metrics: metrics, fallbackRate: parameters.fallbackFundingRate)
+            let path = "\(configuration.paths.reports)/backtest/\(symbol.name)-\(name)-\(stamp).json"
+            try report.write(to: path)
+            for note in report.notes.dropLast() { print("  note (\(name)): \(note)") }
+            chart.append(EquityChart.Series(label: name, times: result.equityTimes, equity: result.equityCurve))
+        }
+        let chartPath = "\(configuration.paths.reports)/backtest/\(symbol.name)-\(stamp).svg"
+        try EquityChart(title: "\(symbol) backtest \(stamp.replacingOccurrences(of: "_", with: " → ")) (after fees, slippage and funding)",
+                        series: chart).write(to: chartPath)
+        print("reports: \(configuration.paths.reports)/backtest/\(symbol.name)-*-\(stamp).json; chart: \(chartPath)")
+    }
+}
+
+/// The metrics as aligned text rows.
+enum MetricsTable {
+    static let header = "policy       return   sharpe  sortino   calmar   max dd  trades   win%  profit f.  expectancy  exposure  avg lev    fees  funding"
+
+    static func row(_ name: String, _ metrics: BacktestMetrics) -> String {
+        let profitFactor = metrics.profitFactor.map { String(format: "%9.2f", $0) } ?? "        -"
+        let label = name.count >= 10 ? name : name + String(repeating: " ", count: 10 - name.count)
+        return label + String(format: " %7.2f%% %8.2f %8.2f %8.2f %7.2f%% %7d %6.1f %@ %11.2f %8.1f%% %8.1f %7.2f %8.2f",
+                      metrics.totalReturn * 100, metrics.sharpe, metrics.sortino, metrics.calmar,
+                      metrics.maxDrawdown * 100, metrics.trades, metrics.winRate * 100, profitFactor as NSString,
+                      metrics.expectancy, metrics.exposure * 100, metrics.averageLeverage, metrics.feesPaid,
+                      metrics.fundingPaid - metrics.fundingReceived)
+    }
+}
+
+/// `2025-05-10` or `2025-05-10T12:30` (UTC) to milliseconds.
+enum UTCDateParser {
+    static func milliseconds(_ text: String) -> Int64? {
+        let parts = text.split(separator: "T")
+        let date = parts[0].split(separator: "-").compactMap { Int($0) }
+        guard date.count == 3, (1...12).contains(date[1]), (1...31).contains(date[2]), parts.count <= 2 else { return nil }
+        var minutes = 0
+        if parts.count == 2 {
+            let time = parts[1].split(separator: ":").compactMap { Int($0) }
+            guard time.count == 2, (0..<24).contains(time[0]), (0..<60).contains(time[1]) else { return nil }
+            minutes = time[0] * 60 + time[1]
+        }
+        // Days from civil (Howard Hinnant's algorithm).
+        let year = date[1] <= 2 ? date[0] - 1 : date[0]
+        let era = (year >= 0 ? year : year - 399) / 400
+        let yearOfEra = year - era * 400
+        let monthPrime = (date[1] + 9) % 12
+        let dayOfYear = (153 * monthPrime + 2) / 5 + date[2] - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        let days = era * 146_097 + dayOfEra - 719_468
+        return (Int64(days) * 1_440 + Int64(minutes)) * 60_000
+    }
+}

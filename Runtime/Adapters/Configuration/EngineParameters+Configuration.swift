@@ -1,0 +1,26 @@
+import MarketModel
+import TradingEngine
+
+extension AppConfiguration {
+    /// The engine parameters of a configured symbol: its contract and leverage band, the costs of
+    /// `trading/execution.yaml` and the limits of `trading/risk.yaml`. Nil for an unknown symbol.
+    public func engineParameters(for symbol: Symbol) -> EngineParameters? {
+        guard let entry = symbols.symbol(symbol) else { return nil }
+        return EngineParameters(
+            contract: entry.contract, leverageBand: entry.leverage, makerFeeRate: execution.fees.maker,
+            takerFeeRate: execution.fees.taker, slippageBasisPoints: execution.slippage.basisPoints,
+            slippageRangeFraction: execution.slippage.rangeFraction, fallbackFundingRate: execution.funding.fallbackRate,
+            fundingIntervalHours: execution.funding.intervalHours, liquidationFeeRate: execution.liquidationFee,
+            risk: RiskRules(riskPerTrade: risk.riskPerTrade, reducingDrawdown: risk.reducingDrawdown,
+                            haltDrawdown: risk.haltDrawdown, dailyLossCap: risk.dailyLossCap,
+                            atrStopMultiple: risk.atr.stopMultiple, atrTakeProfitMultiple: risk.atr.takeProfitMultiple,
+                            liquidationBuffer: risk.liquidationBuffer, cooldownLosses: risk.cooldown.consecutiveLosses,
+                            cooldownMinutes: risk.cooldown.minutes))
+    }
+
+    /// The entry confirmation rules of `trading/execution.yaml`.
+    public var confirmationRules: ConfirmationRules {
+        ConfirmationRules(enabled: execution.confirmation.enabled, minimumAgreeing: execution.confirmation.minimumAgreeing,
+                          overbought: execution.confirmation.rsiOverbought, oversold: execution.confirmation.rsiOversold)
+    }
+}

@@ -1,0 +1,146 @@
+import MarketModel
+
+/// What a policy sees at a bar's close: the bar, its feature row and the position state.
+public struct Observation {
+    public var index: Int
+    public var bar: Bar
+    /// The feature row of this bar (`FeatureSpec` order), valid only during the call.
+    public var features: UnsafeBufferPointer<Double>
+    /// Whether the row may be acted on (warmed up, no recent gap).
+    public var isValid: Bool
+    public var position: PositionSide?
+    /// Unrealised PnL of the open position in risk units (1 = the capital risked per trade).
+    public var unrealizedRisk: Double
+    /// Bars since the position opened (0 when flat).
+    public var barsInTrade: Int
+    /// Leverage of the open position (0 when flat).
+    public var leverage: Double
+    /// Drawdown from peak equity, fraction.
+    public var drawdown: Double
+
+    public init(index: Int, bar: Bar, features: UnsafeBufferPointer<Double>, isValid: Bool, position: PositionSide?,
+                unrealizedRisk: Double, barsInTrade: Int, leverage: Double, drawdown: Double) {
+        self.index = index
+        self.bar = bar
+        self.features = features
+        self.isValid = isValid
+        self.position = position
+        self.unrealizedRisk = unrealizedRisk
+        self.barsInTrade = barsInTrade
+        self.leverage = leverage
+        self.drawdown = drawdown
+    }
+}
+
+/// Anything that turns observations into actions: the PPO agent, the baselines.
+public protocol TradingPolicy {
+    /// A short name for reports.
+    var name: String { get }
+    mutating func action(for observation: Observation) -> AgentAction
+}
+
+/// Where the backtester finds the values it needs in a feature row.
+public struct FeatureColumns: Sendable {
+    public var averageTrueRangeFraction: Int
+    public var rsi: Int
+    public var trends: [Int]
+
+    /// Looks the columns up by name: `atr_fraction_{tf}` of the stop timeframe, `rsi_{tf}` of the trading
+    /// timeframe and `trend_{tf}` of each confirmation timeframe.
+    public init?(names: [String], tradingTimeframe: Timeframe, stopTimeframe: Timeframe, confirmationTimeframes: [Timeframe]) {
+        guard let atr = names.firstIndex(of: "atr_fraction_\(stopTimeframe.rawValue)"),
+            let rsi = names.firstIndex(of: "rsi_\(tradingTimeframe.rawValue)")
+        else { return nil }
+        let trends = confirmationTimeframes.compactMap { names.firstIndex(of: "trend_\($0.rawValue)") }
+        guard trends.count == confirmationTimeframes.count else { return nil }
+        averageTrueRangeFraction = atr
+        self.rsi = rsi
+        self.trends = trends
+    }
+}
+
+/// Replays bars through the engine with a policy: at each bar, the engine processes it (fills, exits,
+/// funding, mark to market), then the policy sees the close and the engine decides. Records the equity
+/// at every close. Drive it with `step` as rows arrive (no feature matrix is held in memory).
+public struct Backtester<Policy: TradingPolicy> {
+    public private(set) var engine: TradingEngine
+    public var policy: Policy
+    public let columns: FeatureColumns
+    /// Equity at each close, USDT, and its time (UTC ms).
+    public private(set) var equityCurve: [Double] = []
+    public private(set) var equityTimes: [Int64] = []
+    /// Bars during which a position was open.
+    public private(set) var barsInMarket = 0
+    private var trendBuffer: [Double]
+    private var openedAtIndex = 0
+    private var index = 0
+    /// Whether the equity curve is kept (benchmarks turn it off).
+    public var recordsEquity = true
+
+    public init(engine: TradingEngine, policy: Policy, columns: FeatureColumns) {
+        self.engine = engine
+        self.policy = policy
+        self.columns = columns
+        trendBuffer = Array(repeating: 0, count: columns.trends.count)
+    }
+
+    /// Processes one bar and its feature row.
+    public mutating func step(_ bar: Bar, features: UnsafeBufferPointer<Double>, isValid: Bool) {
+        let hadPosition = engine.account.position != nil
+        engine.process(bar)
+        if engine.account.position != nil {
+            barsInMarket += 1
+            if !hadPosition { openedAtIndex = index }
+        }
+        if recordsEquity {
+            equityCurve.append(engine.equity)
+            equityTimes.append(engine.lastTime)
+        }
+        let position = engine.account.position
+        let riskUnit = max(engine.allocatedCapital * engine.parameters.risk.riskPerTrade, 1e-9)
+        let observation = Observation(
+            index: index, bar: bar, features: features, isValid: isValid, position: position?.side,
+            unrealizedRisk: (position?.unrealizedPnL(at: bar.close) ?? 0) / riskUnit,
+            barsInTrade: position == nil ? 0 : index - openedAtIndex, leverage: position?.leverage ?? 0,
+            drawdown: engine.risk.drawdown(at: engine.equity))
+        let action = policy.action(for: observation)
+        if isValid || action == .hold || position != nil {
+            for (slot, column) in columns.trends.enumerated() { trendBuffer[slot] = features[column] }
+            let atr = features[columns.averageTrueRangeFraction] * bar.close / 100
+            let rsi = features[columns.rsi] * 50 + 50
+            // Invalid rows allow exits only: a new entry needs a valid row.
+            engine.decide(isValid || position != nil ? action : .hold, averageTrueRange: atr, trends: trendBuffer, rsi: rsi)
+        }
+        index += 1
+    }
+
+    /// Closes what is open at the last price and returns the results.
+    public mutating func finish() -> BacktestResult {
+        engine.closeAtLastPrice()
+        if recordsEquity, !equityCurve.isEmpty {
+            equityCurve[equityCurve.count - 1] = engine.equity
+        }
+        return BacktestResult(policy: policy.name, initialCapital: engine.account.initialCapital, trades: engine.trades,
+                              equityCurve: equityCurve, equityTimes: equityTimes, bars: index, barsInMarket: barsInMarket,
+                              riskEvents: engine.riskEvents, refusals: engine.refusals,
+                              fundingSettlements: engine.fundingSettlements, fundingFallbacks: engine.fundingFallbacks,
+                              ledger: engine.account.ledger, finalEquity: engine.equity)
+    }
+}
+
+/// Everything a backtest produced.
+public struct BacktestResult: Sendable {
+    public var policy: String
+    public var initialCapital: Double
+    public var trades: [ClosedTrade]
+    public var equityCurve: [Double]
+    public var equityTimes: [Int64]
+    public var bars: Int
+    public var barsInMarket: Int
+    public var riskEvents: [RiskStateChanged]
+    public var refusals: [String: Int]
+    public var fundingSettlements: Int
+    public var fundingFallbacks: Int
+    public var ledger: Ledger
+    public var finalEquity: Double
+}

@@ -1,0 +1,57 @@
+import Indicators
+
+/// Never trades: the yardstick every agent must beat after costs.
+public struct FlatPolicy: TradingPolicy {
+    public let name = "flat"
+    public init() {}
+    public mutating func action(for observation: Observation) -> AgentAction { .hold }
+}
+
+/// Always wants to be long. Under the risk manager this means re-entering after each stop or
+/// take-profit, so it measures the market's drift through the same costs and rules as the agent.
+public struct BuyAndHoldPolicy: TradingPolicy {
+    public let name = "buyhold"
+    public init() {}
+    public mutating func action(for observation: Observation) -> AgentAction { .long }
+}
+
+/// Long while EMA(fast) is above EMA(slow) of the closes, short while below.
+public struct EMACrossPolicy: TradingPolicy {
+    public let name = "ema-cross"
+    private var fast: ExponentialMovingAverage
+    private var slow: ExponentialMovingAverage
+
+    public init(fast: Int = 20, slow: Int = 50) {
+        self.fast = ExponentialMovingAverage(period: fast)
+        self.slow = ExponentialMovingAverage(period: slow)
+    }
+
+    public mutating func action(for observation: Observation) -> AgentAction {
+        let close = observation.bar.close
+        guard let fastValue = fast.update(close), let slowValue = slow.update(close) else { return .hold }
+        return fastValue > slowValue ? .long : fastValue < slowValue ? .short : .hold
+    }
+}
+
+/// Random actions from a seeded generator: hold with probability `holdProbability`, else long or short
+/// equally. A chance-level benchmark; the same seed gives the same run.
+public struct RandomPolicy: TradingPolicy {
+    public let name = "random"
+    private var state: UInt64
+    private let holdProbability: Double
+
+    public init(seed: UInt64, holdProbability: Double = 0.95) {
+        state = seed
+        self.holdProbability = holdProbability
+    }
+
+    public mutating func action(for observation: Observation) -> AgentAction {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        let unit = Double((z ^ (z >> 31)) >> 11) * 0x1.0p-53
+        if unit < holdProbability { return .hold }
+        return unit < holdProbability + (1 - holdProbability) / 2 ? .long : .short
+    }
+}
