@@ -52,8 +52,8 @@ import Testing
         #expect(fixture.issues() == [
             "trading/symbols.yaml:7: timeframes[1]: 2m is not a timeframe; use one of 1m, 5m, 15m, 1h, 4h, 1d",
             "trading/risk.yaml:10: halt_drawdown = lots: expected a number",
-            "trading/risk.yaml:15: atr.period = 1: must be between 2 and 500",
-            "trading/risk.yaml:27: allocation.method = inverse_vol: must be one of inverse_volatility, equal",
+            "trading/risk.yaml:16: atr.period = 1: must be 14: stops use the feature set's ATR(14) (a different period needs a new FeatureSpec)",
+            "trading/risk.yaml:28: allocation.method = inverse_vol: must be one of inverse_volatility, equal",
             "ml/training.yaml:6: ppo.minibatch_size = 64.5: expected a whole number",
             "system/logging.yaml:2: level = loud: must be one of trace, debug, info, notice, warning, error, critical",
         ])

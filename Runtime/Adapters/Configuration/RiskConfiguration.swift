@@ -74,9 +74,9 @@ public struct ATRRules: Sendable, Codable, Equatable {
     public init(from decoder: any Decoder) throws {
         let fields = ConfigMapping(decoder, keys: CodingKeys.self)
         timeframe = fields.value(.timeframe, or: .fifteenMinutes)
-        period = fields.integer(.period, or: 14, within: 2...500)
+        period = fields.value(.period, or: 14)
         fields.check(period == 14, .period, value: period,
-                     "must be 14: the stop uses the feature set's ATR(14) (change FeatureSpec to change it)")
+                     "must be 14: stops use the feature set's ATR(14) (a different period needs a new FeatureSpec)")
         stopMultiple = fields.number(.stopMultiple, or: 1.5, within: 0.1...20)
         takeProfitMultiple = fields.number(.takeProfitMultiple, or: 3, within: 0.1...50)
     }
