@@ -13,6 +13,12 @@ let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
 let yams = Target.Dependency.product(name: "Yams", package: "Yams")
 let grdb = Target.Dependency.product(name: "GRDB", package: "GRDB.swift")
 let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
+let asyncHTTPClient = Target.Dependency.product(name: "AsyncHTTPClient", package: "async-http-client")
+let webSocketClient = Target.Dependency.product(name: "WSClient", package: "swift-websocket")
+let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
+let nioHTTP1 = Target.Dependency.product(name: "NIOHTTP1", package: "swift-nio")
+let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
+let hummingbirdWebSocket = Target.Dependency.product(name: "HummingbirdWebSocket", package: "hummingbird-websocket")
 let grdbSQLite = Target.Dependency.product(name: "GRDBSQLite", package: "GRDB.swift")
 
 let package = Package(
@@ -21,6 +27,7 @@ let package = Package(
     products: [
         .executable(name: "pipeline", targets: ["pipeline"]),
         .executable(name: "bench", targets: ["bench"]),
+        .executable(name: "bitget-sim", targets: ["bitget-sim"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -28,6 +35,12 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // MARK: Runtime/Core: pure, deterministic, no I/O.
@@ -45,17 +58,32 @@ let package = Package(
             name: "CLibPQ", path: "Runtime/Adapters/CLibPQ", pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]),
         .target(
-            name: "Configuration", dependencies: ["MarketModel", "TradingEngine", yams],
-            path: "Runtime/Adapters/Configuration", swiftSettings: settings),
+            name: "TraderConfiguration", dependencies: ["MarketModel", "TradingEngine", yams],
+            path: "Runtime/Adapters/TraderConfiguration", swiftSettings: settings),
         .target(
-            name: "LogOutput", dependencies: ["Configuration", "MarketModel", logging],
+            name: "LogOutput", dependencies: ["TraderConfiguration", "MarketModel", logging],
             path: "Runtime/Adapters/LogOutput", swiftSettings: settings),
         .target(
             name: "CSVArchive", dependencies: ["MarketModel"],
             path: "Runtime/Adapters/CSVArchive", swiftSettings: settings),
         .target(
+            name: "BitGet", dependencies: ["MarketModel", crypto, asyncHTTPClient, webSocketClient, nioCore, nioHTTP1, .product(name: "NIOPosix", package: "swift-nio"), logging],
+            path: "Runtime/Adapters/BitGet", swiftSettings: settings),
+        .target(
             name: "Storage", dependencies: ["MarketModel", "CLibPQ", grdb, grdbSQLite],
             path: "Runtime/Adapters/Storage", swiftSettings: settings),
+
+        // MARK: Runtime/Testing: fakes shipped as libraries, shared by tests and the demo.
+        .target(
+            name: "ExchangeSimulator",
+            dependencies: [
+                "MarketModel", "TradingEngine", "Features", "CSVArchive", "BitGet", hummingbird, hummingbirdWebSocket,
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            path: "Runtime/Testing/ExchangeSimulator", swiftSettings: settings),
+        .executableTarget(
+            name: "bitget-sim", dependencies: ["ExchangeSimulator", "MarketModel", argumentParser, logging],
+            path: "Runtime/Testing/bitget-sim", swiftSettings: settings),
 
         // MARK: Pipelines: offline work.
         .systemLibrary(name: "CHDF5", path: "Pipelines/CHDF5", providers: [.apt(["libhdf5-dev"])]),
@@ -63,7 +91,7 @@ let package = Package(
             name: "TensorStore", dependencies: ["CHDF5", "Features", "MarketModel", "Storage", "CSVArchive"],
             path: "Pipelines/TensorStore", swiftSettings: settings),
         .target(
-            name: "DataStages", dependencies: ["MarketModel", "CSVArchive", "Storage", "Indicators"],
+            name: "DataStages", dependencies: ["MarketModel", "CSVArchive", "Storage", "Indicators", "BitGet", "Features"],
             path: "Pipelines/DataStages", swiftSettings: settings),
         .target(
             name: "Evaluation", dependencies: ["TradingEngine", "Features", "MarketModel", "Storage"],
@@ -71,8 +99,8 @@ let package = Package(
         .target(
             name: "PipelineCommands",
             dependencies: [
-                "MarketModel", "Configuration", "LogOutput", "CSVArchive", "Storage", "DataStages", "Features", "TensorStore",
-                "TradingEngine", "Evaluation", argumentParser, logging,
+                "MarketModel", "TraderConfiguration", "LogOutput", "CSVArchive", "Storage", "DataStages", "Features", "TensorStore",
+                "TradingEngine", "Evaluation", "BitGet", argumentParser, logging,
             ],
             path: "Pipelines/PipelineCommands", swiftSettings: settings),
         .executableTarget(
@@ -82,13 +110,13 @@ let package = Package(
             name: "bench",
             dependencies: [
                 "MarketModel", "CSVArchive", "Storage", "DataStages", "CLibPQ", "Indicators", "Features", "TensorStore",
-                "TradingEngine", argumentParser,
+                "TradingEngine", "BitGet", argumentParser,
             ],
             path: "Pipelines/bench", swiftSettings: settings),
 
         // MARK: Tests: one target per library, plus end-to-end tests of the executables.
         .target(
-            name: "TestSupport", dependencies: ["CLibPQ", "Storage", "MarketModel", "Configuration"], path: "Tests/TestSupport",
+            name: "TestSupport", dependencies: ["CLibPQ", "Storage", "MarketModel", "TraderConfiguration"], path: "Tests/TestSupport",
             swiftSettings: settings),
         .testTarget(
             name: "MarketModelTests", dependencies: ["MarketModel", "TestSupport"], path: "Tests/MarketModelTests",
@@ -103,7 +131,7 @@ let package = Package(
             name: "TradingEngineTests", dependencies: ["TradingEngine", "MarketModel", "TestSupport"],
             path: "Tests/TradingEngineTests", swiftSettings: settings),
         .testTarget(
-            name: "ConfigurationTests", dependencies: ["Configuration", "MarketModel", "TestSupport"],
+            name: "ConfigurationTests", dependencies: ["TraderConfiguration", "MarketModel", "TestSupport"],
             path: "Tests/ConfigurationTests", swiftSettings: settings),
         .testTarget(
             name: "CSVArchiveTests", dependencies: ["CSVArchive", "MarketModel", "TestSupport"], path: "Tests/CSVArchiveTests",
@@ -115,13 +143,17 @@ let package = Package(
             name: "DataStagesTests", dependencies: ["DataStages", "Storage", "CSVArchive", "MarketModel", "TestSupport"],
             path: "Tests/DataStagesTests", swiftSettings: settings),
         .testTarget(
+            name: "BitGetTests", dependencies: ["BitGet", "ExchangeSimulator", "MarketModel", "TestSupport"],
+            path: "Tests/BitGetTests", swiftSettings: settings),
+        .testTarget(
             name: "TensorStoreTests",
             dependencies: ["TensorStore", "Features", "Storage", "DataStages", "CSVArchive", "MarketModel", "TestSupport"],
             path: "Tests/TensorStoreTests", swiftSettings: settings),
         .testTarget(
             name: "PipelineCommandsTests",
             dependencies: [
-                "PipelineCommands", "pipeline", "LogOutput", "Configuration", "Storage", "MarketModel", "TestSupport", logging,
+                "PipelineCommands", "pipeline", "bitget-sim", "LogOutput", "TraderConfiguration", "Storage", "MarketModel",
+                "TestSupport", logging,
             ],
             path: "Tests/PipelineCommandsTests", swiftSettings: settings),
     ]

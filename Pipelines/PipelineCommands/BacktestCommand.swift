@@ -1,5 +1,5 @@
 import ArgumentParser
-import Configuration
+import TraderConfiguration
 import Evaluation
 import Features
 import Foundation

@@ -1,6 +1,6 @@
 import Synchronization
 import ArgumentParser
-import Configuration
+import TraderConfiguration
 import Foundation
 import LogOutput
 import Logging

@@ -1,4 +1,4 @@
-import Configuration
+import TraderConfiguration
 import Foundation
 import ArgumentParser
 import DataStages
@@ -46,7 +46,7 @@ struct SeriesSelection: ParsableArguments {
         self.timeframes = timeframes
     }
 
-    func symbols(in configuration: Configuration.AppConfiguration) throws -> [Symbol] {
+    func symbols(in configuration: TraderConfiguration.AppConfiguration) throws -> [Symbol] {
         let configured = configuration.symbols.enabledSymbols.map(\.symbol)
         guard let symbols else { return configured }
         return try symbols.split(separator: ",").map { text in
@@ -58,7 +58,7 @@ struct SeriesSelection: ParsableArguments {
         }
     }
 
-    func timeframes(in configuration: Configuration.AppConfiguration) throws -> [Timeframe] {
+    func timeframes(in configuration: TraderConfiguration.AppConfiguration) throws -> [Timeframe] {
         guard let timeframes else { return configuration.symbols.timeframes }
         return try timeframes.split(separator: ",").map { text in
             let name = text.trimmingCharacters(in: .whitespaces)

@@ -7,7 +7,7 @@ public struct PipelineCommand: AsyncParsableCommand {
         abstract: "Offline pipeline of the trading system: data, features, training, evaluation, publishing.",
         subcommands: [
             InitDatabaseCommand.self, ConfigCommand.self, ImportCSVCommand.self, ExportCSVCommand.self,
-            IndicatorsCommand.self, AlignCommand.self, BacktestCommand.self,
+            DownloadCommand.self, BackupCommand.self, IndicatorsCommand.self, AlignCommand.self, BacktestCommand.self,
         ])
 
     public init() {}

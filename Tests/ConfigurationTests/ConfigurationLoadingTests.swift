@@ -1,4 +1,4 @@
-import Configuration
+import TraderConfiguration
 import Foundation
 import MarketModel
 import TestSupport

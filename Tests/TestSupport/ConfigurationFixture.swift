@@ -1,4 +1,4 @@
-import Configuration
+import TraderConfiguration
 import Foundation
 
 /// Copies the repository's configuration to a temporary directory and lets a test edit files in it.

@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import Configuration
+import TraderConfiguration
 
 /// A swift-log handler that writes each record to its destinations, as text or JSON per destination,
 /// with every configured secret scrubbed from the line.

@@ -1,15 +1,14 @@
-import MarketModel
-
 /// Contract rules of the symbols the project starts with, as BitGet published them for USDT-M
 /// perpetuals (tick from `pricePlace`/`priceEndStep`, size step from `sizeMultiplier`, minimum size from
 /// `minTradeNum`, maintenance-margin tiers from the position-tier table). `trading/symbols.yaml` may
-/// override any field; a symbol outside this table must give its whole `contract` block there.
-enum KnownContracts {
-    static func spec(for symbol: Symbol) -> ContractSpec? {
+/// override any field; a symbol outside this table must give its whole `contract` block there. The
+/// exchange simulator lists these contracts.
+public enum KnownContracts {
+    public static func spec(for symbol: Symbol) -> ContractSpec? {
         table[symbol.name]
     }
 
-    static var symbols: [String] { table.keys.sorted() }
+    public static var symbols: [String] { table.keys.sorted() }
 
     private static func tiers(_ pairs: [(Double, Double)]) -> [MaintenanceMarginTier] {
         pairs.map { MaintenanceMarginTier(maximumNotional: $0.0, maintenanceMarginRate: $0.1) }

@@ -1,0 +1,152 @@
+import Foundation
+import MarketModel
+
+/// An order as BitGet takes it (one-way mode, isolated margin). Sizes and prices are exact decimal text
+/// on the contract's grid (see `ContractSpec.sizeText` / `priceText`).
+public struct OrderRequest: Sendable {
+    public enum Side: String, Sendable { case buy, sell }
+    public enum Kind: String, Sendable { case market, limit }
+
+    public var symbol: Symbol
+    public var side: Side
+    public var kind: Kind
+    public var size: String
+    public var price: String?
+    /// Idempotency key: resending the same clientOid never creates a second order.
+    public var clientOrderID: String
+    public var reduceOnly: Bool
+    public var stopLoss: String?
+    public var takeProfit: String?
+
+    public init(symbol: Symbol, side: Side, kind: Kind, size: String, price: String? = nil, clientOrderID: String,
+                reduceOnly: Bool = false, stopLoss: String? = nil, takeProfit: String? = nil) {
+        self.symbol = symbol
+        self.side = side
+        self.kind = kind
+        self.size = size
+        self.price = price
+        self.clientOrderID = clientOrderID
+        self.reduceOnly = reduceOnly
+        self.stopLoss = stopLoss
+        self.takeProfit = takeProfit
+    }
+
+    var body: [String: String] {
+        var body = [
+            "symbol": symbol.name, "productType": BitGetRESTClient.productType, "marginMode": "isolated", "marginCoin": "USDT",
+            "size": size, "side": side.rawValue, "orderType": kind.rawValue, "clientOid": clientOrderID,
+            "reduceOnly": reduceOnly ? "YES" : "NO",
+        ]
+        if kind == .limit { body["force"] = "gtc" }
+        if let price { body["price"] = price }
+        if let stopLoss { body["presetStopLossPrice"] = stopLoss }
+        if let takeProfit { body["presetStopSurplusPrice"] = takeProfit }
+        return body
+    }
+}
+
+/// An order's state at the exchange.
+public struct ExchangeOrder: Sendable, Equatable {
+    public var orderID: String
+    public var clientOrderID: String
+    public var symbol: String
+    public var side: String
+    /// `live`, `partially_filled`, `filled` or `canceled`.
+    public var state: String
+    public var size: Double
+    public var filledSize: Double
+    public var averagePrice: Double?
+    public var fee: Double
+}
+
+/// A position at the exchange.
+public struct ExchangePosition: Sendable, Equatable {
+    public var symbol: String
+    public var side: String
+    public var size: Double
+    public var entryPrice: Double
+    public var leverage: Double
+    public var margin: Double
+    public var liquidationPrice: Double?
+    public var unrealizedPnL: Double
+    public var stopLoss: Double?
+    public var takeProfit: Double?
+}
+
+/// The USDT-futures account.
+public struct AccountBalance: Sendable, Equatable {
+    public var marginCoin: String
+    public var available: Double
+    public var equity: Double
+    public var unrealizedPnL: Double
+}
+
+extension BitGetRESTClient {
+    /// `POST /api/v2/mix/order/place-order`; returns the exchange's order id.
+    public func placeOrder(_ order: OrderRequest) async throws -> (orderID: String, clientOrderID: String) {
+        let data = try await request(.POST, "/api/v2/mix/order/place-order", body: order.body, signed: true, group: "order")
+        guard let object = data as? [String: Any] else { throw BitGetError.malformed(reason: "place-order", raw: "\(data ?? "nil")") }
+        let row = JSONObject(object)
+        return (row.text("orderId") ?? "", row.text("clientOid") ?? order.clientOrderID)
+    }
+
+    /// `POST /api/v2/mix/order/cancel-order` by order id or client id.
+    public func cancelOrder(symbol: Symbol, orderID: String? = nil, clientOrderID: String? = nil) async throws {
+        var body = ["symbol": symbol.name, "productType": Self.productType, "marginCoin": "USDT"]
+        if let orderID { body["orderId"] = orderID }
+        if let clientOrderID { body["clientOid"] = clientOrderID }
+        _ = try await request(.POST, "/api/v2/mix/order/cancel-order", body: body, signed: true, group: "order")
+    }
+
+    /// `GET /api/v2/mix/order/detail` by order id or client id.
+    public func order(symbol: Symbol, orderID: String? = nil, clientOrderID: String? = nil) async throws -> ExchangeOrder {
+        var query = [("symbol", symbol.name), ("productType", Self.productType)]
+        if let orderID { query.append(("orderId", orderID)) }
+        if let clientOrderID { query.append(("clientOid", clientOrderID)) }
+        let data = try await request(.GET, "/api/v2/mix/order/detail", query: query, signed: true, group: "order")
+        guard let object = data as? [String: Any] else { throw BitGetError.malformed(reason: "order detail", raw: "\(data ?? "nil")") }
+        let row = JSONObject(object)
+        return ExchangeOrder(orderID: try row.required("orderId"), clientOrderID: row.text("clientOid") ?? "",
+                             symbol: (row.text("symbol") ?? "").uppercased(), side: row.text("side") ?? "",
+                             state: row.text("state") ?? row.text("status") ?? "", size: row.number("size") ?? 0,
+                             filledSize: row.number("baseVolume") ?? 0, averagePrice: row.number("priceAvg"), fee: row.number("fee") ?? 0)
+    }
+
+    /// `GET /api/v2/mix/position/all-position`.
+    public func positions() async throws -> [ExchangePosition] {
+        let data = try await request(.GET, "/api/v2/mix/position/all-position",
+                                     query: [("productType", Self.productType), ("marginCoin", "USDT")], signed: true, group: "positions")
+        return try objects(data, "all-position").map { row in
+            ExchangePosition(symbol: try row.required("symbol"), side: row.text("holdSide") ?? "", size: row.number("total") ?? 0,
+                             entryPrice: row.number("openPriceAvg") ?? 0, leverage: row.number("leverage") ?? 0,
+                             margin: row.number("marginSize") ?? 0, liquidationPrice: row.number("liquidationPrice"),
+                             unrealizedPnL: row.number("unrealizedPL") ?? 0, stopLoss: row.number("stopLoss"),
+                             takeProfit: row.number("takeProfit"))
+        }
+    }
+
+    /// `GET /api/v2/mix/account/accounts`.
+    public func accounts() async throws -> [AccountBalance] {
+        let data = try await request(.GET, "/api/v2/mix/account/accounts", query: [("productType", Self.productType)],
+                                     signed: true, group: "account")
+        return try objects(data, "accounts").map { row in
+            AccountBalance(marginCoin: row.text("marginCoin") ?? "USDT", available: try row.requiredNumber("available"),
+                           equity: row.number("accountEquity") ?? row.number("usdtEquity") ?? 0,
+                           unrealizedPnL: row.number("unrealizedPL") ?? 0)
+        }
+    }
+
+    /// `POST /api/v2/mix/account/set-leverage` (whole numbers).
+    public func setLeverage(symbol: Symbol, leverage: Int) async throws {
+        _ = try await request(.POST, "/api/v2/mix/account/set-leverage", body: [
+            "symbol": symbol.name, "productType": Self.productType, "marginCoin": "USDT", "leverage": String(leverage),
+        ], signed: true, group: "leverage")
+    }
+
+    /// `POST /api/v2/mix/account/set-margin-mode` (`isolated` or `crossed`).
+    public func setMarginMode(symbol: Symbol, isolated: Bool) async throws {
+        _ = try await request(.POST, "/api/v2/mix/account/set-margin-mode", body: [
+            "symbol": symbol.name, "productType": Self.productType, "marginCoin": "USDT", "marginMode": isolated ? "isolated" : "crossed",
+        ], signed: true, group: "leverage")
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import MarketModel
+import NIOCore
+import TradingEngine
+
+/// How the simulator is set up.
+public struct SimulatorOptions: Sendable {
+    public var host = "127.0.0.1"
+    /// 0 picks a free port (the running simulator reports it).
+    public var port = 0
+    /// Simulated time runs this many times faster than the wall clock.
+    public var speed = 1.0
+    /// Simulated time at start-up, UTC ms (default: the end of the data, so all of it is history).
+    public var start: Int64?
+    public var faults = SimulatorFaults()
+    public var faultSeed: UInt64 = 1
+    /// How far back `candles` serves 1m…30m bars, days (0: no limit; BitGet: about 30). Older bars need `history-candles`.
+    public var candlesLookbackDays = 0
+    /// Seconds between WebSocket candle pushes (BitGet: 0.5).
+    public var pushInterval = 0.5
+    public var apiKey = "sim-key"
+    public var secret = "sim-secret"
+    public var passphrase = "sim-passphrase"
+    /// Allowed distance between a request's timestamp and the wall clock, ms.
+    public var timestampWindow: Int64 = 30_000
+    public var deposit = 10_000.0
+
+    public init() {}
+}
+
+/// A BitGet-compatible exchange on loopback: the v2 REST paths and payload shapes (envelope, numbers as
+/// strings, paging limits, error codes), public candle and private order WebSockets, signed private
+/// endpoints that trade through the trading engine's fill model, a clock that can run faster than real
+/// time, and fault injection. Tests, the demo and paper trading on replay talk to it.
+public final class ExchangeSimulator: Sendable {
+    public let options: SimulatorOptions
+    public let market: SimulatedMarket
+    public let clock: SimulatedClock
+    let accounts: SimulatedAccounts
+    let dice: FaultDice
+    let logger: Logger
+    let startedAt = Date()
+
+    public init(market: SimulatedMarket, options: SimulatorOptions, logger: Logger = Logger(label: "bitget-sim")) {
+        self.market = market
+        self.options = options
+        self.logger = logger
+        clock = SimulatedClock(start: options.start ?? market.span?.last ?? Int64(Date().timeIntervalSince1970 * 1000), speed: options.speed)
+        var parameters: [Symbol: EngineParameters] = [:]
+        for symbol in market.symbols {
+            if let contract = KnownContracts.spec(for: symbol) {
+                parameters[symbol] = EngineParameters(contract: contract, leverageBand: LeverageBand(minimum: 1, maximum: contract.maximumLeverage),
+                                                      slippageBasisPoints: 1, slippageRangeFraction: 0.05)
+            }
+        }
+        accounts = SimulatedAccounts(deposit: options.deposit, parameters: parameters)
+        dice = FaultDice(seed: options.faultSeed)
+    }
+
+    /// Runs the server until the task is cancelled; `ready` gets the bound port once it listens.
+    public func run(ready: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
+        let router = Router()
+        registerRoutes(router)
+        let simulator = self
+        let app = Application(
+            router: router,
+            server: .http1WebSocketUpgrade(configuration: .init(ws: .init(maxFrameSize: 1 << 22, autoPing: .disabled))) { request, _, _ in
+                switch request.path {
+                case "/v2/ws/public": return .upgrade([:]) { inbound, outbound, _ in
+                    try await PublicCandleSession(simulator: simulator).run(inbound: inbound, outbound: outbound)
+                }
+                case "/v2/ws/private": return .upgrade([:]) { inbound, outbound, _ in
+                    try await PrivateOrderSession(simulator: simulator).run(inbound: inbound, outbound: outbound)
+                }
+                default: return .dontUpgrade
+                }
+            },
+            configuration: .init(address: .hostname(options.host, port: options.port), serverName: "bitget-sim"),
+            onServerRunning: { channel in ready(channel.localAddress?.port ?? 0) },
+            logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.run() }
+            group.addTask { try await simulator.advanceAccounts() }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Fills resting orders and triggers protective orders as simulated time passes.
+    private func advanceAccounts() async throws {
+        while !Task.isCancelled {
+            await accounts.advance(market: market, now: clock.now())
+            try await Task.sleep(nanoseconds: 50_000_000)
+        }
+    }
+
+    // MARK: Responses
+
+    func envelope(_ data: Any?) -> Response {
+        let object: [String: Any] = ["code": "00000", "msg": "success", "requestTime": clock.now(), "data": data ?? NSNull()]
+        return json(object, status: .ok)
+    }
+
+    func error(_ code: String, _ message: String, status: HTTPResponse.Status = .badRequest) -> Response {
+        json(["code": code, "msg": message, "requestTime": clock.now(), "data": NSNull()], status: status)
+    }
+
+    func json(_ object: [String: Any], status: HTTPResponse.Status) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// Applies the injected faults (latency, 429, 5xx) before `body` answers.
+    func respond(_ body: () async throws -> Response) async throws -> Response {
+        if options.faults.latencyMilliseconds > 0 { try await Task.sleep(nanoseconds: UInt64(options.faults.latencyMilliseconds) * 1_000_000) }
+        let roll = dice.roll()
+        if roll < options.faults.rateLimitedFraction {
+            var response = error("429", "Too Many Requests", status: .tooManyRequests)
+            response.headers[.retryAfter] = "0.05"
+            return response
+        }
+        if roll < options.faults.rateLimitedFraction + options.faults.serverErrorFraction {
+            return error("40200", "Server upgrade, please try again later", status: .serviceUnavailable)
+        }
+        return try await body()
+    }
+
+    /// Plain decimal text as BitGet sends numbers ("30000.5", "0.00001245"; never an exponent).
+    static func text(_ value: Double) -> String {
+        if value == value.rounded() && abs(value) < 1e15 { return String(Int64(value)) }
+        let shortest = String(value)
+        guard shortest.contains("e") else { return shortest }
+        var fixed = String(format: "%.15f", value)
+        while fixed.hasSuffix("0") { fixed.removeLast() }
+        return fixed.hasSuffix(".") ? String(fixed.dropLast()) : fixed
+    }
+}
