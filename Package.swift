@@ -52,6 +52,9 @@ let package = Package(
         .target(
             name: "TradingEngine", dependencies: ["MarketModel", "Indicators"], path: "Runtime/Core/TradingEngine",
             swiftSettings: settings),
+        .systemLibrary(name: "COpenBLAS", path: "Runtime/Core/COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "Kernels", dependencies: ["COpenBLAS"], path: "Runtime/Core/Kernels", swiftSettings: settings),
+        .target(name: "Policy", dependencies: ["Kernels"], path: "Runtime/Core/Policy", swiftSettings: settings),
 
         // MARK: Runtime/Adapters: the I/O edges.
         .systemLibrary(
@@ -94,6 +97,9 @@ let package = Package(
             name: "DataStages", dependencies: ["MarketModel", "CSVArchive", "Storage", "Indicators", "BitGet", "Features"],
             path: "Pipelines/DataStages", swiftSettings: settings),
         .target(
+            name: "Training", dependencies: ["Policy", "Kernels", "TradingEngine", "MarketModel"], path: "Pipelines/Training",
+            swiftSettings: settings),
+        .target(
             name: "Evaluation", dependencies: ["TradingEngine", "Features", "MarketModel", "Storage"],
             path: "Pipelines/Evaluation", swiftSettings: settings),
         .target(
@@ -110,7 +116,7 @@ let package = Package(
             name: "bench",
             dependencies: [
                 "MarketModel", "CSVArchive", "Storage", "DataStages", "CLibPQ", "Indicators", "Features", "TensorStore",
-                "TradingEngine", "BitGet", argumentParser,
+                "TradingEngine", "BitGet", "Training", argumentParser,
             ],
             path: "Pipelines/bench", swiftSettings: settings),
 
@@ -130,6 +136,9 @@ let package = Package(
         .testTarget(
             name: "TradingEngineTests", dependencies: ["TradingEngine", "MarketModel", "TestSupport"],
             path: "Tests/TradingEngineTests", swiftSettings: settings),
+        .testTarget(
+            name: "TrainingTests", dependencies: ["Training", "Policy", "Kernels", "TestSupport"], path: "Tests/TrainingTests",
+            swiftSettings: settings),
         .testTarget(
             name: "ConfigurationTests", dependencies: ["TraderConfiguration", "MarketModel", "TestSupport"],
             path: "Tests/ConfigurationTests", swiftSettings: settings),
