@@ -97,7 +97,7 @@ let package = Package(
             name: "DataStages", dependencies: ["MarketModel", "CSVArchive", "Storage", "Indicators", "BitGet", "Features"],
             path: "Pipelines/DataStages", swiftSettings: settings),
         .target(
-            name: "Training", dependencies: ["Policy", "Kernels", "TradingEngine", "MarketModel"], path: "Pipelines/Training",
+            name: "Training", dependencies: ["Policy", "Kernels", "TradingEngine", "MarketModel", "Features", "TensorStore", crypto], path: "Pipelines/Training",
             swiftSettings: settings),
         .target(
             name: "Evaluation", dependencies: ["TradingEngine", "Features", "MarketModel", "Storage"],
@@ -106,7 +106,7 @@ let package = Package(
             name: "PipelineCommands",
             dependencies: [
                 "MarketModel", "TraderConfiguration", "LogOutput", "CSVArchive", "Storage", "DataStages", "Features", "TensorStore",
-                "TradingEngine", "Evaluation", "BitGet", argumentParser, logging,
+                "TradingEngine", "Evaluation", "BitGet", "Training", "Policy", crypto, argumentParser, logging,
             ],
             path: "Pipelines/PipelineCommands", swiftSettings: settings),
         .executableTarget(
@@ -137,7 +137,7 @@ let package = Package(
             name: "TradingEngineTests", dependencies: ["TradingEngine", "MarketModel", "TestSupport"],
             path: "Tests/TradingEngineTests", swiftSettings: settings),
         .testTarget(
-            name: "TrainingTests", dependencies: ["Training", "Policy", "Kernels", "TestSupport"], path: "Tests/TrainingTests",
+            name: "TrainingTests", dependencies: ["Training", "Policy", "Kernels", "TestSupport", "Features", "MarketModel", "TradingEngine", "CSVArchive"], path: "Tests/TrainingTests",
             swiftSettings: settings),
         .testTarget(
             name: "ConfigurationTests", dependencies: ["TraderConfiguration", "MarketModel", "TestSupport"],
@@ -162,7 +162,7 @@ let package = Package(
             name: "PipelineCommandsTests",
             dependencies: [
                 "PipelineCommands", "pipeline", "bitget-sim", "LogOutput", "TraderConfiguration", "Storage", "MarketModel",
-                "TestSupport", logging,
+                "TestSupport", "Training", "Policy", "Features", logging,
             ],
             path: "Tests/PipelineCommandsTests", swiftSettings: settings),
     ]

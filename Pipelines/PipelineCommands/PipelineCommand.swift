@@ -8,6 +8,7 @@ public struct PipelineCommand: AsyncParsableCommand {
         subcommands: [
             InitDatabaseCommand.self, ConfigCommand.self, ImportCSVCommand.self, ExportCSVCommand.self,
             DownloadCommand.self, BackupCommand.self, IndicatorsCommand.self, AlignCommand.self, BacktestCommand.self,
+            TrainCommand.self, TrainWorkerCommand.self, AgentsCommand.self,
         ])
 
     public init() {}

@@ -16,6 +16,8 @@ public protocol TrainingEnvironment {
     var actionCount: Int { get }
     mutating func reset() -> [Double]
     mutating func step(_ action: Int) -> EnvironmentStep
+    /// Restarts the environment's random generator (a resumed run draws fresh episodes from here).
+    mutating func reseed(_ seed: UInt64)
 }
 
 /// SplitMix64: small, fast, seedable; its state is part of a checkpoint.
@@ -44,6 +46,7 @@ public struct CartPole: TrainingEnvironment {
     private var random: SeededRandom
 
     public init(seed: UInt64) { random = SeededRandom(seed: seed) }
+    public mutating func reseed(_ seed: UInt64) { random = SeededRandom(seed: seed) }
 
     public mutating func reset() -> [Double] {
         state = (0..<4).map { _ in random.unit() * 0.1 - 0.05 }
@@ -86,6 +89,7 @@ public struct RandomWalkTradingEnvironment: TrainingEnvironment {
     private var random: SeededRandom
 
     public init(seed: UInt64) { random = SeededRandom(seed: seed) }
+    public mutating func reseed(_ seed: UInt64) { random = SeededRandom(seed: seed) }
 
     public mutating func reset() -> [Double] {
         returns = (0..<(window + episodeLength)).map { _ in Gaussian.sample(&random) * sigma }

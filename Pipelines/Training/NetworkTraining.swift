@@ -128,7 +128,7 @@ public struct AdamOptimizer: Sendable, Equatable {
     public var beta1: Float = 0.9
     public var beta2: Float = 0.999
     public var epsilon: Float
-    public private(set) var step = 0
+    public internal(set) var step = 0
     var first: NetworkGradient
     var second: NetworkGradient
 

@@ -32,25 +32,30 @@ public enum TrainingError: Error, CustomStringConvertible {
 public struct PPOTrainer<Environment: TrainingEnvironment> {
     public var settings: PPOSettings
     public var policy: ActorCritic
-    public private(set) var environments: [Environment]
+    public internal(set) var environments: [Environment]
     var actorOptimizer: AdamOptimizer
     var criticOptimizer: AdamOptimizer
     public var statistics: RunningMeanStd?
     var random: SeededRandom
-    public private(set) var environmentSteps = 0
-    public private(set) var updates = 0
-    public private(set) var recentReturns: [Double] = []
-    public private(set) var episodes = 0
+    /// The run's seed (networks, sampling, minibatch order).
+    public let seed: UInt64
+    public internal(set) var environmentSteps = 0
+    public internal(set) var updates = 0
+    public internal(set) var recentReturns: [Double] = []
+    public internal(set) var episodes = 0
+    /// Wall-clock seconds spent training, across resumed sessions.
+    public internal(set) var wallSeconds = 0.0
     /// Steps when the mean of the last 100 episode returns first reached a watched threshold.
     public var watchedThreshold: Double?
-    public private(set) var stepsToThreshold: Int?
-    private var observations: [[Double]]
-    private var episodeReturns: [Double]
+    public internal(set) var stepsToThreshold: Int?
+    var observations: [[Double]]
+    var episodeReturns: [Double]
 
     public init(settings: PPOSettings, environments: [Environment], seed: UInt64) {
         precondition(!environments.isEmpty, "at least one environment")
         self.settings = settings
         self.environments = environments
+        self.seed = seed
         random = SeededRandom(seed: seed)
         let size = environments[0].observationSize, actions = environments[0].actionCount
         let actor = MultilayerPerceptron.orthogonal(sizes: [size] + settings.hiddenLayers + [actions], activation: settings.activation,
@@ -75,7 +80,7 @@ public struct PPOTrainer<Environment: TrainingEnvironment> {
     /// Trains until `totalSteps` environment steps; `onUpdate` sees every update (throw from it to stop).
     public mutating func train(totalSteps: Int, onUpdate: (TrainingProgress, Self) throws -> Void = { _, _ in }) throws {
         let started = Date()
-        let stepsAtStart = environmentSteps
+        let stepsAtStart = environmentSteps, wallSecondsAtStart = wallSeconds
         while environmentSteps < totalSteps {
             let progressFraction = Double(environmentSteps) / Double(totalSteps)
             let learningRate = settings.annealLearningRate ? settings.learningRate * (1 - progressFraction) : settings.learningRate
@@ -83,6 +88,7 @@ public struct PPOTrainer<Environment: TrainingEnvironment> {
             let losses = try update(rollout, learningRate: learningRate)
             updates += 1
             let elapsed = max(Date().timeIntervalSince(started), 1e-9)
+            wallSeconds = wallSecondsAtStart + elapsed
             try onUpdate(TrainingProgress(update: updates, environmentSteps: environmentSteps,
                                           stepsPerSecond: Double(environmentSteps - stepsAtStart) / elapsed,
                                           meanReturnLast100: meanReturnLast100, episodes: episodes, policyLoss: losses.policyLoss,

@@ -66,39 +66,51 @@ public struct TradingEnvironment: TrainingEnvironment {
     public let rewards: RewardWeights
     public let capital: Double
     public let episodeBars: Int
+    /// The entry confirmation of the configuration, so the agent learns under the rules it will trade by.
+    public let confirmation: ConfirmationRules
     private let funding: FundingSchedule
     private var engine: TradingEngine
     private var random: SeededRandom
     private var row = 0, start = 0
     private var openedAt = 0
-    private var equity = 0.0, drawdown = 0.0
+    private var lastEquity = 0.0, drawdown = 0.0
     private var trendBuffer: [Double]
+    private let hasValidRows: Bool
 
     public var observationSize: Int { rows.featureCount + Self.positionFeatures.count }
+    /// The engine's equity now, USDT.
+    public var equity: Double { engine.equity }
+    /// Trades closed in the current episode.
+    public var closedTrades: Int { engine.trades.count }
     public let actionCount = 3
 
-    public init(rows: TrainingRows, parameters: EngineParameters, rewards: RewardWeights, capital: Double, episodeBars: Int, seed: UInt64) {
+    public init(rows: TrainingRows, parameters: EngineParameters, rewards: RewardWeights, capital: Double, episodeBars: Int,
+                confirmation: ConfirmationRules = .off, seed: UInt64) {
         precondition(rows.count > episodeBars + 1, "fewer training rows (\(rows.count)) than an episode needs")
         self.rows = rows
         self.parameters = parameters
         self.rewards = rewards
         self.capital = capital
         self.episodeBars = episodeBars
+        self.confirmation = confirmation
         funding = FundingSchedule(rates: rows.fundingRates(intervalHours: parameters.fundingIntervalHours), fallbackRate: parameters.fallbackFundingRate)
-        engine = TradingEngine(parameters: parameters, initialCapital: capital, funding: funding, confirmation: .off)
+        engine = TradingEngine(parameters: parameters, initialCapital: capital, funding: funding, confirmation: confirmation)
         random = SeededRandom(seed: seed)
         trendBuffer = Array(repeating: 0, count: rows.columns.trends.count)
+        hasValidRows = rows.valid[0..<(rows.count - episodeBars - 1)].contains(1)
     }
+
+    public mutating func reseed(_ seed: UInt64) { random = SeededRandom(seed: seed) }
 
     var riskUnit: Double { capital * parameters.risk.riskPerTrade }
 
     public mutating func reset() -> [Double] {
-        engine = TradingEngine(parameters: parameters, initialCapital: capital, funding: funding, confirmation: .off)
+        engine = TradingEngine(parameters: parameters, initialCapital: capital, funding: funding, confirmation: confirmation)
         // A random window starting on a valid row.
-        repeat { start = Int(random.next() % UInt64(rows.count - episodeBars - 1)) } while rows.valid[start] == 0 && rows.valid.contains(1)
+        repeat { start = Int(random.next() % UInt64(rows.count - episodeBars - 1)) } while rows.valid[start] == 0 && hasValidRows
         row = start
         engine.process(rows.bars[row])
-        equity = engine.equity
+        lastEquity = engine.equity
         drawdown = 0
         return observation()
     }
@@ -121,11 +133,11 @@ public struct TradingEnvironment: TrainingEnvironment {
         let newDrawdown = engine.risk.drawdown(at: newEquity)
         let entered = !hadPosition && engine.account.position != nil
         if entered { openedAt = row }
-        var reward = rewards.equityChange * (newEquity - equity) / riskUnit
+        var reward = rewards.equityChange * (newEquity - lastEquity) / riskUnit
         reward -= rewards.drawdownPenalty * max(0, newDrawdown - drawdown) * capital / riskUnit
         if entered { reward -= rewards.tradePenalty }
         if engine.account.position != nil { reward -= rewards.holdingPenalty }
-        equity = newEquity
+        lastEquity = newEquity
         drawdown = newDrawdown
         let terminated = engine.risk.state == .halted
         return EnvironmentStep(observation: observation(), reward: reward, terminated: terminated,

@@ -9,11 +9,14 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
     public var seeds: [Int]
     /// Bars per training episode.
     public var episodeBars: Int
+    /// A checkpoint is written after every this many PPO updates (and at the end).
+    public var checkpointEveryUpdates: Int
     public var walkForward: WalkForwardSplit
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case ppo, network, timesteps, environments, seeds
         case episodeBars = "episode_bars"
+        case checkpointEveryUpdates = "checkpoint_every_updates"
         case walkForward = "walk_forward"
     }
 
@@ -26,6 +29,7 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
         seeds = fields.value(.seeds, or: [0])
         fields.check(!seeds.isEmpty, .seeds, value: "[]", "list at least one seed")
         episodeBars = fields.integer(.episodeBars, or: 2_048, within: 16...1_000_000)
+        checkpointEveryUpdates = fields.integer(.checkpointEveryUpdates, or: 5, within: 1...100_000)
         walkForward = fields.value(.walkForward, or: WalkForwardSplit())
     }
 }
@@ -49,6 +53,9 @@ public struct PPOHyperparameters: Sendable, Codable, Equatable {
     /// Stop the epochs of an update early when the approximate KL exceeds 1.5 × this; nil disables.
     public var targetKL: Double?
     public var adamEpsilon: Double
+    /// Normalise observations by running mean and variance, frozen into the agent (the trading environment;
+    /// the CartPole reference run never normalises, as SB3's default).
+    public var normalizeObservations: Bool
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case learningRate = "learning_rate"
@@ -64,6 +71,7 @@ public struct PPOHyperparameters: Sendable, Codable, Equatable {
         case maximumGradientNorm = "maximum_gradient_norm"
         case targetKL = "target_kl"
         case adamEpsilon = "adam_epsilon"
+        case normalizeObservations = "normalize_observations"
     }
 
     init() {
@@ -81,6 +89,7 @@ public struct PPOHyperparameters: Sendable, Codable, Equatable {
         maximumGradientNorm = 0.5
         targetKL = nil
         adamEpsilon = 1e-5
+        normalizeObservations = true
     }
 
     public init(from decoder: any Decoder) throws {
@@ -103,6 +112,7 @@ public struct PPOHyperparameters: Sendable, Codable, Equatable {
         targetKL = fields.optional(.targetKL)
         if let targetKL { fields.check(targetKL > 0, .targetKL, value: targetKL, "must be > 0, or null to disable") }
         adamEpsilon = fields.number(.adamEpsilon, or: 1e-5, within: 1e-12...1)
+        normalizeObservations = fields.value(.normalizeObservations, or: true)
     }
 }
 

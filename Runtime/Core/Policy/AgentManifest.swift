@@ -71,13 +71,13 @@ public struct AgentManifest: Codable, Sendable, Equatable {
     /// Never trained on: what evaluation backtests.
     public var heldOutRange: RowRange?
     public var datasetFile: String?
-    public var datasetSHA256: String?
+    public var datasetSha256: String?
     public var metrics: TrainingMetrics
 
     public init(symbol: String, version: String, createdAt: String, codeVersion: String, environment: String,
                 architecture: Architecture, featureSpecHash: String, featureNames: [String], positionFeatures: [String],
                 normalization: ObservationNormalizer, actionMeanings: [String], hyperparameters: [String: Double], seed: UInt64,
-                trainingRange: RowRange?, heldOutRange: RowRange?, datasetFile: String?, datasetSHA256: String?,
+                trainingRange: RowRange?, heldOutRange: RowRange?, datasetFile: String?, datasetSha256: String?,
                 metrics: TrainingMetrics) {
         self.symbol = symbol
         self.version = version
@@ -95,7 +95,7 @@ public struct AgentManifest: Codable, Sendable, Equatable {
         self.trainingRange = trainingRange
         self.heldOutRange = heldOutRange
         self.datasetFile = datasetFile
-        self.datasetSHA256 = datasetSHA256
+        self.datasetSha256 = datasetSha256
         self.metrics = metrics
     }
 

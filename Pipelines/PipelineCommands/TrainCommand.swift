@@ -1,0 +1,200 @@
+import ArgumentParser
+import Foundation
+import MarketModel
+import Synchronization
+
+extension TrainingEnvironmentKind: ExpressibleByArgument {}
+
+/// `pipeline train [--symbols …] [--env trading|cartpole] [--timesteps N] [--envs N] [--seed S …] [--resume]`.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train one PPO agent per symbol (and seed) in parallel worker processes; write agents/{SYMBOL}/{version}/.",
+        discussion: """
+            Each run is a worker process with one OpenBLAS thread; up to --workers run at once (default: the \
+            core count). Every update prints a progress line and appends a JSON line to \
+            logs/training/{SYMBOL}-{version}.jsonl; each finished run prints one JSON summary line. A \
+            checkpoint is written every `checkpoint_every_updates` updates; after a crash or kill, the same \
+            command with --resume continues from it. The trading environment trains on the training rows of \
+            datasets/{SYMBOL}/features-{spec}.h5 (from `pipeline align`); the held-out rows are never read. \
+            `--env cartpole` trains the learner on CartPole-v1 to validate it against stable-baselines3.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Comma-separated symbols (default: every enabled symbol; ignored for cartpole).") var symbols: String?
+    @Option(help: "Environment: trading or cartpole.") var env: TrainingEnvironmentKind = .trading
+    @Option(help: "Environment steps per run (default: ml/training.yaml timesteps).") var timesteps: Int?
+    @Option(help: "Environments stepped together per run (default: ml/training.yaml environments).") var envs: Int?
+    @Option(name: .customLong("seed"), help: "Seed; repeat for several runs per symbol (default: ml/training.yaml seeds).")
+    var seeds: [UInt64] = []
+    @Option(help: "Runs at once (default: the number of cores).") var workers: Int?
+    @Flag(help: "Continue each run from its last checkpoint.") var resume = false
+
+    func validate() throws {
+        if let timesteps, timesteps < 1 { throw ValidationError("--timesteps must be >= 1") }
+        if let envs, !(1...256).contains(envs) { throw ValidationError("--envs must be within 1...256") }
+        if let workers, workers < 1 { throw ValidationError("--workers must be >= 1") }
+    }
+
+    func run() throws {
+        let context = try CommandContext.load(global, label: "pipeline.train")
+        let configuration = context.configuration
+        let names = env == .cartpole ? [TrainingJob.cartPoleSymbol]
+            : try SeriesSelection(symbols: symbols, timeframes: nil).symbols(in: configuration).map(\.name)
+        let runSeeds = seeds.isEmpty ? configuration.training.seeds.map { UInt64($0) } : seeds
+        let jobs = names.flatMap { name in
+            runSeeds.map { TrainingJob(symbol: name, environment: env, seed: $0, timesteps: timesteps ?? configuration.training.timesteps,
+                                       environments: envs ?? configuration.training.environments, resume: resume) }
+        }
+        let parallel = min(workers ?? ProcessInfo.processInfo.activeProcessorCount, jobs.count)
+        print("training \(jobs.count) run(s) (\(jobs.map(\.label).joined(separator: ", "))) on the \(env.rawValue) environment, \(parallel) at a time")
+        let outcomes = WorkerPool(jobs: jobs, parallel: parallel, global: global).run()
+        var failed: [String] = []
+        for (job, outcome) in zip(jobs, outcomes) {
+            switch outcome {
+            case let .finished(summary): print(summary)
+            case let .failed(reason): failed.append("\(job.label): \(reason)")
+            }
+        }
+        guard failed.isEmpty else {
+            for line in failed { printError("failed: \(line)") }
+            throw ExitCode.failure
+        }
+    }
+}
+
+/// Runs jobs as `pipeline train-worker` child processes, at most `parallel` at once, relaying their
+/// output line by line with the run's label.
+struct WorkerPool {
+    enum Outcome: Sendable {
+        case finished(summary: String)
+        case failed(reason: String)
+    }
+
+    let jobs: [TrainingJob]
+    let parallel: Int
+    let global: GlobalOptions
+
+    func run() -> [Outcome] {
+        let outcomes = Mutex([Outcome](repeating: .failed(reason: "not run"), count: jobs.count))
+        let slots = DispatchSemaphore(value: parallel)
+        let group = DispatchGroup()
+        for (index, job) in jobs.enumerated() {
+            slots.wait()
+            group.enter()
+            let arguments = workerArguments(job)
+            Thread.detachNewThread {
+                let outcome = Self.runWorker(arguments: arguments, label: job.label)
+                outcomes.withLock { $0[index] = outcome }
+                slots.signal()
+                group.leave()
+            }
+        }
+        group.wait()
+        return outcomes.withLock { $0 }
+    }
+
+    func workerArguments(_ job: TrainingJob) -> [String] {
+        var arguments = ["train-worker", "--symbol", job.symbol, "--env", job.environment.rawValue, "--timesteps", "\(job.timesteps)",
+                         "--envs", "\(job.environments)", "--seed", "\(job.seed)"]
+        if let directory = global.configDirectory { arguments += ["--config", directory] }
+        if job.resume { arguments.append("--resume") }
+        return arguments
+    }
+
+    static let printLock = Mutex(())
+
+    static func runWorker(arguments: [String], label: String) -> Outcome {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: currentExecutable)
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["OPENBLAS_NUM_THREADS"] = "1"
+        process.environment = environment
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        do { try process.run() } catch { return .failed(reason: "cannot start a worker: \(error)") }
+        let errorText = Mutex("")
+        let errorsRead = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            let data = errors.fileHandleForReading.readDataToEndOfFile()
+            errorText.withLock { $0 = String(decoding: data, as: UTF8.self) }
+            errorsRead.signal()
+        }
+        var summary: String?
+        var pending = Data()
+        while true {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            pending.append(chunk)
+            while let newline = pending.firstIndex(of: 0x0A) {
+                let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
+                pending = Data(pending[(newline + 1)...])
+                if line.hasPrefix("{") { summary = line } else { printLock.withLock { _ in print(line) } }
+            }
+        }
+        process.waitUntilExit()
+        errorsRead.wait()
+        let stderr = errorText.withLock { $0 }.trimmingCharacters(in: .whitespacesAndNewlines)
+        if process.terminationStatus == 0, let summary { return .finished(summary: summary) }
+        if !stderr.isEmpty { printLock.withLock { _ in printError(stderr) } }
+        let cause = process.terminationReason == .uncaughtSignal ? "killed by signal \(process.terminationStatus)" : "exit status \(process.terminationStatus)"
+        return .failed(reason: stderr.split(separator: "\n").last.map(String.init) ?? cause)
+    }
+
+    /// This executable's path, so workers run the same build.
+    static let currentExecutable: String = {
+        var buffer = [CChar](repeating: 0, count: 4_096)
+        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        return length > 0 ? String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self) : CommandLine.arguments[0]
+    }()
+}
+
+/// `pipeline train-worker`: one run, started by `pipeline train` (hidden).
+struct TrainWorkerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "train-worker", abstract: "One training run (started by `pipeline train`).",
+                                                    shouldDisplay: false)
+
+    @OptionGroup var global: GlobalOptions
+    @Option var symbol: String
+    @Option var env: TrainingEnvironmentKind
+    @Option var timesteps: Int
+    @Option var envs: Int
+    @Option var seed: UInt64
+    @Flag var resume = false
+
+    func run() throws {
+        ParentWatch.start()
+        let context = try CommandContext.load(global, label: "pipeline.train")
+        let job = TrainingJob(symbol: symbol, environment: env, seed: seed, timesteps: timesteps, environments: envs, resume: resume)
+        let session = TrainingSession(configuration: context.configuration, job: job) { line in
+            FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        }
+        do {
+            let summary = try session.run()
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            FileHandle.standardOutput.write(try encoder.encode(summary) + Data("\n".utf8))
+            context.logger.info("trained", metadata: ["symbol": "\(symbol)", "seed": "\(seed)", "artifact": "\(summary.artifact)"])
+        } catch {
+            printError("\(error)")
+            context.logger.error("training failed", metadata: ["symbol": "\(symbol)", "seed": "\(seed)", "error": "\(error)"])
+            throw ExitCode.failure
+        }
+    }
+}
+
+/// A worker whose parent `pipeline train` died (e.g. killed with -9) stops within a second rather than
+/// training on as an orphan that would race the resumed run for the checkpoint.
+enum ParentWatch {
+    static func start() {
+        let parent = getppid()
+        Thread.detachNewThread {
+            while true {
+                Thread.sleep(forTimeInterval: 0.5)
+                if getppid() != parent { exit(3) }
+            }
+        }
+    }
+}
