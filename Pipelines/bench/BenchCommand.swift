@@ -8,6 +8,6 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Benchmarks of the trading system (run in a release build).",
         subcommands: [
-            IngestBenchmark.self, IngestOnce.self, IndicatorBenchmark.self, FeatureBenchmark.self, AlignOnce.self, EngineBenchmark.self, DownloadBenchmark.self, PPOBenchmark.self,
+            IngestBenchmark.self, IngestOnce.self, IndicatorBenchmark.self, FeatureBenchmark.self, AlignOnce.self, EngineBenchmark.self, DownloadBenchmark.self, PPOBenchmark.self, TradingEnvironmentBenchmark.self,
         ])
 }
