@@ -160,6 +160,7 @@ final class PostgresResult {
 
     var status: ExecStatusType { PQresultStatus(result) }
     var rowCount: Int { Int(PQntuples(result)) }
+    var columnCount: Int32 { PQnfields(result) }
     /// Rows affected by INSERT/UPDATE/DELETE/COPY.
     var affectedRows: Int { Int(String(cString: PQcmdTuples(result))) ?? 0 }
 

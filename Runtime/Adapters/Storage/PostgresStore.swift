@@ -198,4 +198,18 @@ public final class PostgresStore: Store {
             return (0..<rows.rowCount).map { FundingRate(time: rows.integer($0, 0), rate: rows.number($0, 1)) }
         }
     }
+
+    public func rows(_ sql: String, _ parameters: [SQLValue], context: String) throws -> [[String?]] {
+        try connection.withLock {
+            let result = try connection.query(sql, parameters.map(\.postgresText), context: context)
+            let columns = Int(result.columnCount)
+            return (0..<result.rowCount).map { row in (0..<columns).map { result.text(row, $0) } }
+        }
+    }
+
+    public func executeAtomically(_ statements: [SQLStatement], context: String) throws {
+        try transaction(context) {
+            for statement in statements { try connection.query(statement.sql, statement.parameters.map(\.postgresText), context: context) }
+        }
+    }
 }

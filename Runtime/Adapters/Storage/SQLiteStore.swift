@@ -181,4 +181,58 @@ public final class SQLiteStore: Store {
                 """, arguments: [symbol.name, from ?? .min, to ?? .max]).map { FundingRate(time: $0[0], rate: $0[1]) }
         }
     }
+
+    public func rows(_ sql: String, _ parameters: [SQLValue], context: String) throws -> [[String?]] {
+        try run(context) { db in
+            try Row.fetchAll(db, sql: Self.numberedParameters(sql), arguments: Self.arguments(parameters)).map { row in
+                row.databaseValues.map(Self.text)
+            }
+        }
+    }
+
+    public func executeAtomically(_ statements: [SQLStatement], context: String) throws {
+        try run(context) { db in
+            try db.inTransaction(.immediate) {
+                for statement in statements {
+                    try db.execute(sql: Self.numberedParameters(statement.sql), arguments: Self.arguments(statement.parameters))
+                }
+                return .commit
+            }
+        }
+    }
+
+    /// `$1` → `?1`: SQLite reads `$1` as a named parameter, `?1` as the numbered one.
+    static func numberedParameters(_ sql: String) -> String {
+        var result = "", characters = Array(sql), index = 0
+        while index < characters.count {
+            if characters[index] == "$", index + 1 < characters.count, characters[index + 1].isNumber {
+                result.append("?")
+            } else {
+                result.append(characters[index])
+            }
+            index += 1
+        }
+        return result
+    }
+
+    static func arguments(_ parameters: [SQLValue]) -> StatementArguments {
+        StatementArguments(parameters.map { value -> (any DatabaseValueConvertible)? in
+            switch value {
+            case let .integer(number): number
+            case let .real(number): number
+            case let .text(text): text
+            case .null: nil
+            }
+        })
+    }
+
+    static func text(_ value: DatabaseValue) -> String? {
+        switch value.storage {
+        case .null: nil
+        case let .int64(number): "\(number)"
+        case let .double(number): "\(number)"
+        case let .string(text): text
+        case let .blob(data): data.base64EncodedString()
+        }
+    }
 }

@@ -49,6 +49,41 @@ public protocol Store: Sendable {
     func upsertFundingRates(_ rates: [FundingRate], symbol: Symbol) throws -> UpsertCount
     /// Stored funding settlements with `from <= time <= to`, in time order.
     func fundingRates(symbol: Symbol, from: Int64?, to: Int64?) throws -> [FundingRate]
+
+    /// Runs one statement written in the SQL both backends accept, with `$1`, `$2`… parameters, and
+    /// returns its rows as text (nil = NULL). For the small bookkeeping tables (pipeline runs, agents,
+    /// strategies), not for bulk data.
+    func rows(_ sql: String, _ parameters: [SQLValue], context: String) throws -> [[String?]]
+    /// Runs statements in one transaction: all of them or none.
+    func executeAtomically(_ statements: [SQLStatement], context: String) throws
+}
+
+/// A parameter of a portable statement.
+public enum SQLValue: Sendable, Equatable {
+    case integer(Int64), real(Double), text(String), null
+
+    public static func optional(_ text: String?) -> SQLValue { text.map { .text($0) } ?? .null }
+    public static func optional(_ value: Int64?) -> SQLValue { value.map { .integer($0) } ?? .null }
+
+    /// The parameter as libpq's text form.
+    var postgresText: String? {
+        switch self {
+        case let .integer(value): "\(value)"
+        case let .real(value): "\(value)"
+        case let .text(value): value
+        case .null: nil
+        }
+    }
+}
+
+/// A statement and its parameters.
+public struct SQLStatement: Sendable {
+    public var sql: String
+    public var parameters: [SQLValue]
+    public init(_ sql: String, _ parameters: [SQLValue] = []) {
+        self.sql = sql
+        self.parameters = parameters
+    }
 }
 
 extension Store {
