@@ -54,7 +54,7 @@ let package = Package(
             swiftSettings: settings),
         .systemLibrary(name: "COpenBLAS", path: "Runtime/Core/COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .target(name: "Kernels", dependencies: ["COpenBLAS"], path: "Runtime/Core/Kernels", swiftSettings: settings),
-        .target(name: "Policy", dependencies: ["Kernels"], path: "Runtime/Core/Policy", swiftSettings: settings),
+        .target(name: "Policy", dependencies: ["Kernels", "TradingEngine"], path: "Runtime/Core/Policy", swiftSettings: settings),
 
         // MARK: Runtime/Adapters: the I/O edges.
         .systemLibrary(

@@ -60,7 +60,7 @@ public struct RewardWeights: Sendable, Equatable {
 /// random windows of `episodeBars` inside the training rows, ending by time limit, or as terminal when the
 /// risk gate halts.
 public struct TradingEnvironment: TrainingEnvironment {
-    public static let positionFeatures = ["position_side", "unrealized_risk_units", "bars_in_trade_per_100", "leverage_per_100", "drawdown_percent"]
+    public static let positionFeatures = AgentPositionState.names
     public let rows: TrainingRows
     public let parameters: EngineParameters
     public let rewards: RewardWeights
@@ -145,16 +145,13 @@ public struct TradingEnvironment: TrainingEnvironment {
     }
 
     private func observation() -> [Double] {
-        var observation = [Double](repeating: 0, count: observationSize)
+        var observation = [Double](repeating: 0, count: rows.featureCount)
         let base = row * rows.featureCount
         for index in 0..<rows.featureCount { observation[index] = Double(rows.features[base + index]) }
-        if let position = engine.account.position {
-            observation[rows.featureCount] = position.side.sign
-            observation[rows.featureCount + 1] = position.unrealizedPnL(at: rows.bars[row].close) / riskUnit
-            observation[rows.featureCount + 2] = Double(row - openedAt) / 100
-            observation[rows.featureCount + 3] = position.leverage / 100
-        }
-        observation[rows.featureCount + 4] = drawdown * 100
+        let position = engine.account.position
+        observation += AgentPositionState.values(
+            side: position?.side, unrealizedRisk: (position?.unrealizedPnL(at: rows.bars[row].close) ?? 0) / riskUnit,
+            barsInTrade: position == nil ? 0 : row - openedAt, leverage: position?.leverage ?? 0, drawdown: drawdown)
         return observation
     }
 }

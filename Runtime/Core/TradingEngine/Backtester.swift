@@ -76,6 +76,10 @@ public struct Backtester<Policy: TradingPolicy> {
     private var index = 0
     /// Whether the equity curve is kept (benchmarks turn it off).
     public var recordsEquity = true
+    /// An optional check on new entries (e.g. the loser-similarity filter) with the layout of its context.
+    public var entryFilter: (filter: any EntryFilter, layout: EntryContextLayout)?
+    /// Entries the filter turned into holds.
+    public private(set) var filteredEntries = 0
 
     public init(engine: TradingEngine, policy: Policy, columns: FeatureColumns) {
         self.engine = engine
@@ -103,7 +107,12 @@ public struct Backtester<Policy: TradingPolicy> {
             unrealizedRisk: (position?.unrealizedPnL(at: bar.close) ?? 0) / riskUnit,
             barsInTrade: position == nil ? 0 : index - openedAtIndex, leverage: position?.leverage ?? 0,
             drawdown: engine.risk.drawdown(at: engine.equity))
-        let action = policy.action(for: observation)
+        var action = policy.action(for: observation)
+        if let entryFilter, position == nil, isValid, action != .hold,
+           !entryFilter.filter.allows(side: action == .long ? .long : .short, context: entryFilter.layout.context(features)) {
+            action = .hold
+            filteredEntries += 1
+        }
         if isValid || action == .hold || position != nil {
             for (slot, column) in columns.trends.enumerated() { trendBuffer[slot] = features[column] }
             let atr = features[columns.averageTrueRangeFraction] * bar.close / 100
