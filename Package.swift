@@ -100,7 +100,7 @@ let package = Package(
             name: "Training", dependencies: ["Policy", "Kernels", "TradingEngine", "MarketModel", "Features", "TensorStore", crypto], path: "Pipelines/Training",
             swiftSettings: settings),
         .target(
-            name: "Evaluation", dependencies: ["TradingEngine", "Features", "MarketModel", "Storage"],
+            name: "Evaluation", dependencies: ["TradingEngine", "Features", "MarketModel", "Storage", "Policy"],
             path: "Pipelines/Evaluation", swiftSettings: settings),
         .target(
             name: "PipelineCommands",

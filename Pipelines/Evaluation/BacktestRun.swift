@@ -49,6 +49,12 @@ public struct BacktestData: Sendable {
     public var firstTraded: Int
     public var funding: [FundingRate]
 
+    public init(bars: [Bar], firstTraded: Int, funding: [FundingRate]) {
+        self.bars = bars
+        self.firstTraded = firstTraded
+        self.funding = funding
+    }
+
     /// Loads 1m bars of `setup.symbol` from the store: `[from, to]` plus enough history before `from` for
     /// the features (the spec's warm-up, and the daily indicators' when available).
     public static func load(from store: any Store, setup: BacktestSetup) throws -> BacktestData {
@@ -66,6 +72,21 @@ public struct BacktestData: Sendable {
         let funding = try store.fundingRates(symbol: setup.symbol, from: bars.first?.openTime, to: bars.last.map { $0.openTime + 60_000 })
         return BacktestData(bars: bars, firstTraded: firstTraded, funding: funding)
     }
+
+    /// The bars up to the last one opening at or before `to`, trading from the first opening at or after
+    /// `from` (the bars before stay as feature history). Nil when no bar falls in the range.
+    public func window(from: Int64, to: Int64) -> BacktestData? {
+        let end = bars.lastIndex { $0.openTime <= to }.map { $0 + 1 } ?? 0
+        guard let start = bars.firstIndex(where: { $0.openTime >= from }), start < end else { return nil }
+        return BacktestData(bars: Array(bars[0..<end]), firstTraded: start, funding: funding)
+    }
+}
+
+/// A backtest's result with the policy as it ended.
+public struct BacktestOutcome<Policy: TradingPolicy> {
+    public var result: BacktestResult
+    public var policy: Policy
+    public var filteredEntries: Int
 }
 
 /// Runs policies over the same data through the one engine.
@@ -73,6 +94,13 @@ public enum BacktestRun {
     /// Replays `data` with `policy`; features are built on the fly (batch builder), the engine is stepped
     /// from `data.firstTraded` on.
     public static func run<Policy: TradingPolicy>(_ policy: Policy, data: BacktestData, setup: BacktestSetup) throws -> BacktestResult {
+        try runDetailed(policy, data: data, setup: setup, entryFilter: nil).result
+    }
+
+    /// The same, also returning the policy as it ended (for policies that record what they saw) and how
+    /// many entries `entryFilter` skipped.
+    public static func runDetailed<Policy: TradingPolicy>(_ policy: Policy, data: BacktestData, setup: BacktestSetup,
+                                                          entryFilter: (any EntryFilter)?) throws -> BacktestOutcome<Policy> {
         guard let columns = FeatureColumns(names: setup.spec.names, tradingTimeframe: setup.tradingTimeframe,
                                            stopTimeframe: setup.stopTimeframe, confirmationTimeframes: setup.confirmationTimeframes)
         else { throw BacktestError(description: "the feature set lacks the trading or confirmation timeframes' columns") }
@@ -80,11 +108,13 @@ public enum BacktestRun {
                                    funding: FundingSchedule(rates: data.funding, fallbackRate: setup.parameters.fallbackFundingRate),
                                    confirmation: setup.confirmation, barMilliseconds: setup.tradingTimeframe.milliseconds)
         var backtester = Backtester(engine: engine, policy: policy, columns: columns)
+        if let entryFilter { backtester.entryFilter = (entryFilter, EntryContextLayout(featureNames: setup.spec.names)) }
         FeatureMatrixBuilder.build(bars: data.bars, funding: data.funding, spec: setup.spec) { index, values, isValid in
             guard index >= data.firstTraded else { return }
             values.withUnsafeBufferPointer { backtester.step(data.bars[index], features: $0, isValid: isValid) }
         }
-        return backtester.finish()
+        let result = backtester.finish()
+        return BacktestOutcome(result: result, policy: backtester.policy, filteredEntries: backtester.filteredEntries)
     }
 
     /// A baseline policy by name: flat, buyhold, ema-cross, random.

@@ -5,7 +5,8 @@ import Policy
 /// `pipeline agents …`: look at agent artifacts.
 struct AgentsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "agents", abstract: "Inspect agent artifacts.", subcommands: [InspectAgentCommand.self])
+        commandName: "agents", abstract: "List, inspect, promote and roll back agent versions.",
+        subcommands: [ListAgentsCommand.self, InspectAgentCommand.self, PromoteAgentCommand.self, RollbackAgentCommand.self])
 }
 
 /// `pipeline agents inspect VERSION_DIR --obs OBS.csv`.

@@ -24,6 +24,7 @@ struct CommandContext {
             throw ExitCode(78)  // EX_CONFIG
         }
         LoggingBootstrap.once(configuration)
+        if environment["TRADER_PARENT_WATCH"] == "1" { ParentWatch.start() }
         return CommandContext(configuration: configuration, logger: Logger(label: label))
     }
 

@@ -8,7 +8,8 @@ public struct PipelineCommand: AsyncParsableCommand {
         subcommands: [
             InitDatabaseCommand.self, ConfigCommand.self, ImportCSVCommand.self, ExportCSVCommand.self,
             DownloadCommand.self, BackupCommand.self, IndicatorsCommand.self, AlignCommand.self, BacktestCommand.self,
-            TrainCommand.self, TrainWorkerCommand.self, AgentsCommand.self,
+            TrainCommand.self, TrainWorkerCommand.self, EvaluateCommand.self, RankCommand.self, PublishCommand.self, AgentsCommand.self,
+            RunCommand.self, StatusCommand.self,
         ])
 
     public init() {}

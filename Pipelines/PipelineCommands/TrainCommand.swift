@@ -102,53 +102,11 @@ struct WorkerPool {
         return arguments
     }
 
-    static let printLock = Mutex(())
-
     static func runWorker(arguments: [String], label: String) -> Outcome {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: currentExecutable)
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["OPENBLAS_NUM_THREADS"] = "1"
-        process.environment = environment
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        do { try process.run() } catch { return .failed(reason: "cannot start a worker: \(error)") }
-        let errorText = Mutex("")
-        let errorsRead = DispatchSemaphore(value: 0)
-        Thread.detachNewThread {
-            let data = errors.fileHandleForReading.readDataToEndOfFile()
-            errorText.withLock { $0 = String(decoding: data, as: UTF8.self) }
-            errorsRead.signal()
-        }
-        var summary: String?
-        var pending = Data()
-        while true {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            pending.append(chunk)
-            while let newline = pending.firstIndex(of: 0x0A) {
-                let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
-                pending = Data(pending[(newline + 1)...])
-                if line.hasPrefix("{") { summary = line } else { printLock.withLock { _ in print(line) } }
-            }
-        }
-        process.waitUntilExit()
-        errorsRead.wait()
-        let stderr = errorText.withLock { $0 }.trimmingCharacters(in: .whitespacesAndNewlines)
-        if process.terminationStatus == 0, let summary { return .finished(summary: summary) }
-        if !stderr.isEmpty { printLock.withLock { _ in printError(stderr) } }
-        let cause = process.terminationReason == .uncaughtSignal ? "killed by signal \(process.terminationStatus)" : "exit status \(process.terminationStatus)"
-        return .failed(reason: stderr.split(separator: "\n").last.map(String.init) ?? cause)
+        let result = ChildProcess.run(arguments, label: "", relayErrors: true)
+        if result.succeeded, let summary = result.summaries.last { return .finished(summary: summary) }
+        return .failed(reason: result.failure)
     }
-
-    /// This executable's path, so workers run the same build.
-    static let currentExecutable: String = {
-        var buffer = [CChar](repeating: 0, count: 4_096)
-        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        return length > 0 ? String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self) : CommandLine.arguments[0]
-    }()
 }
 
 /// `pipeline train-worker`: one run, started by `pipeline train` (hidden).
@@ -165,7 +123,6 @@ struct TrainWorkerCommand: ParsableCommand {
     @Flag var resume = false
 
     func run() throws {
-        ParentWatch.start()
         let context = try CommandContext.load(global, label: "pipeline.train")
         let job = TrainingJob(symbol: symbol, environment: env, seed: seed, timesteps: timesteps, environments: envs, resume: resume)
         let session = TrainingSession(configuration: context.configuration, job: job) { line in

@@ -18,10 +18,15 @@ extension TrainingSession {
         if FileManager.default.fileExists(atPath: checkpointPath) {
             if job.resume {
                 let data = try Data(contentsOf: URL(fileURLWithPath: checkpointPath))
-                let state = try trainer.restore(from: data, path: checkpointPath, fingerprint: fingerprint)
-                version = state.context["version"] ?? version
-                resumedFrom = state.updates
-                output("\(job.label): resumed from \(checkpointPath) at update \(state.updates) (\(state.environmentSteps) env steps)")
+                do {
+                    let state = try trainer.restore(from: data, path: checkpointPath, fingerprint: fingerprint)
+                    version = state.context["version"] ?? version
+                    resumedFrom = state.updates
+                    output("\(job.label): resumed from \(checkpointPath) at update \(state.updates) (\(state.environmentSteps) env steps)")
+                } catch let error as CheckpointError {
+                    // Nothing was restored (the checks come first): this run starts over and replaces it.
+                    output("\(job.label): cannot resume: \(error); starting a new run")
+                }
             } else {
                 output("\(job.label): note: replacing the unfinished run's checkpoint \(checkpointPath); pass --resume to continue it instead")
             }

@@ -65,7 +65,7 @@ extension PPOTrainer {
     public mutating func restore(from data: Data, path: String, fingerprint: String) throws -> CheckpointState {
         let state = try Self.checkpointState(data, path: path)
         guard state.fingerprint == fingerprint else {
-            throw CheckpointError(path: path, reason: "belongs to another run (fingerprint \(state.fingerprint.prefix(12))…, this run \(fingerprint.prefix(12))…): the data, hyperparameters, environment or seed differ; start without --resume")
+            throw CheckpointError(path: path, reason: "belongs to another run (fingerprint \(state.fingerprint.prefix(12))…, this run \(fingerprint.prefix(12))…): the data, hyperparameters, environment or seed differ")
         }
         let tensors = try SafeTensors.decode(data).tensors
         func read(_ name: String, shape: [Int]) throws -> [Float] {

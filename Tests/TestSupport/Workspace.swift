@@ -24,6 +24,10 @@ public struct Workspace: Sendable {
 
     /// Runs `pipeline arguments…` here. `DB_URL` and the exchange variables come only from `environment`.
     public func pipeline(_ arguments: String..., environment: [String: String] = [:]) throws -> CommandResult {
+        try pipeline(arguments, environment: environment)
+    }
+
+    public func pipeline(_ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
         try ProcessRunner.run("pipeline", arguments, in: directory, environment: environment, replaceEnvironment: true)
     }
 

@@ -41,7 +41,7 @@ public struct PromotionRecord: Sendable, Equatable {
 }
 
 /// A trade kept as a strategy record (`ml_strategies`; the seed's MLStrategies).
-public struct StrategyRecord: Sendable, Equatable {
+public struct StrategyRecord: Sendable, Equatable, Codable {
     public var agentVersion: String
     public var symbol: String
     /// Entry time, UTC ms.

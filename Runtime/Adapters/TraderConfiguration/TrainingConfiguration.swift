@@ -12,9 +12,12 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
     /// A checkpoint is written after every this many PPO updates (and at the end).
     public var checkpointEveryUpdates: Int
     public var walkForward: WalkForwardSplit
+    public var evaluation: EvaluationSettings
+    public var promotion: PromotionSettings
+    public var retrain: RetrainSettings
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case ppo, network, timesteps, environments, seeds
+        case ppo, network, timesteps, environments, seeds, evaluation, promotion, retrain
         case episodeBars = "episode_bars"
         case checkpointEveryUpdates = "checkpoint_every_updates"
         case walkForward = "walk_forward"
@@ -31,6 +34,9 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
         episodeBars = fields.integer(.episodeBars, or: 2_048, within: 16...1_000_000)
         checkpointEveryUpdates = fields.integer(.checkpointEveryUpdates, or: 5, within: 1...100_000)
         walkForward = fields.value(.walkForward, or: WalkForwardSplit())
+        evaluation = fields.value(.evaluation, or: EvaluationSettings())
+        promotion = fields.value(.promotion, or: PromotionSettings())
+        retrain = fields.value(.retrain, or: RetrainSettings())
     }
 }
 

@@ -1,0 +1,138 @@
+import ArgumentParser
+import Evaluation
+import Features
+import Foundation
+import MarketModel
+import Policy
+import Storage
+import TradingEngine
+import Training
+
+/// `pipeline evaluate [--symbols …] [--candidate VERSION]`.
+struct EvaluateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate",
+        abstract: "Backtest a candidate agent (and the current one) out of sample next to the baselines; write the report and chart.",
+        discussion: """
+            The out-of-sample range starts at the candidate's held-out range (recorded in its manifest, never \
+            trained on) and runs to the last stored bar; it is also cut into `walk_forward.windows` windows. \
+            Costs, risk rules and confirmation are the configuration's. Without --candidate, the newest \
+            version that is not current and not yet judged is the candidate; with none, the current agent \
+            is re-evaluated on the latest data. Writes reports/evaluation/{SYMBOL}-{version}.json and .svg, \
+            the strategy records (.records.json) for `pipeline rank`, and the loser filter when it helps.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Comma-separated symbols (default: every enabled symbol).") var symbols: String?
+    @Option(help: "The candidate version (with one symbol).") var candidate: String?
+    @Option(help: "Seed of the random baseline and the bootstrap.") var seed: UInt64 = 1
+
+    func run() throws {
+        let context = try CommandContext.load(global, label: "pipeline.evaluate")
+        let configuration = context.configuration
+        let selected = try SeriesSelection(symbols: symbols, timeframes: nil).symbols(in: configuration)
+        if candidate != nil, selected.count != 1 { throw ValidationError("--candidate needs exactly one symbol in --symbols") }
+        let registry = try context.registry()
+        var failures = 0
+        for symbol in selected {
+            do {
+                try evaluate(symbol, context: context, registry: registry)
+            } catch {
+                failures += 1
+                printError("\(symbol): \(error)")
+            }
+        }
+        if failures > 0 { throw ExitCode.failure }
+    }
+
+    func evaluate(_ symbol: Symbol, context: CommandContext, registry: AgentRegistry) throws {
+        let configuration = context.configuration
+        let name = symbol.name
+        let currentVersion = registry.currentVersion(symbol: name)
+        var current: AgentArtifact?
+        if let currentVersion {
+            do { current = try registry.load(symbol: name, version: currentVersion) } catch {
+                print("\(name): the current agent \(currentVersion) cannot be loaded (\(error)); evaluating without it")
+            }
+        }
+        let judged = Set(try registry.records.agents(symbol: name).filter { $0.status != "candidate" }.map(\.version))
+        let candidateVersion = candidate ?? registry.versions(symbol: name).last { $0 != currentVersion && !judged.contains($0) }
+        let candidateArtifact = try candidateVersion.map { try registry.load(symbol: name, version: $0) }
+        guard let subject = candidateArtifact ?? current else {
+            print("\(name): no agent to evaluate (train one with `pipeline train`)")
+            print(#"{"symbol":"\#(name)","outcome":"no agent"}"#)
+            return
+        }
+        guard let parameters = configuration.engineParameters(for: symbol) else {
+            throw RegistryError(description: "not in trading/symbols.yaml")
+        }
+        let setup = BacktestSetup(
+            symbol: symbol, parameters: parameters, confirmation: configuration.confirmationRules,
+            initialCapital: configuration.risk.initialCapital / Double(max(1, configuration.symbols.enabledSymbols.count)),
+            tradingTimeframe: configuration.symbols.tradingTimeframe, stopTimeframe: configuration.risk.atr.timeframe,
+            confirmationTimeframes: configuration.symbols.confirmationTimeframes, from: nil, to: nil)
+        let (store, _) = try context.openStore()
+        let data = try BacktestData.load(from: store, setup: setup)
+        let settings = configuration.training.evaluation
+        let plan = EvaluationPlan(
+            windows: configuration.training.walkForward.windows, bootstrapSamples: settings.bootstrapSamples, seed: seed,
+            filterNeighbours: settings.loserFilterNeighbours, filterBlockingShare: settings.loserFilterBlockingShare,
+            rules: PromotionRules(returnMarginOverFlat: configuration.training.promotion.returnMarginOverFlat,
+                                  sharpeMarginOverCurrent: configuration.training.promotion.sharpeMarginOverCurrent,
+                                  minimumTrades: configuration.training.promotion.minimumTrades,
+                                  maximumDrawdown: parameters.risk.haltDrawdown))
+        let evaluation = try AgentEvaluator(setup: setup, data: data, plan: plan)
+            .evaluate(candidate: candidateArtifact, current: current, codeVersion: CodeVersion.current, createdAt: UTCTime.nowISO8601)
+        let version = subject.manifest.version
+        let base = "\(configuration.paths.reports)/evaluation/\(name)-\(version)"
+        try evaluation.report.write(to: base + ".json")
+        try evaluation.chart.write(to: base + ".svg")
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        try AgentDirectory.writeSynced(try encoder.encode(evaluation.records), to: base + ".records.json")
+        let filterPath = registry.path(symbol: name, version: version) + "/loser_filter.json"
+        if let filter = evaluation.filter {
+            try AgentDirectory.writeSynced(try encoder.encode(filter), to: filterPath)
+        } else {
+            try? FileManager.default.removeItem(atPath: filterPath)
+        }
+        let agent = evaluation.report.policy("agent")!
+        let metrics: [String: Any] = [
+            "total_return": agent.metrics.totalReturn, "sharpe": agent.metrics.sharpe, "max_drawdown": agent.metrics.maxDrawdown,
+            "trades": agent.metrics.trades, "sharpe_ci95": [agent.confidence?.sharpe.lower ?? 0, agent.confidence?.sharpe.upper ?? 0],
+            "max_drawdown_ci95": [agent.confidence?.maxDrawdown.lower ?? 0, agent.confidence?.maxDrawdown.upper ?? 0],
+            "range": "\(evaluation.report.from) → \(evaluation.report.to)", "report": base + ".json",
+        ]
+        let metricsJSON = String(decoding: try JSONSerialization.data(withJSONObject: metrics, options: [.sortedKeys]), as: UTF8.self)
+        let existing = try registry.records.agents(symbol: name).first { $0.version == version }
+        try registry.records.saveAgent(AgentRecord(
+            symbol: name, version: version, status: existing?.status ?? (candidateArtifact != nil ? "candidate" : "promoted"),
+            path: registry.path(symbol: name, version: version), featureSpecHash: subject.manifest.featureSpecHash,
+            createdAt: existing?.createdAt ?? Int64(Date().timeIntervalSince1970 * 1000), metrics: metricsJSON, reason: existing?.reason))
+        printSummary(evaluation.report)
+        let summary: [String: Any] = [
+            "symbol": name, "version": version, "role": candidateArtifact != nil ? "candidate" : "current", "report": base + ".json",
+            "chart": base + ".svg", "records": base + ".records.json", "bars": evaluation.report.bars,
+            "promotion": evaluation.report.promotion.map { $0.promote ? "promote" : "reject" } ?? "none",
+            "verdict": evaluation.report.promotion?.summary ?? "re-evaluated the current agent",
+            "loser_filter": evaluation.filter != nil ? "enabled" : "disabled",
+        ]
+        print(String(decoding: try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self))
+    }
+
+    func printSummary(_ report: EvaluationReport) {
+        print("\(report.symbol): out of sample \(report.from) → \(report.to) (\(report.bars) bars), capital \(String(format: "%.2f", report.initialCapital)) USDT")
+        print(MetricsTable.header)
+        for policy in report.policies {
+            print(MetricsTable.row(policy.name, policy.metrics))
+            if let confidence = policy.confidence {
+                print(String(format: "             Sharpe 95%% [%.2f, %.2f], max dd 95%% [%.2f%%, %.2f%%] — %@", confidence.sharpe.lower,
+                             confidence.sharpe.upper, confidence.maxDrawdown.lower * 100, confidence.maxDrawdown.upper * 100, confidence.note))
+            }
+        }
+        if let filter = report.loserFilter { print("  loser filter: \(filter.reason)") }
+        for line in report.analysis.worstDominated { print("  losers concentrate in: \(line)") }
+        if let promotion = report.promotion { print("  \(promotion.summary)") }
+        for note in report.notes.dropLast(2) { print("  note: \(note)") }
+    }
+}

@@ -1,0 +1,157 @@
+import Foundation
+import Storage
+import Testing
+import TestSupport
+
+/// The DAG for real: two symbols of real bars, killed with -9 mid-training and run again, a second run
+/// refused while one is active, unchanged stages skipped, agents promoted or rejected with reasons.
+@Suite(.serialized) struct PipelineRunTests {
+    static let stages = "backup,align,train,evaluate,rank,publish"
+
+    static func workspace() throws -> Workspace {
+        let workspace = try Workspace()
+        try workspace.configurationFile("ml/training.yaml", replacing: "steps_per_environment: 2048", with: "steps_per_environment: 256")
+        try workspace.configurationFile("ml/training.yaml", replacing: "checkpoint_every_updates: 5", with: "checkpoint_every_updates: 1")
+        try workspace.configurationFile("ml/training.yaml", replacing: "environments: 8 ", with: "environments: 1 ")
+        _ = try workspace.pipeline("init-db")
+        for (symbol, file) in [("BTCUSDT", "BTCUSDT_1m_20250504-20250624"), ("LINKUSDT", "LINKUSDT_1m_20250504-20250603")] {
+            #expect(try workspace.pipeline("import-csv", TestEnvironment.dataset("mit/binance-usdm_\(file).csv"), "--symbol", symbol,
+                                           "--timeframe", "1m").status == 0)
+        }
+        return workspace
+    }
+
+    static func start(_ workspace: Workspace, _ arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ProcessRunner.productsDirectory + "/pipeline")
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: workspace.directory)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    static func waitFor(_ seconds: Double, _ condition: () -> Bool) {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline, !condition() { Thread.sleep(forTimeInterval: 0.05) }
+    }
+
+    @Test func killedRunsResumeUnchangedStagesAreSkippedAndAgentsArePromotedOrRejected() throws {
+        let workspace = try Self.workspace()
+        let arguments = ["run", "--stages", Self.stages, "--symbols", "BTCUSDT,LINKUSDT", "--timesteps", "3072"]
+
+        // 1. Killed with -9 while training.
+        let first = try Self.start(workspace, arguments)
+        let checkpoint = workspace.path("agents/BTCUSDT/.training/s0.checkpoint.safetensors")
+        Self.waitFor(180) { FileManager.default.fileExists(atPath: checkpoint) || !first.isRunning }
+        #expect(first.isRunning, "still training when killed")
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+
+        // 2. Run again; meanwhile a third run is refused at once, naming the active run.
+        let second = try Self.start(workspace, arguments)
+        Self.waitFor(60) { ((try? String(contentsOfFile: workspace.path("data/pipeline.lock"), encoding: .utf8)) ?? "").contains("run 2") }
+        let refused = try workspace.pipeline(arguments)
+        #expect(refused.status == 75)
+        #expect(refused.standardError.contains("another pipeline run is active: run 2 (reason manual"), "\(refused.combined)")
+        second.waitUntilExit()
+        #expect(second.terminationStatus == 0)
+
+        let status = try workspace.pipeline("status", "--runs", "3")
+        #expect(status.status == 0)
+        let text = status.standardOutput
+        #expect(text.contains("run 1  manual  abandoned"), "\(text)")
+        #expect(text.contains("interrupted: the process ended before the stage finished"))
+        #expect(text.contains("run 2  manual  succeeded"))
+        let runTwo = text.components(separatedBy: "run 2  manual")[1]
+        for symbol in ["BTCUSDT", "LINKUSDT"] {
+            #expect(runTwo.contains("backup    \(symbol.padding(toLength: 10, withPad: " ", startingAt: 0)) skipped"), "backup of \(symbol) kept from run 1")
+            #expect(runTwo.contains("align     \(symbol.padding(toLength: 10, withPad: " ", startingAt: 0)) skipped"), "align of \(symbol) kept from run 1")
+        }
+        let logs = try FileManager.default.contentsOfDirectory(atPath: workspace.path("logs/training")).filter { $0.hasPrefix("BTCUSDT") }
+        #expect(logs.count == 1, "the resumed run kept its version")
+        let log = try String(contentsOfFile: workspace.path("logs/training/" + logs[0]), encoding: .utf8)
+        #expect(log.split(separator: "\n").count == 12, "3072 steps are 12 updates of 256, each logged once across the kill")
+
+        // Every symbol ends promoted or rejected, with the reason recorded; nothing is half-written.
+        let store = try SQLiteStore(path: workspace.path("data/trader.sqlite"))
+        let records = PipelineRecords(store: store)
+        for symbol in ["BTCUSDT", "LINKUSDT"] {
+            let agents = try records.agents(symbol: symbol)
+            #expect(agents.count == 1)
+            let agent = try #require(agents.first)
+            #expect(["promoted", "rejected"].contains(agent.status), "\(agent)")
+            #expect(agent.reason?.hasPrefix(agent.status == "promoted" ? "promoted: " : "rejected: ") == true)
+            let current = try? FileManager.default.destinationOfSymbolicLink(atPath: workspace.path("agents/\(symbol)/current"))
+            #expect((current == agent.version) == (agent.status == "promoted"))
+            for file in ["policy.safetensors", "manifest.json"] {
+                #expect(FileManager.default.fileExists(atPath: workspace.path("agents/\(symbol)/\(agent.version)/\(file)")))
+            }
+            for suffix in [".json", ".svg", ".records.json", ".strategies.json"] {
+                #expect(FileManager.default.fileExists(atPath: workspace.path("reports/evaluation/\(symbol)-\(agent.version)\(suffix)")))
+            }
+            let strategies = try records.strategies(agentVersion: agent.version, symbol: symbol)
+            #expect(!strategies.isEmpty && strategies.count <= 2_000)
+            #expect(strategies.allSatisfy { ($0.outcome == "best") == ($0.performance > 0) })
+        }
+
+        // 3. A run after a change of state (a new current agent) redoes only what depends on it; 4. then nothing.
+        #expect(try workspace.pipeline(arguments).status == 0)
+        let again = try workspace.pipeline(arguments)
+        #expect(again.status == 0, "\(again.combined)")
+        let skipped = again.standardOutput.split(separator: "\n").filter { $0.contains("skipped: inputs unchanged") }
+        #expect(skipped.count == 12, "all 6 stages of both symbols skipped:\n\(again.standardOutput)")
+        #expect(again.standardOutput.contains("symbol      1m bars  valid rows  train steps"))
+    }
+
+    @Test func promoteRefusesADamagedAgentAndRollbackWalksBack() throws {
+        let workspace = try Self.workspace()
+        #expect(try workspace.pipeline("run", "--stages", "align,train", "--symbols", "LINKUSDT", "--timesteps", "512").status == 0)
+        #expect(try workspace.pipeline("train", "--symbols", "LINKUSDT", "--timesteps", "512", "--seed", "9").status == 0)
+        let versions = try FileManager.default.contentsOfDirectory(atPath: workspace.path("agents/LINKUSDT")).filter { !$0.hasPrefix(".") }.sorted()
+        #expect(versions.count == 2)
+        #expect(try workspace.pipeline("agents", "promote", versions[0]).status == 0)
+        #expect(try workspace.pipeline("agents", "promote", "LINKUSDT/" + versions[1]).status == 0)
+
+        // A damaged copy is refused with the reason, and current stays where it was.
+        let damaged = versions[1].replacingOccurrences(of: "-s9", with: "-s77")
+        try FileManager.default.copyItem(atPath: workspace.path("agents/LINKUSDT/\(versions[1])"), toPath: workspace.path("agents/LINKUSDT/\(damaged)"))
+        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: workspace.path("agents/LINKUSDT/\(damaged)/policy.safetensors")))
+        let refused = try workspace.pipeline("agents", "promote", damaged)
+        #expect(refused.status != 0 && refused.standardError.contains("cannot be promoted") && refused.standardError.contains("corrupt"))
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: workspace.path("agents/LINKUSDT/current")) == versions[1])
+
+        let list = try workspace.pipeline("agents", "list", "--symbols", "LINKUSDT")
+        let lines = list.standardOutput.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+        #expect(lines.contains { $0.prefix(4) == ["*", "LINKUSDT", versions[1], "promoted"] }, "\(list.standardOutput)")
+        #expect(lines.contains { $0.prefix(3) == ["LINKUSDT", versions[0], "retired"] })
+        #expect(lines.contains { $0.prefix(3) == ["LINKUSDT", damaged, "unevaluated"] })
+
+        let rollback = try workspace.pipeline("agents", "rollback", "LINKUSDT")
+        #expect(rollback.status == 0 && rollback.standardOutput.contains("current is now \(versions[0]) (rolled back from \(versions[1]))"))
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: workspace.path("agents/LINKUSDT/current")) == versions[0])
+        let nothing = try workspace.pipeline("agents", "rollback", "LINKUSDT")
+        #expect(nothing.status != 0 && nothing.standardError.contains("replaced no earlier version"))
+    }
+
+    @Test func theSharpeTriggerDeclinesAboveTheThresholdWithFewTradesAndInCooldown() throws {
+        let workspace = try Workspace()
+        _ = try workspace.pipeline("init-db")
+        func trigger(_ sharpe: String, _ trades: String) throws -> CommandResult {
+            try workspace.pipeline("run", "--reason", "sharpe", "--symbols", "BTCUSDT", "--stages", "publish",
+                                   "--live-sharpe", sharpe, "--live-trades", trades)
+        }
+        let high = try trigger("1.8", "50")
+        #expect(high.status == 0 && high.standardOutput.contains("not retraining: live Sharpe 1.80 is not under the threshold 1.50"))
+        let few = try trigger("0.4", "12")
+        #expect(few.status == 0 && few.standardOutput.contains("12 live trades are fewer than the 30"))
+        let ran = try trigger("0.4", "50")
+        #expect(ran.status == 0 && ran.standardOutput.contains("pipeline run 1 (sharpe)"), "\(ran.combined)")
+        let again = try trigger("0.2", "80")
+        #expect(again.status == 0 && again.standardOutput.contains("BTCUSDT was retrained for its Sharpe in run 1"))
+        #expect(again.standardOutput.contains("cooldown until"))
+        let missing = try workspace.pipeline("run", "--reason", "sharpe", "--symbols", "BTCUSDT")
+        #expect(missing.status != 0 && missing.standardError.contains("--reason sharpe needs --symbols, --live-sharpe and --live-trades"))
+    }
+}
