@@ -137,6 +137,9 @@ let package = Package(
             name: "TradingEngineTests", dependencies: ["TradingEngine", "MarketModel", "TestSupport"],
             path: "Tests/TradingEngineTests", swiftSettings: settings),
         .testTarget(
+            name: "EvaluationTests", dependencies: ["Evaluation", "TradingEngine", "MarketModel", "Storage"], path: "Tests/EvaluationTests",
+            swiftSettings: settings),
+        .testTarget(
             name: "TrainingTests", dependencies: ["Training", "Policy", "Kernels", "TestSupport", "Features", "MarketModel", "TradingEngine", "CSVArchive"], path: "Tests/TrainingTests",
             swiftSettings: settings),
         .testTarget(
