@@ -155,3 +155,43 @@ import TestSupport
         #expect(missing.status != 0 && missing.standardError.contains("--reason sharpe needs --symbols, --live-sharpe and --live-trades"))
     }
 }
+
+@Suite struct CronWrapperTests {
+    func wrapper(_ workspace: Workspace, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: TestEnvironment.packageRoot + "/cron/run-pipeline")
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(
+            ["TRADER_HOME": workspace.directory, "PIPELINE_BIN": ProcessRunner.productsDirectory + "/pipeline"]) { $1 }
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test func theWrapperLogsEachRunAndTreatsABusyPipelineAsASkip() throws {
+        let workspace = try Workspace()
+        _ = try workspace.pipeline("init-db")
+        let ran = try wrapper(workspace, ["cron-nightly", "--stages", "evaluate", "--symbols", "BTCUSDT"])
+        #expect(ran.status == 0, "\(ran.output)")
+        let logs = try FileManager.default.contentsOfDirectory(atPath: workspace.path("logs/cron"))
+        let log = try #require(logs.first { $0.hasPrefix("cron-nightly-") && $0.hasSuffix(".log") })
+        let text = try String(contentsOfFile: workspace.path("logs/cron/" + log), encoding: .utf8)
+        #expect(text.contains("pipeline run 1 (cron-nightly)") && text.contains("exit status 0"), "\(text)")
+
+        // With the run lock held elsewhere, the wrapper records a skip and succeeds.
+        let descriptor = open(workspace.path("data/pipeline.lock"), O_RDWR | O_CREAT, 0o644)
+        defer { close(descriptor) }
+        #expect(flock(descriptor, LOCK_EX | LOCK_NB) == 0)
+        let busy = try wrapper(workspace, ["cron-weekly", "--stages", "evaluate", "--symbols", "BTCUSDT"])
+        #expect(busy.status == 0)
+        let skipped = try String(contentsOfFile: workspace.path("logs/cron/skipped.log"), encoding: .utf8)
+        #expect(skipped.contains("cron-weekly: another pipeline run was active; skipped"))
+
+        let failed = try wrapper(workspace, ["cron-weekly", "--stages", "nonsense"])
+        #expect(failed.status != 0 && failed.output.contains("failed"))
+    }
+}
