@@ -1,4 +1,5 @@
 import Foundation
+import MarketModel
 
 /// A two-sided 95% interval.
 public struct ConfidenceInterval: Codable, Sendable, Equatable {
@@ -48,7 +49,7 @@ public enum ReturnBootstrap {
     public static func run(equity: [Double], times: [Int64], initial: Double, trades: Int, samples: Int, seed: UInt64) -> BootstrapResult? {
         let (returns, period) = periodReturns(equity: equity, times: times, initial: initial)
         guard returns.count >= 2 else { return nil }
-        var random = SplitMix(state: seed)
+        var random = SplitMix64(state: seed)
         let perYear = period == "day" ? 365.0 : 8_760.0
         var sharpes: [Double] = [], drawdowns: [Double] = []
         var draw = [Double](repeating: 0, count: returns.count)
@@ -82,16 +83,5 @@ public enum ReturnBootstrap {
             drawdown = max(drawdown, (peak - equity) / peak)
         }
         return drawdown
-    }
-
-    struct SplitMix {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MarketModel
 
 /// One step of an environment.
 public struct EnvironmentStep: Sendable {
@@ -20,21 +21,8 @@ public protocol TrainingEnvironment {
     mutating func reseed(_ seed: UInt64)
 }
 
-/// SplitMix64: small, fast, seedable; its state is part of a checkpoint.
-public struct SeededRandom: RandomNumberGenerator, Sendable, Codable, Equatable {
-    public var state: UInt64
-    public init(seed: UInt64) { state = seed &* 0x9E37_79B9_7F4A_7C15 &+ 0x632B_E59B_D9B4_E019 }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    public mutating func unit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
-}
+/// The generator of training runs (environments, sampling, minibatch order); its state is part of a checkpoint.
+public typealias SeededRandom = SplitMix64
 
 /// CartPole-v1 with Gymnasium's classic-control dynamics (Euler, τ = 0.02 s), a reward of 1 per step,
 /// termination beyond ±2.4 m or ±12°, and truncation at 500 steps.

@@ -12,7 +12,7 @@ enum SyntheticYear {
     static let minutes = 525_600
 
     static func bars(count: Int = minutes, seed: UInt64 = 42) -> [Bar] {
-        var generator = SplitMix64(seed: seed)
+        var generator = SplitMix64(state: seed)
         func normal() -> Double {  // Box–Muller
             let u = max(generator.unit(), 1e-300), v = generator.unit()
             return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)

@@ -5,7 +5,7 @@ import MarketModel
 /// Valid 1m bars from a seeded random walk, written straight to a CSV file.
 enum SyntheticBars {
     static func writeCSV(rows: Int, to path: String, seed: UInt64 = 42) throws {
-        var generator = SplitMix64(seed: seed)
+        var generator = SplitMix64(state: seed)
         let writer = try AtomicFileWriter(destination: path)
         try writer.write(MarketDataFileKind.bars.header + "\n")
         var close = 60_000.0
@@ -22,21 +22,4 @@ enum SyntheticBars {
         }
         try writer.commit()
     }
-}
-
-/// A small, fast, seedable generator (Steele, Lea and Flood's SplitMix64).
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    mutating func unit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
 }

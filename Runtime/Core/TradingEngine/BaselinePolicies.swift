@@ -1,4 +1,5 @@
 import Indicators
+import MarketModel
 
 /// Never trades: the yardstick every agent must beat after costs.
 public struct FlatPolicy: TradingPolicy {
@@ -37,20 +38,16 @@ public struct EMACrossPolicy: TradingPolicy {
 /// equally. A chance-level benchmark; the same seed gives the same run.
 public struct RandomPolicy: TradingPolicy {
     public let name = "random"
-    private var state: UInt64
+    private var random: SplitMix64
     private let holdProbability: Double
 
     public init(seed: UInt64, holdProbability: Double = 0.95) {
-        state = seed
+        random = SplitMix64(state: seed)
         self.holdProbability = holdProbability
     }
 
     public mutating func action(for observation: Observation) -> AgentAction {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        let unit = Double((z ^ (z >> 31)) >> 11) * 0x1.0p-53
+        let unit = random.unit()
         if unit < holdProbability { return .hold }
         return unit < holdProbability + (1 - holdProbability) / 2 ? .long : .short
     }

@@ -1,4 +1,5 @@
 import Foundation
+import MarketModel
 import Synchronization
 
 /// Faults the simulator injects, parsed from `--faults "ws-close=10,http-429=0.05,http-5xx=0.02,latency-ms=50,malformed=0.01"`.
@@ -45,16 +46,8 @@ public struct FaultParseError: Error, CustomStringConvertible, Sendable {
 
 /// A seeded source of fault decisions shared by the server's handlers.
 final class FaultDice: Sendable {
-    private let state: Mutex<UInt64>
-    init(seed: UInt64) { state = Mutex(seed) }
+    private let generator: Mutex<SplitMix64>
+    init(seed: UInt64) { generator = Mutex(SplitMix64(state: seed)) }
 
-    func roll() -> Double {
-        state.withLock { state in
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Double((z ^ (z >> 31)) >> 11) * 0x1.0p-53
-        }
-    }
+    func roll() -> Double { generator.withLock { $0.unit() } }
 }
