@@ -145,12 +145,13 @@ public struct TradingEnvironment: TrainingEnvironment {
     }
 
     private func observation() -> [Double] {
-        var observation = [Double](repeating: 0, count: rows.featureCount)
+        var observation = [Double]()
+        observation.reserveCapacity(observationSize)
         let base = row * rows.featureCount
-        for index in 0..<rows.featureCount { observation[index] = Double(rows.features[base + index]) }
+        for index in 0..<rows.featureCount { observation.append(Double(rows.features[base + index])) }
         let position = engine.account.position
-        observation += AgentPositionState.values(
-            side: position?.side, unrealizedRisk: (position?.unrealizedPnL(at: rows.bars[row].close) ?? 0) / riskUnit,
+        AgentPositionState.append(
+            to: &observation, side: position?.side, unrealizedRisk: (position?.unrealizedPnL(at: rows.bars[row].close) ?? 0) / riskUnit,
             barsInTrade: position == nil ? 0 : row - openedAt, leverage: position?.leverage ?? 0, drawdown: drawdown)
         return observation
     }

@@ -9,8 +9,24 @@ public enum AgentPositionState {
     /// leverage / 100 and drawdown × 100 (percent).
     public static func values(side: PositionSide?, unrealizedRisk: Double, barsInTrade: Int, leverage: Double,
                               drawdown: Double) -> [Double] {
-        guard let side else { return [0, 0, 0, 0, drawdown * 100] }
-        return [side.sign, unrealizedRisk, Double(barsInTrade) / 100, leverage / 100, drawdown * 100]
+        var values: [Double] = []
+        append(to: &values, side: side, unrealizedRisk: unrealizedRisk, barsInTrade: barsInTrade, leverage: leverage, drawdown: drawdown)
+        return values
+    }
+
+    /// Appends the five values to `observation` (no temporary array: the training environment's hot path).
+    @inlinable
+    public static func append(to observation: inout [Double], side: PositionSide?, unrealizedRisk: Double, barsInTrade: Int,
+                              leverage: Double, drawdown: Double) {
+        if let side {
+            observation.append(side.sign)
+            observation.append(unrealizedRisk)
+            observation.append(Double(barsInTrade) / 100)
+            observation.append(leverage / 100)
+        } else {
+            observation.append(contentsOf: repeatElement(0, count: 4))
+        }
+        observation.append(drawdown * 100)
     }
 }
 
