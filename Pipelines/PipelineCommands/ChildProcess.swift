@@ -92,3 +92,8 @@ enum ChildProcess {
         }
     }
 }
+
+/// Prints a stage's JSON summary line: what `pipeline run` records as the stage's outputs.
+func printSummaryLine(_ fields: [String: Any]) throws {
+    print(String(decoding: try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self))
+}

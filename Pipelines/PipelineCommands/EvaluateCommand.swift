@@ -60,7 +60,7 @@ struct EvaluateCommand: ParsableCommand {
         let candidateArtifact = try candidateVersion.map { try registry.load(symbol: name, version: $0) }
         guard let subject = candidateArtifact ?? current else {
             print("\(name): no agent to evaluate (train one with `pipeline train`)")
-            print(#"{"symbol":"\#(name)","outcome":"no agent"}"#)
+            try printSummaryLine(["symbol": name, "outcome": "no agent"])
             return
         }
         guard let parameters = configuration.engineParameters(for: symbol) else {
@@ -117,7 +117,7 @@ struct EvaluateCommand: ParsableCommand {
             "verdict": evaluation.report.promotion?.summary ?? "re-evaluated the current agent",
             "loser_filter": evaluation.filter != nil ? "enabled" : "disabled",
         ]
-        print(String(decoding: try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self))
+        try printSummaryLine(summary)
     }
 
     func printSummary(_ report: EvaluationReport) {

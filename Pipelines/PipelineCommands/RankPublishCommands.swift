@@ -33,7 +33,7 @@ struct RankCommand: ParsableCommand {
         for symbol in selected {
             guard let base = evaluationBase(reports: configuration.paths.reports, symbol: symbol.name, version: version) else {
                 print("\(symbol): nothing evaluated yet")
-                print(#"{"symbol":"\#(symbol.name)","outcome":"nothing evaluated"}"#)
+                try printSummaryLine(["symbol": symbol.name, "outcome": "nothing evaluated"])
                 continue
             }
             do {
@@ -52,7 +52,7 @@ struct RankCommand: ParsableCommand {
                 for line in analysis.bestDominated { print("  winners concentrate in: \(line)") }
                 let summary = ["symbol": symbol.name, "version": agentVersion, "best": "\(counts.best)", "worst": "\(counts.worst)",
                                "analysis": base + ".strategies.json"]
-                print(String(decoding: try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self))
+                try printSummaryLine(summary)
             } catch {
                 failures += 1
                 printError("\(symbol): \(error)")
@@ -85,12 +85,12 @@ struct PublishCommand: ParsableCommand {
                   let report = try? EvaluationReport.read(from: base + ".json")
             else {
                 print("\(name): no evaluation report; nothing to publish")
-                print(#"{"symbol":"\#(name)","decision":"none"}"#)
+                try printSummaryLine(["symbol": name, "decision": "none"])
                 continue
             }
             guard let candidate = report.candidateVersion, let promotion = report.promotion else {
                 print("\(name): the last evaluation re-evaluated the current agent; nothing to publish")
-                print(#"{"symbol":"\#(name)","decision":"none"}"#)
+                try printSummaryLine(["symbol": name, "decision": "none"])
                 continue
             }
             let now = Int64(Date().timeIntervalSince1970 * 1000)
@@ -113,7 +113,7 @@ struct PublishCommand: ParsableCommand {
                 context.logger.notice("promotion gate", metadata: ["symbol": "\(name)", "version": "\(candidate)", "decision": "\(decision)"])
                 let summary = ["symbol": name, "version": candidate, "decision": decision, "reason": promotion.summary,
                                "current": registry.currentVersion(symbol: name) ?? ""]
-                print(String(decoding: try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self))
+                try printSummaryLine(summary)
             } catch {
                 failures += 1
                 printError("\(name): \(error)")
