@@ -54,12 +54,11 @@ struct BacktestCommand: AsyncParsableCommand {
             throw ExitCode.validationFailure
         }
         let (store, _) = try context.openStore()
-        let enabled = max(1, configuration.symbols.enabledSymbols.count)
         var end = to.flatMap(UTCDateParser.milliseconds)
         if let to, !to.contains("T"), let day = end { end = day + 86_400_000 - 60_000 }  // a date includes its whole day
         let setup = BacktestSetup(
             symbol: symbol, parameters: parameters, confirmation: noConfirmation ? .off : configuration.confirmationRules,
-            initialCapital: capital ?? configuration.risk.initialCapital / Double(enabled),
+            initialCapital: capital ?? configuration.capitalPerSymbol,
             tradingTimeframe: configuration.symbols.tradingTimeframe, stopTimeframe: configuration.risk.atr.timeframe,
             confirmationTimeframes: configuration.symbols.confirmationTimeframes,
             from: from.flatMap(UTCDateParser.milliseconds), to: end)

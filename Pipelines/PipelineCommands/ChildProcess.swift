@@ -97,3 +97,24 @@ enum ChildProcess {
 func printSummaryLine(_ fields: [String: Any]) throws {
     print(String(decoding: try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self))
 }
+
+/// Calls `body` for every item on its own thread, at most `width` at once, and returns the results in
+/// the items' order. For work that blocks on child processes (training workers, pipeline stages).
+func boundedParallelMap<Item: Sendable, Output: Sendable>(_ items: [Item], width: Int,
+                                                          _ body: @escaping @Sendable (Item) -> Output) -> [Output] {
+    let results = Mutex([Output?](repeating: nil, count: items.count))
+    let slots = DispatchSemaphore(value: max(1, width))
+    let group = DispatchGroup()
+    for (index, item) in items.enumerated() {
+        slots.wait()
+        group.enter()
+        Thread.detachNewThread {
+            let output = body(item)
+            results.withLock { $0[index] = output }
+            slots.signal()
+            group.leave()
+        }
+    }
+    group.wait()
+    return results.withLock { $0 }.map { $0! }
+}

@@ -68,7 +68,7 @@ struct EvaluateCommand: ParsableCommand {
         }
         let setup = BacktestSetup(
             symbol: symbol, parameters: parameters, confirmation: configuration.confirmationRules,
-            initialCapital: configuration.risk.initialCapital / Double(max(1, configuration.symbols.enabledSymbols.count)),
+            initialCapital: configuration.capitalPerSymbol,
             tradingTimeframe: configuration.symbols.tradingTimeframe, stopTimeframe: configuration.risk.atr.timeframe,
             confirmationTimeframes: configuration.symbols.confirmationTimeframes, from: nil, to: nil)
         let (store, _) = try context.openStore()

@@ -2,7 +2,6 @@ import Crypto
 import Foundation
 import MarketModel
 import Storage
-import Synchronization
 
 /// An exclusive lock on pipeline runs: a file lock (released by the kernel when the holder dies, even
 /// by kill -9) whose file names the holder, so a second run can say which run is active.
@@ -81,21 +80,8 @@ struct PipelineRunner: Sendable {
                 results.append(StageResult(stage: stage.name, symbol: symbol, status: "blocked", seconds: 0, outputs: [:],
                                            detail: "not run: \(blocked[symbol.name]!) failed"))
             }
-            let stageResults = Mutex([StageResult]())
-            let slots = DispatchSemaphore(value: stage.parallel ? max(1, workers) : 1)
-            let group = DispatchGroup()
-            for symbol in jobs {
-                slots.wait()
-                group.enter()
-                Thread.detachNewThread {
-                    let result = runOne(stage, symbol, runID: runID)
-                    stageResults.withLock { $0.append(result) }
-                    slots.signal()
-                    group.leave()
-                }
-            }
-            group.wait()
-            let finished = stageResults.withLock { $0 }.sorted { $0.symbol.name < $1.symbol.name }
+            let finished = boundedParallelMap(jobs, width: stage.parallel ? workers : 1) { symbol in runOne(stage, symbol, runID: runID) }
+                .sorted { $0.symbol.name < $1.symbol.name }
             for result in finished where result.status == "failed" { blocked[result.symbol.name] = stage.name.rawValue }
             results += finished
         }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import MarketModel
-import Synchronization
 
 extension TrainingEnvironmentKind: ExpressibleByArgument {}
 
@@ -76,22 +75,8 @@ struct WorkerPool {
     let global: GlobalOptions
 
     func run() -> [Outcome] {
-        let outcomes = Mutex([Outcome](repeating: .failed(reason: "not run"), count: jobs.count))
-        let slots = DispatchSemaphore(value: parallel)
-        let group = DispatchGroup()
-        for (index, job) in jobs.enumerated() {
-            slots.wait()
-            group.enter()
-            let arguments = workerArguments(job)
-            Thread.detachNewThread {
-                let outcome = Self.runWorker(arguments: arguments, label: job.label)
-                outcomes.withLock { $0[index] = outcome }
-                slots.signal()
-                group.leave()
-            }
-        }
-        group.wait()
-        return outcomes.withLock { $0 }
+        let arguments = jobs.map(workerArguments)
+        return boundedParallelMap(arguments, width: parallel) { Self.runWorker(arguments: $0) }
     }
 
     func workerArguments(_ job: TrainingJob) -> [String] {
@@ -102,7 +87,7 @@ struct WorkerPool {
         return arguments
     }
 
-    static func runWorker(arguments: [String], label: String) -> Outcome {
+    static func runWorker(arguments: [String]) -> Outcome {
         let result = ChildProcess.run(arguments, label: "", relayErrors: true)
         if result.succeeded, let summary = result.summaries.last { return .finished(summary: summary) }
         return .failed(reason: result.failure)

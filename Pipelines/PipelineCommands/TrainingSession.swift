@@ -129,7 +129,7 @@ struct TrainingSession {
             guard episodeBars >= 16 else {
                 throw TrainingDataError(description: "\(path): \(dataset.rows.count) training rows are too few for episodes")
             }
-            let capital = configuration.risk.initialCapital / Double(max(1, configuration.symbols.enabledSymbols.count))
+            let capital = configuration.capitalPerSymbol
             let rewards = configuration.rewards
             let weights = RewardWeights(equityChange: rewards.equityChange, drawdownPenalty: rewards.drawdownPenalty,
                                         tradePenalty: rewards.tradePenalty, holdingPenalty: rewards.holdingPenalty)

@@ -18,6 +18,11 @@ extension AppConfiguration {
                             cooldownMinutes: risk.cooldown.minutes))
     }
 
+    /// The capital each symbol trades with when not given: `initial_capital` split equally across the
+    /// enabled symbols, USDT. Training, backtests and evaluation all use it, so the risk unit an agent
+    /// learned with is the one it is judged by.
+    public var capitalPerSymbol: Double { risk.initialCapital / Double(max(1, symbols.enabledSymbols.count)) }
+
     /// The entry confirmation rules of `trading/execution.yaml`.
     public var confirmationRules: ConfirmationRules {
         ConfirmationRules(enabled: execution.confirmation.enabled, minimumAgreeing: execution.confirmation.minimumAgreeing,
