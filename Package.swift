@@ -1,4 +1,4 @@
-// swift-tools-version: 6.1
+// swift-tools-version: 6.2
 // Package.swift is the architecture diagram: Runtime/ holds everything the deployed trader needs,
 // Pipelines/ adds the offline work on top of it. Nothing in Runtime depends on Pipelines.
 import PackageDescription
@@ -20,6 +20,7 @@ let nioHTTP1 = Target.Dependency.product(name: "NIOHTTP1", package: "swift-nio")
 let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
 let hummingbirdWebSocket = Target.Dependency.product(name: "HummingbirdWebSocket", package: "hummingbird-websocket")
 let grdbSQLite = Target.Dependency.product(name: "GRDBSQLite", package: "GRDB.swift")
+let subprocess = Target.Dependency.product(name: "Subprocess", package: "swift-subprocess")
 
 let package = Package(
     name: "trader",
@@ -41,6 +42,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
     ],
     targets: [
         // MARK: Runtime/Core: pure, deterministic, no I/O.
@@ -57,14 +59,20 @@ let package = Package(
         .target(name: "Policy", dependencies: ["Kernels", "TradingEngine"], path: "Runtime/Core/Policy", swiftSettings: settings),
 
         // MARK: Runtime/Adapters: the I/O edges.
+        .target(name: "BuildInfo", path: "Runtime/Adapters/BuildInfo", swiftSettings: settings, plugins: ["EmbedBuildInfo"]),
+        .plugin(name: "EmbedBuildInfo", capability: .buildTool(), path: "Plugins/EmbedBuildInfo"),
+        .target(name: "ChildProcesses", dependencies: [subprocess], path: "Runtime/Adapters/ChildProcesses", swiftSettings: settings),
+        .target(
+            name: "AgentArtifacts", dependencies: ["Policy", "MarketModel"], path: "Runtime/Adapters/AgentArtifacts",
+            swiftSettings: settings),
         .systemLibrary(
             name: "CLibPQ", path: "Runtime/Adapters/CLibPQ", pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]),
         .target(
-            name: "TraderConfiguration", dependencies: ["MarketModel", "TradingEngine", yams],
+            name: "TraderConfiguration", dependencies: ["MarketModel", "TradingEngine", "LogOutput", yams, logging],
             path: "Runtime/Adapters/TraderConfiguration", swiftSettings: settings),
         .target(
-            name: "LogOutput", dependencies: ["TraderConfiguration", "MarketModel", logging],
+            name: "LogOutput", dependencies: ["MarketModel", logging],
             path: "Runtime/Adapters/LogOutput", swiftSettings: settings),
         .target(
             name: "CSVArchive", dependencies: ["MarketModel"],
@@ -73,7 +81,7 @@ let package = Package(
             name: "BitGet", dependencies: ["MarketModel", crypto, asyncHTTPClient, webSocketClient, nioCore, nioHTTP1, .product(name: "NIOPosix", package: "swift-nio"), logging],
             path: "Runtime/Adapters/BitGet", swiftSettings: settings),
         .target(
-            name: "Storage", dependencies: ["MarketModel", "CLibPQ", grdb, grdbSQLite],
+            name: "Storage", dependencies: ["MarketModel", "CLibPQ", "BuildInfo", grdb, grdbSQLite],
             path: "Runtime/Adapters/Storage", swiftSettings: settings),
 
         // MARK: Runtime/Testing: fakes shipped as libraries, shared by tests and the demo.
@@ -106,7 +114,8 @@ let package = Package(
             name: "PipelineCommands",
             dependencies: [
                 "MarketModel", "TraderConfiguration", "LogOutput", "CSVArchive", "Storage", "DataStages", "Features", "TensorStore",
-                "TradingEngine", "Evaluation", "BitGet", "Training", "Policy", crypto, argumentParser, logging,
+                "TradingEngine", "Evaluation", "BitGet", "Training", "Policy", "AgentArtifacts", "BuildInfo", "ChildProcesses", crypto,
+                argumentParser, logging,
             ],
             path: "Pipelines/PipelineCommands", swiftSettings: settings),
         .executableTarget(
@@ -116,13 +125,14 @@ let package = Package(
             name: "bench",
             dependencies: [
                 "MarketModel", "CSVArchive", "Storage", "DataStages", "CLibPQ", "Indicators", "Features", "TensorStore",
-                "TradingEngine", "BitGet", "Training", argumentParser,
+                "TradingEngine", "BitGet", "Training", "ChildProcesses", argumentParser,
             ],
             path: "Pipelines/bench", swiftSettings: settings),
 
         // MARK: Tests: one target per library, plus end-to-end tests of the executables.
         .target(
-            name: "TestSupport", dependencies: ["CLibPQ", "Storage", "MarketModel", "TraderConfiguration"], path: "Tests/TestSupport",
+            name: "TestSupport", dependencies: ["CLibPQ", "Storage", "MarketModel", "TraderConfiguration", "ChildProcesses"],
+            path: "Tests/TestSupport",
             swiftSettings: settings),
         .testTarget(
             name: "MarketModelTests", dependencies: ["MarketModel", "TestSupport"], path: "Tests/MarketModelTests",
@@ -140,7 +150,9 @@ let package = Package(
             name: "EvaluationTests", dependencies: ["Evaluation", "TradingEngine", "MarketModel", "Storage"], path: "Tests/EvaluationTests",
             swiftSettings: settings),
         .testTarget(
-            name: "TrainingTests", dependencies: ["Training", "Policy", "Kernels", "TestSupport", "Features", "MarketModel", "TradingEngine", "CSVArchive"], path: "Tests/TrainingTests",
+            name: "TrainingTests",
+            dependencies: ["Training", "Policy", "Kernels", "TestSupport", "Features", "MarketModel", "TradingEngine", "CSVArchive", "AgentArtifacts"],
+            path: "Tests/TrainingTests",
             swiftSettings: settings),
         .testTarget(
             name: "ConfigurationTests", dependencies: ["TraderConfiguration", "MarketModel", "TestSupport"],
@@ -165,7 +177,7 @@ let package = Package(
             name: "PipelineCommandsTests",
             dependencies: [
                 "PipelineCommands", "pipeline", "bitget-sim", "LogOutput", "TraderConfiguration", "Storage", "MarketModel",
-                "TestSupport", "Training", "Policy", "Features", logging,
+                "TestSupport", "Training", "Policy", "Features", "AgentArtifacts", "ChildProcesses", logging,
             ],
             path: "Tests/PipelineCommandsTests", swiftSettings: settings),
     ]

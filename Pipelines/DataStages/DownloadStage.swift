@@ -32,13 +32,14 @@ public struct DownloadProgress: Sendable {
 /// store ends, so a killed download continues without gaps or duplicates. Only closed bars are stored.
 public struct DownloadStage: Sendable {
     public var client: BitGetRESTClient
-    public var store: any Store
+    /// The store, called off the cooperative pool (several series download at once in a task group).
+    public var store: AsyncStore
     /// Bars per `candles` page (BitGet: up to 1000) and per `history-candles` page (up to 200).
     public var pageSize = 1_000
     public var historyPageSize = 200
     public var onRejectedRow: @Sendable (Symbol, Timeframe, String, String) -> Void = { _, _, _, _ in }
 
-    public init(client: BitGetRESTClient, store: any Store) {
+    public init(client: BitGetRESTClient, store: AsyncStore) {
         self.client = client
         self.store = store
     }
@@ -59,7 +60,7 @@ public struct DownloadStage: Sendable {
         let serverTime = try await client.serverTime()
         let lastClosed = timeframe.barOpenTime(containing: serverTime) - timeframe.milliseconds
         let target = min(until.map { timeframe.barOpenTime(containing: $0) } ?? lastClosed, lastClosed)
-        let stored = try store.candleCoverage(symbol: symbol, timeframe: timeframe)
+        let stored = try await store.candleCoverage(symbol: symbol, timeframe: timeframe)
         var cursor = max(timeframe.barOpenTime(containing: since + timeframe.milliseconds - 1), (stored?.lastOpenTime).map { $0 + timeframe.milliseconds } ?? .min)
         var result = DownloadedSeries(symbol: symbol, timeframe: timeframe, stored: 0, alreadyPresent: 0, rejected: 0, requests: 0, gaps: 0,
                                       missingBars: 0)
@@ -95,7 +96,7 @@ public struct DownloadStage: Sendable {
                 historyPages += 1
                 if historyPages % 20 == 0 { useHistory = false }  // probe whether `candles` reaches this far back yet
             }
-            let count = try store.upsertCandles(good, symbol: symbol, timeframe: timeframe)
+            let count = try await store.upsertCandles(good, symbol: symbol, timeframe: timeframe)
             result.stored += count.inserted
             result.alreadyPresent += count.alreadyPresent
             cursor = end + timeframe.milliseconds
@@ -103,7 +104,7 @@ public struct DownloadStage: Sendable {
                                       stored: result.stored))
         }
         if start <= target {
-            let gaps = GapReport(bars: try store.candles(symbol: symbol, timeframe: timeframe, from: start, to: target, limit: nil),
+            let gaps = GapReport(bars: try await store.candles(symbol: symbol, timeframe: timeframe, from: start, to: target, limit: nil),
                                  timeframe: timeframe)
             result.gaps = gaps.gaps.count
             result.missingBars = gaps.missingBars
@@ -115,11 +116,11 @@ public struct DownloadStage: Sendable {
     public func downloadFunding(symbol: Symbol, since: Int64) async throws -> Int {
         var stored = 0
         var pageNumber = 1
-        let newestStored = try store.fundingRates(symbol: symbol, from: nil, to: nil).last?.time ?? .min
+        let newestStored = try await store.fundingRates(symbol: symbol, from: nil, to: nil).last?.time ?? .min
         while true {
             let page = try await client.fundingHistory(symbol: symbol, pageSize: 100, pageNumber: pageNumber)
             let wanted = page.filter { $0.time >= since }
-            stored += try store.upsertFundingRates(wanted.sorted { $0.time < $1.time }, symbol: symbol).inserted
+            stored += try await store.upsertFundingRates(wanted.sorted { $0.time < $1.time }, symbol: symbol).inserted
             guard page.count == 100, let oldest = page.map(\.time).min(), oldest > since, oldest > newestStored else { break }
             pageNumber += 1
         }

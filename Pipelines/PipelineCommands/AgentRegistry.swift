@@ -1,3 +1,4 @@
+import AgentArtifacts
 import Features
 import Foundation
 import Policy
@@ -38,7 +39,7 @@ struct AgentRegistry: Sendable {
 
     /// Loads a version, refusing a damaged one or one built for other features.
     func load(symbol: String, version: String) throws -> AgentArtifact {
-        try AgentArtifact.load(directory: path(symbol: symbol, version: version), expectedFeatureSpecHash: FeatureSpec.standard.hash)
+        try AgentFiles.load(directory: path(symbol: symbol, version: version), expectedFeatureSpecHash: FeatureSpec.standard.hash)
     }
 
     /// Finds `text` (a version, `SYMBOL/VERSION` or a version directory path) among the agents.
@@ -84,6 +85,6 @@ struct AgentRegistry: Sendable {
     }
 }
 
-struct RegistryError: Error, CustomStringConvertible {
+struct RegistryError: Error, CustomStringConvertible, Sendable {
     var description: String
 }

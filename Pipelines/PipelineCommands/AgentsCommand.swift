@@ -1,3 +1,4 @@
+import AgentArtifacts
 import ArgumentParser
 import Foundation
 import Policy
@@ -27,7 +28,7 @@ struct InspectAgentCommand: ParsableCommand {
     func run() throws {
         let agent: AgentArtifact
         do {
-            agent = try AgentArtifact.load(directory: directory)
+            agent = try AgentFiles.load(directory: directory)
         } catch {
             printError("\(error)")
             throw ExitCode.failure

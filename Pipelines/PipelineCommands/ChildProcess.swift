@@ -1,9 +1,11 @@
+import ChildProcesses
 import Foundation
 import Synchronization
 
-/// Runs `pipeline <subcommand>` as a child process: its output lines are relayed with a label, JSON lines
-/// (summaries) are collected, and the last error line is kept for the record.
-enum ChildProcess {
+/// Runs `pipeline <subcommand>` as a child process (a stage or a training worker) through the project's
+/// process runner: its output lines are relayed with a label, JSON lines (summaries) are collected, and
+/// the last error line is kept for the record. Awaiting it holds no cooperative thread.
+enum StageProcess {
     struct Result: Sendable {
         var status: Int32
         var killedBySignal: Bool
@@ -30,57 +32,27 @@ enum ChildProcess {
 
     /// Runs this executable with `arguments`. Children stop by themselves when this process dies
     /// (`TRADER_PARENT_WATCH`), and use one OpenBLAS thread each.
-    static func run(_ arguments: [String], label: String, relayErrors: Bool = true) -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: currentExecutable)
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["OPENBLAS_NUM_THREADS"] = "1"
-        environment["TRADER_PARENT_WATCH"] = "1"
-        process.environment = environment
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        do { try process.run() } catch {
-            return Result(status: -1, killedBySignal: false, summaries: [], errorText: "cannot start \(currentExecutable): \(error)")
-        }
-        let errorText = Mutex("")
-        let errorsRead = DispatchSemaphore(value: 0)
-        Thread.detachNewThread {
-            let data = errors.fileHandleForReading.readDataToEndOfFile()
-            errorText.withLock { $0 = String(decoding: data, as: UTF8.self) }
-            errorsRead.signal()
-        }
-        var summaries: [String] = []
-        var pending = Data()
-        while true {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            pending.append(chunk)
-            while let newline = pending.firstIndex(of: 0x0A) {
-                let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
-                pending = Data(pending[(newline + 1)...])
-                if line.hasPrefix("{") { summaries.append(line) } else { say(label.isEmpty ? line : "[\(label)] \(line)") }
+    static func run(_ arguments: [String], label: String, relayErrors: Bool = true) async -> Result {
+        let command = ChildProcess(ChildProcess.currentExecutable, arguments,
+                                   environment: .inherit(["OPENBLAS_NUM_THREADS": "1", "TRADER_PARENT_WATCH": "1"]))
+        let summaries = Mutex<[String]>([])
+        let result: ChildProcessResult
+        do {
+            result = try await command.run { line in
+                if line.hasPrefix("{") { summaries.withLock { $0.append(line) } } else { say(label.isEmpty ? line : "[\(label)] \(line)") }
             }
+        } catch {
+            return Result(status: -1, killedBySignal: false, summaries: [], errorText: "cannot start \(command.executable): \(error)")
         }
-        process.waitUntilExit()
-        errorsRead.wait()
-        let text = errorText.withLock { $0 }.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = result.standardError.trimmingCharacters(in: .whitespacesAndNewlines)
         // Structured log lines on stderr are for the log file, not the terminal.
         let problems = text.split(separator: "\n").filter { !$0.hasPrefix("{\"ts\"") }.joined(separator: "\n")
-        if relayErrors, !problems.isEmpty, process.terminationStatus != 0 || process.terminationReason == .uncaughtSignal {
+        if relayErrors, !problems.isEmpty, !result.succeeded {
             say(problems.split(separator: "\n").map { label.isEmpty ? String($0) : "[\(label)] \($0)" }.joined(separator: "\n"))
         }
-        return Result(status: process.terminationStatus, killedBySignal: process.terminationReason == .uncaughtSignal,
-                      summaries: summaries, errorText: problems)
+        return Result(status: result.status, killedBySignal: result.killedBySignal, summaries: summaries.withLock { $0 },
+                      errorText: problems)
     }
-
-    /// This executable's path, so children run the same build.
-    static let currentExecutable: String = {
-        var buffer = [CChar](repeating: 0, count: 4_096)
-        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        return length > 0 ? String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self) : CommandLine.arguments[0]
-    }()
 
     /// Decodes summary lines to string dictionaries (numbers as text).
     static func fields(_ line: String) -> [String: String] {
@@ -98,23 +70,24 @@ func printSummaryLine(_ fields: [String: Any]) throws {
     print(String(decoding: try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self))
 }
 
-/// Calls `body` for every item on its own thread, at most `width` at once, and returns the results in
-/// the items' order. For work that blocks on child processes (training workers, pipeline stages).
-func boundedParallelMap<Item: Sendable, Output: Sendable>(_ items: [Item], width: Int,
-                                                          _ body: @escaping @Sendable (Item) -> Output) -> [Output] {
-    let results = Mutex([Output?](repeating: nil, count: items.count))
-    let slots = DispatchSemaphore(value: max(1, width))
-    let group = DispatchGroup()
-    for (index, item) in items.enumerated() {
-        slots.wait()
-        group.enter()
-        Thread.detachNewThread {
-            let output = body(item)
-            results.withLock { $0[index] = output }
-            slots.signal()
-            group.leave()
+/// Calls `body` for every item, at most `width` at once, and returns the results in the items' order.
+/// For work that waits on child processes (training workers, pipeline stages).
+func boundedConcurrentMap<Item: Sendable, Output: Sendable>(_ items: [Item], width: Int,
+                                                            _ body: @escaping @Sendable (Item) async -> Output) async -> [Output] {
+    await withTaskGroup(of: (Int, Output).self) { group in
+        var results = [Output?](repeating: nil, count: items.count)
+        var next = 0
+        func startNext() {
+            guard next < items.count else { return }
+            let index = next
+            next += 1
+            group.addTask { (index, await body(items[index])) }
         }
+        for _ in 0..<max(1, width) { startNext() }
+        while let (index, output) = await group.next() {
+            results[index] = output
+            startNext()
+        }
+        return results.map { $0! }
     }
-    group.wait()
-    return results.withLock { $0 }.map { $0! }
 }

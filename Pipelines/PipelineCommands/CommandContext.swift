@@ -8,17 +8,17 @@ import Storage
 
 /// What a command needs, built once: the validated configuration, logging, and (on demand) the store.
 struct CommandContext {
-    let configuration: AppConfiguration
+    let configuration: PipelineConfiguration
     let logger: Logger
 
     /// Loads the configuration (printing every problem and exiting with status 78 when it is invalid)
     /// and starts logging.
     static func load(_ options: GlobalOptions, label: String) throws -> CommandContext {
         let environment = ProcessInfo.processInfo.environment
-        let directory = AppConfiguration.directory(option: options.configDirectory, environment: environment)
-        let configuration: AppConfiguration
+        let directory = TradingConfiguration.directory(option: options.configDirectory, environment: environment)
+        let configuration: PipelineConfiguration
         do {
-            configuration = try AppConfiguration.load(directory: directory, environment: environment)
+            configuration = try PipelineConfiguration.load(directory: directory, environment: environment)
         } catch {
             printError(error.description)
             throw ExitCode(78)  // EX_CONFIG
@@ -53,12 +53,11 @@ struct CommandContext {
 enum LoggingBootstrap {
     private static let done = Mutex(false)
 
-    static func once(_ configuration: AppConfiguration) {
+    static func once(_ configuration: PipelineConfiguration) {
         done.withLock { done in
             guard !done else { return }
             done = true
-            LogOutput.bootstrap(configuration: configuration.logging, logsDirectory: configuration.paths.logs,
-                                secrets: configuration.environment.secretValues)
+            LogOutput.bootstrap(configuration.trading.logOptions)
         }
     }
 }

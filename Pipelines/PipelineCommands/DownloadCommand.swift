@@ -39,7 +39,8 @@ struct DownloadCommand: AsyncParsableCommand {
         let timeframes = try selection.timeframes(in: configuration)
         let (store, _) = try context.openStore()
         let client = BitGetRESTClient(baseURL: configuration.environment.bitgetBaseURL, logger: context.logger)
-        var configured = DownloadStage(client: client, store: store)
+        let asyncStore = AsyncStore(store, label: "download")
+        var configured = DownloadStage(client: client, store: asyncStore)
         let logger = context.logger
         configured.onRejectedRow = { symbol, timeframe, raw, reason in
             logger.warning("rejected exchange row", metadata: ["symbol": "\(symbol)", "timeframe": "\(timeframe)", "reason": "\(reason)", "raw": "\(raw)"])
@@ -86,11 +87,13 @@ struct DownloadCommand: AsyncParsableCommand {
             }
         }
         display.finish()
-        let backup = CSVBackup(store: store, dataDirectory: configuration.paths.data)
+        let dataDirectory = configuration.paths.data
         var requests = 0
         for series in results.sorted(by: { ($0.symbol, $0.timeframe) < ($1.symbol, $1.timeframe) }) {
             requests += series.requests
-            let appended = try backup.update(symbol: series.symbol, timeframe: series.timeframe)
+            let appended = try await asyncStore.run { store in
+                try CSVBackup(store: store, dataDirectory: dataDirectory).update(symbol: series.symbol, timeframe: series.timeframe)
+            }
             var line = "\(series.symbol) \(series.timeframe): \(series.stored) new bars, \(series.alreadyPresent) already stored, "
                 + "\(series.rejected) rejected, \(series.requests) requests; backup +\(appended) rows"
             if series.gaps > 0 { line += "; \(series.gaps) gaps (\(series.missingBars) bars missing at the exchange)" }

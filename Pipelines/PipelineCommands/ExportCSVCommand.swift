@@ -46,7 +46,7 @@ struct SeriesSelection: ParsableArguments {
         self.timeframes = timeframes
     }
 
-    func symbols(in configuration: TraderConfiguration.AppConfiguration) throws -> [Symbol] {
+    func symbols(in configuration: PipelineConfiguration) throws -> [Symbol] {
         let configured = configuration.symbols.enabledSymbols.map(\.symbol)
         guard let symbols else { return configured }
         return try symbols.split(separator: ",").map { text in
@@ -58,7 +58,7 @@ struct SeriesSelection: ParsableArguments {
         }
     }
 
-    func timeframes(in configuration: TraderConfiguration.AppConfiguration) throws -> [Timeframe] {
+    func timeframes(in configuration: PipelineConfiguration) throws -> [Timeframe] {
         guard let timeframes else { return configuration.symbols.timeframes }
         return try timeframes.split(separator: ",").map { text in
             let name = text.trimmingCharacters(in: .whitespaces)

@@ -5,6 +5,7 @@ public struct PipelineCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "pipeline",
         abstract: "Offline pipeline of the trading system: data, features, training, evaluation, publishing.",
+        version: CodeVersion.current,
         subcommands: [
             InitDatabaseCommand.self, ConfigCommand.self, ImportCSVCommand.self, ExportCSVCommand.self,
             DownloadCommand.self, BackupCommand.self, IndicatorsCommand.self, AlignCommand.self, BacktestCommand.self,

@@ -47,6 +47,8 @@ final class RunLock {
 /// temporary file and renamed).
 struct PipelineRunner: Sendable {
     let records: PipelineRecords
+    /// The store the bookkeeping goes through, off the cooperative pool (stages of several symbols run at once).
+    let database: AsyncStore
     let stages: [StageDefinition]
     let symbols: [Symbol]
     let workers: Int
@@ -71,7 +73,7 @@ struct PipelineRunner: Sendable {
     }
 
     /// Runs every stage; returns the results in stage order.
-    func run(runID: Int64) -> [StageResult] {
+    func run(runID: Int64) async -> [StageResult] {
         var results: [StageResult] = []
         var blocked: [String: String] = [:]  // symbol → the stage that failed
         for stage in stages {
@@ -80,20 +82,58 @@ struct PipelineRunner: Sendable {
                 results.append(StageResult(stage: stage.name, symbol: symbol, status: "blocked", seconds: 0, outputs: [:],
                                            detail: "not run: \(blocked[symbol.name]!) failed"))
             }
-            let finished = boundedParallelMap(jobs, width: stage.parallel ? workers : 1) { symbol in runOne(stage, symbol, runID: runID) }
-                .sorted { $0.symbol.name < $1.symbol.name }
+            let finished = await boundedConcurrentMap(jobs, width: stage.parallel ? workers : 1) { symbol in
+                await runOne(stage, symbol, runID: runID)
+            }.sorted { $0.symbol.name < $1.symbol.name }
             for result in finished where result.status == "failed" { blocked[result.symbol.name] = stage.name.rawValue }
             results += finished
         }
         return results
     }
 
-    func runOne(_ stage: StageDefinition, _ symbol: Symbol, runID: Int64) -> StageResult {
+    /// Before the child starts: either the stage's result (skipped, failed, nothing to do) or its record
+    /// and the child's arguments.
+    private enum Preparation: Sendable {
+        case done(status: String, outputs: [String: String], detail: String)
+        case start(stageID: Int64, arguments: [String])
+    }
+
+    func runOne(_ stage: StageDefinition, _ symbol: Symbol, runID: Int64) async -> StageResult {
         let label = "\(stage.name.rawValue) \(symbol.name)"
         let started = Date()
         func result(_ status: String, _ outputs: [String: String], _ detail: String) -> StageResult {
             StageResult(stage: stage.name, symbol: symbol, status: status, seconds: Date().timeIntervalSince(started), outputs: outputs, detail: detail)
         }
+        // Hashing inputs and recording the stage read the store and files: on the store's queue.
+        let preparation = (try? await database.run { _ in prepare(stage, symbol, runID: runID, label: label) })
+            ?? .done(status: "failed", outputs: [:], detail: "the store is unavailable")
+        let stageID: Int64, arguments: [String]
+        switch preparation {
+        case let .done(status, outputs, detail): return result(status, outputs, detail)
+        case let .start(id, childArguments): (stageID, arguments) = (id, childArguments)
+        }
+        StageProcess.say("[\(label)] pipeline \(arguments.joined(separator: " "))")
+        let child = await StageProcess.run(arguments, label: label)
+        let records = self.records
+        let finished = (try? await database.run { _ -> Result<[String: String], RegistryError> in
+            do {
+                guard child.succeeded else { throw RegistryError(description: child.failure) }
+                let outputs = try stage.outputs(symbol, child.summaries.map(StageProcess.fields))
+                try records.finishStage(stageID, status: "succeeded", outputs: outputs, error: nil, at: Self.now())
+                return .success(outputs)
+            } catch {
+                try? records.finishStage(stageID, status: "failed", outputs: [:], error: "\(error)", at: Self.now())
+                return .failure(RegistryError(description: "\(error)"))
+            }
+        }) ?? .failure(RegistryError(description: "the store is unavailable"))
+        switch finished {
+        case let .success(outputs): return result("succeeded", outputs, "")
+        case let .failure(error): return result("failed", [:], error.description)
+        }
+    }
+
+    /// The synchronous part before a stage's child: skip check, stage record, arguments.
+    private func prepare(_ stage: StageDefinition, _ symbol: Symbol, runID: Int64, label: String) -> Preparation {
         let inputHash: String
         let arguments: [String]
         do {
@@ -102,39 +142,29 @@ struct PipelineRunner: Sendable {
                last.inputHash == inputHash, stage.outputsExist(last.outputs) {
                 try records.recordSkippedStage(runID: runID, stage: stage.name.rawValue, symbol: symbol.name, inputHash: inputHash,
                                                outputs: last.outputs, at: Self.now())
-                ChildProcess.say("[\(label)] skipped: inputs unchanged since run \(last.runID)")
-                return result("skipped", last.outputs, "inputs unchanged since run \(last.runID)")
+                StageProcess.say("[\(label)] skipped: inputs unchanged since run \(last.runID)")
+                return .done(status: "skipped", outputs: last.outputs, detail: "inputs unchanged since run \(last.runID)")
             }
             arguments = try stage.arguments(symbol)
         } catch {
-            ChildProcess.say("[\(label)] failed before starting: \(error)")
+            StageProcess.say("[\(label)] failed before starting: \(error)")
             if let id = try? records.startStage(runID: runID, stage: stage.name.rawValue, symbol: symbol.name, inputHash: "", at: Self.now()) {
                 try? records.finishStage(id, status: "failed", outputs: [:], error: "\(error)", at: Self.now())
             }
-            return result("failed", [:], "\(error)")
+            return .done(status: "failed", outputs: [:], detail: "\(error)")
         }
         let stageID: Int64
         do {
             stageID = try records.startStage(runID: runID, stage: stage.name.rawValue, symbol: symbol.name, inputHash: inputHash, at: Self.now())
         } catch {
-            return result("failed", [:], "cannot record the stage: \(error)")
+            return .done(status: "failed", outputs: [:], detail: "cannot record the stage: \(error)")
         }
         if arguments.isEmpty {  // nothing upstream for this symbol (e.g. no agent was evaluated)
             let outputs = ["outcome": "nothing to do"]
             try? records.finishStage(stageID, status: "succeeded", outputs: outputs, error: nil, at: Self.now())
-            ChildProcess.say("[\(label)] nothing to do: no evaluated agent")
-            return result("succeeded", outputs, "nothing to do")
+            StageProcess.say("[\(label)] nothing to do: no evaluated agent")
+            return .done(status: "succeeded", outputs: outputs, detail: "nothing to do")
         }
-        ChildProcess.say("[\(label)] pipeline \(arguments.joined(separator: " "))")
-        let child = ChildProcess.run(arguments, label: label)
-        do {
-            guard child.succeeded else { throw RegistryError(description: child.failure) }
-            let outputs = try stage.outputs(symbol, child.summaries.map(ChildProcess.fields))
-            try records.finishStage(stageID, status: "succeeded", outputs: outputs, error: nil, at: Self.now())
-            return result("succeeded", outputs, "")
-        } catch {
-            try? records.finishStage(stageID, status: "failed", outputs: [:], error: "\(error)", at: Self.now())
-            return result("failed", [:], "\(error)")
-        }
+        return .start(stageID: stageID, arguments: arguments)
     }
 }

@@ -42,7 +42,7 @@ struct StageDefinition: Sendable {
 
 /// Builds the stage definitions from the configuration and the store.
 struct StageCatalog: Sendable {
-    let configuration: AppConfiguration
+    let configuration: PipelineConfiguration
     let store: any Store
     let records: PipelineRecords
     let registry: AgentRegistry

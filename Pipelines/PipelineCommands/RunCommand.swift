@@ -11,7 +11,7 @@ enum RunReason: String, CaseIterable, ExpressibleByArgument {
 }
 
 /// `pipeline run [--stages …] [--symbols …] [--reason …]`.
-struct RunCommand: ParsableCommand {
+struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run the offline pipeline: download → backup → align → train → evaluate → rank → publish.",
@@ -60,7 +60,7 @@ struct RunCommand: ParsableCommand {
         if let since, UTCDateParser.milliseconds(since) == nil { throw ValidationError("--since \(since): use YYYY-MM-DD") }
     }
 
-    func run() throws {
+    func run() async throws {
         let context = try CommandContext.load(global, label: "pipeline.run")
         let configuration = context.configuration
         let selected = try SeriesSelection(symbols: symbols, timeframes: nil).symbols(in: configuration)
@@ -93,10 +93,11 @@ struct RunCommand: ParsableCommand {
                                    registry: AgentRegistry(directory: configuration.paths.agents, records: records),
                                    configDirectory: global.configDirectory, since: since, timesteps: timesteps)
         let definitions = catalog.definitions()
-        let runner = PipelineRunner(records: records, stages: stages.compactMap { definitions[$0] }, symbols: selected,
+        let runner = PipelineRunner(records: records, database: AsyncStore(store, label: "pipeline-run"),
+                                    stages: stages.compactMap { definitions[$0] }, symbols: selected,
                                     workers: workers ?? ProcessInfo.processInfo.activeProcessorCount, codeVersion: CodeVersion.current)
         let started = Date()
-        let results = runner.run(runID: runID)
+        let results = await runner.run(runID: runID)
         let failed = results.filter { $0.status == "failed" }
         try records.finishRun(runID, status: failed.isEmpty ? "succeeded" : "failed",
                               error: failed.isEmpty ? nil : failed.map { "\($0.stage.rawValue) \($0.symbol): \($0.detail)" }.joined(separator: "; "),

@@ -7,7 +7,7 @@ import TraderConfiguration
 
 /// The table `pipeline run` ends with: per symbol, data, training, out-of-sample figures and the verdict.
 struct RunSummary {
-    let configuration: AppConfiguration
+    let configuration: PipelineConfiguration
     let results: [PipelineRunner.StageResult]
     let registry: AgentRegistry
 

@@ -5,7 +5,7 @@ import MarketModel
 extension TrainingEnvironmentKind: ExpressibleByArgument {}
 
 /// `pipeline train [--symbols …] [--env trading|cartpole] [--timesteps N] [--envs N] [--seed S …] [--resume]`.
-struct TrainCommand: ParsableCommand {
+struct TrainCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Train one PPO agent per symbol (and seed) in parallel worker processes; write agents/{SYMBOL}/{version}/.",
@@ -35,7 +35,7 @@ struct TrainCommand: ParsableCommand {
         if let workers, workers < 1 { throw ValidationError("--workers must be >= 1") }
     }
 
-    func run() throws {
+    func run() async throws {
         let context = try CommandContext.load(global, label: "pipeline.train")
         let configuration = context.configuration
         let names = env == .cartpole ? [TrainingJob.cartPoleSymbol]
@@ -47,7 +47,7 @@ struct TrainCommand: ParsableCommand {
         }
         let parallel = min(workers ?? ProcessInfo.processInfo.activeProcessorCount, jobs.count)
         print("training \(jobs.count) run(s) (\(jobs.map(\.label).joined(separator: ", "))) on the \(env.rawValue) environment, \(parallel) at a time")
-        let outcomes = WorkerPool(jobs: jobs, parallel: parallel, global: global).run()
+        let outcomes = await WorkerPool(jobs: jobs, parallel: parallel, global: global).run()
         var failed: [String] = []
         for (job, outcome) in zip(jobs, outcomes) {
             switch outcome {
@@ -74,9 +74,9 @@ struct WorkerPool {
     let parallel: Int
     let global: GlobalOptions
 
-    func run() -> [Outcome] {
+    func run() async -> [Outcome] {
         let arguments = jobs.map(workerArguments)
-        return boundedParallelMap(arguments, width: parallel) { Self.runWorker(arguments: $0) }
+        return await boundedConcurrentMap(arguments, width: parallel) { await Self.runWorker(arguments: $0) }
     }
 
     func workerArguments(_ job: TrainingJob) -> [String] {
@@ -87,8 +87,8 @@ struct WorkerPool {
         return arguments
     }
 
-    static func runWorker(arguments: [String]) -> Outcome {
-        let result = ChildProcess.run(arguments, label: "", relayErrors: true)
+    static func runWorker(arguments: [String]) async -> Outcome {
+        let result = await StageProcess.run(arguments, label: "", relayErrors: true)
         if result.succeeded, let summary = result.summaries.last { return .finished(summary: summary) }
         return .failed(reason: result.failure)
     }

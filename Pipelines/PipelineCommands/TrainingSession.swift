@@ -71,7 +71,7 @@ struct TrainingSummary: Codable, Sendable {
 /// resumes from a checkpoint when asked, logs every update (terminal and JSON lines), checkpoints
 /// periodically and writes `agents/{SYMBOL}/{version}/` at the end.
 struct TrainingSession {
-    let configuration: AppConfiguration
+    let configuration: PipelineConfiguration
     let job: TrainingJob
     let output: (String) -> Void
 

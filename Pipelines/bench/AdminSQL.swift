@@ -1,3 +1,4 @@
+import ChildProcesses
 import CLibPQ
 import Foundation
 
@@ -24,18 +25,14 @@ enum AdminSQL {
 
 /// The reference figure: `psql \copy` of the same CSV into a plain table (no index), timed as a whole.
 enum PsqlAnchor {
-    static func copySeconds(file: String, url: String) throws -> Double {
+    static func copySeconds(file: String, url: String) async throws -> Double {
         try AdminSQL.execute("""
             CREATE TABLE IF NOT EXISTS reference_copy (open_time BIGINT, open NUMERIC, high NUMERIC, low NUMERIC,
                 close NUMERIC, volume NUMERIC)
             """, on: url)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["psql", url, "-q", "-c", "\\copy reference_copy FROM '\(file)' WITH (FORMAT csv, HEADER true)"]
         let started = Date()
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw BenchError("psql failed") }
+        let result = try await ChildProcess("psql", [url, "-q", "-c", "\\copy reference_copy FROM '\(file)' WITH (FORMAT csv, HEADER true)"]).run()
+        guard result.succeeded else { throw BenchError("psql failed: \(result.standardError)") }
         return Date().timeIntervalSince(started)
     }
 }

@@ -1,35 +1,37 @@
+import ChildProcesses
 import Foundation
 
-/// Runs this executable again with other arguments and measures the child: its own timing line, the
-/// wall time and its peak resident memory (from `wait4`).
+/// Runs this executable again with other arguments and measures the child: its own timing, the wall
+/// time, and its peak resident memory, which the child reports itself (`VmHWM` at its end) on the
+/// same line as its timing: `SECONDS PEAK_MB`.
 struct ChildRun {
     var innerSeconds: Double
     var wallSeconds: Double
     var peakMegabytes: Double
 
-    static func measure(_ arguments: [String]) throws -> ChildRun {
-        let executable = CommandLine.arguments[0]
-        let output = Pipe()
-        var fileActions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&fileActions)
-        defer { posix_spawn_file_actions_destroy(&fileActions) }
-        posix_spawn_file_actions_adddup2(&fileActions, output.fileHandleForWriting.fileDescriptor, 1)
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
+    static func measure(_ arguments: [String]) async throws -> ChildRun {
         let started = Date()
-        let status = posix_spawn(&pid, executable, &fileActions, nil, argv, environ)
-        guard status == 0 else { throw BenchError("cannot start \(executable): \(String(cString: strerror(status)))") }
-        try output.fileHandleForWriting.close()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        var exitStatus: Int32 = 0
-        var usage = rusage()
-        wait4(pid, &exitStatus, 0, &usage)
+        let result = try await ChildProcess(ChildProcess.currentExecutable, arguments).run()
         let wall = Date().timeIntervalSince(started)
-        guard exitStatus == 0, let inner = Double(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            throw BenchError("child \(arguments.joined(separator: " ")) failed (status \(exitStatus)): \(text)")
+        let fields = result.standardOutput.split(whereSeparator: \.isWhitespace).compactMap { Double($0) }
+        guard result.succeeded, fields.count == 2 else {
+            throw BenchError("child \(arguments.joined(separator: " ")) failed (status \(result.status)): \(result.combined)")
         }
-        return ChildRun(innerSeconds: inner, wallSeconds: wall, peakMegabytes: Double(usage.ru_maxrss) / 1024)
+        return ChildRun(innerSeconds: fields[0], wallSeconds: wall, peakMegabytes: fields[1])
+    }
+
+    /// What a measured child prints last: its timing and its own peak resident memory.
+    static func report(seconds: Double) {
+        Swift.print("\(seconds) \(peakResidentMegabytes(pid: "self") ?? 0)")
+    }
+
+    /// `VmHWM` of a process (`self` or a pid), MB.
+    static func peakResidentMegabytes(pid: String) -> Double? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "")
+        else { return nil }
+        return kilobytes / 1_024
     }
 
     func print(label: String, rows: Int) {

@@ -84,13 +84,11 @@ struct IndicatorBenchmark: ParsableCommand {
 }
 
 /// `bench features`: the streaming feature update per 1m bar, and `align` for one symbol-year.
-struct FeatureBenchmark: ParsableCommand {
+struct FeatureBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "features", abstract: "Streaming feature update per 1m bar and `align` of one symbol-year.")
 
-    @Option(help: "Migrations directory.") var migrations = "db/migrations"
-
-    func run() throws {
+    func run() async throws {
         let bars = SyntheticYear.bars()
         var engine = FeatureEngine()
         var valid = 0
@@ -104,9 +102,9 @@ struct FeatureBenchmark: ParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let database = directory + "/bench.sqlite"
         let store = try SQLiteStore(path: database)
-        _ = try store.migrate(MigrationCatalog.load(directory: migrations, backend: .sqlite))
+        _ = try store.migrate(MigrationCatalog.embedded(backend: .sqlite))
         _ = try store.upsertCandles(bars, symbol: "BTCUSDT", timeframe: .oneMinute)
-        let run = try ChildRun.measure(["align-once", "--sqlite", database, "--directory", directory])
+        let run = try await ChildRun.measure(["align-once", "--sqlite", database, "--directory", directory])
         print(String(format: "pipeline align, one symbol-year (%d 1m bars, all timeframes): %.2f s, peak memory %.0f MB "
                          + "(targets < 3 s, < 500 MB; pandas + TA-Lib in memory, no I/O: 0.26 s)",
                      bars.count, run.innerSeconds, run.peakMegabytes))
@@ -125,6 +123,6 @@ struct AlignOnce: ParsableCommand {
                                heldOutFraction: 0.2, codeVersion: "bench")
         let started = Date()
         _ = try stage.run(symbol: "BTCUSDT", force: true)
-        print(Date().timeIntervalSince(started))
+        ChildRun.report(seconds: Date().timeIntervalSince(started))
     }
 }

@@ -7,7 +7,7 @@ import Storage
 
 /// `bench ingest`: candle import throughput into SQLite and PostgreSQL and the import's peak memory.
 /// Each import runs in a child process (`bench ingest-once`) so its peak RSS is its own.
-struct IngestBenchmark: ParsableCommand {
+struct IngestBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ingest",
         abstract: "Import generated 1m bars into SQLite and PostgreSQL; print rows/s and peak memory.")
@@ -18,9 +18,7 @@ struct IngestBenchmark: ParsableCommand {
     @Option(help: "PostgreSQL server URL (default: $TEST_POSTGRES_URL; a fresh database is created on it).")
     var postgres: String?
 
-    @Option(help: "Migrations directory.") var migrations = "db/migrations"
-
-    func run() throws {
+    func run() async throws {
         let serverURL = postgres ?? ProcessInfo.processInfo.environment["TEST_POSTGRES_URL"]
         let directory = NSTemporaryDirectory() + "trader-bench-\(getpid())"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -32,8 +30,7 @@ struct IngestBenchmark: ParsableCommand {
             try SyntheticBars.writeCSV(rows: count, to: file)
             let megabytes = Double((try FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0) / 1e6
             print(String(format: "file: %d rows, %.0f MB", count, megabytes))
-            let sqlite = try ChildRun.measure(["ingest-once", "--file", file, "--sqlite", directory + "/bench-\(count).sqlite",
-                                               "--migrations", migrations])
+            let sqlite = try await ChildRun.measure(["ingest-once", "--file", file, "--sqlite", directory + "/bench-\(count).sqlite"])
             sqlite.print(label: "SQLite    ", rows: count)
             if let serverURL {
                 let database = "bench_\(count)_\(getpid())"
@@ -41,9 +38,9 @@ struct IngestBenchmark: ParsableCommand {
                 try AdminSQL.execute("CREATE DATABASE \(database)", on: serverURL)
                 defer { try? AdminSQL.execute("DROP DATABASE IF EXISTS \(database) WITH (FORCE)", on: serverURL) }
                 let url = AdminSQL.replaceDatabase(in: serverURL, with: database)
-                let postgres = try ChildRun.measure(["ingest-once", "--file", file, "--postgres", url, "--migrations", migrations])
+                let postgres = try await ChildRun.measure(["ingest-once", "--file", file, "--postgres", url])
                 postgres.print(label: "PostgreSQL", rows: count)
-                if let seconds = try? PsqlAnchor.copySeconds(file: file, url: url) {
+                if let seconds = try? await PsqlAnchor.copySeconds(file: file, url: url) {
                     Swift.print(String(format: "anchor: psql \\copy of the same file into an unindexed NUMERIC table: %.0f rows/s (%.2f s)",
                                        Double(count) / seconds, seconds))
                 }
@@ -62,17 +59,16 @@ struct IngestOnce: ParsableCommand {
     @Option var file: String
     @Option var sqlite: String?
     @Option var postgres: String?
-    @Option var migrations: String
 
     func run() throws {
         let (store, known) = try StoreFactory.open(sqlitePath: sqlite, postgresURL: postgres, displayLocation: "bench",
-                                                   migrationsDirectory: migrations, requireCurrentSchema: false)
+                                                   migrationsDirectory: nil, requireCurrentSchema: false)
         _ = try store.migrate(known)
         let started = Date()
         let summary = try CSVImport(store: store).importBars(path: file, symbol: "BTCUSDT", timeframe: .oneMinute,
                                                               rejectsPath: file + ".rejects.csv")
         let seconds = Date().timeIntervalSince(started)
         guard summary.loaded == summary.rowsRead else { throw ValidationError("only \(summary.loaded) of \(summary.rowsRead) rows loaded") }
-        Swift.print("\(seconds)")
+        ChildRun.report(seconds: seconds)
     }
 }

@@ -4,7 +4,7 @@ import MarketModel
 import TestSupport
 import Testing
 
-@Suite struct BarFileReaderTests {
+@Suite(.removesTemporaryFiles) struct BarFileReaderTests {
     @Test func readsARealFileWithoutRejects() throws {
         let path = TestEnvironment.dataset("mit/binance-usdm_BTCUSDT_1m_20250504-20250624.csv")
         let (bars, rejects) = try BarFileReader(path: path, timeframe: .oneMinute).readAll()
@@ -89,7 +89,7 @@ import Testing
     }
 }
 
-@Suite struct AtomicFileWriterTests {
+@Suite(.removesTemporaryFiles) struct AtomicFileWriterTests {
     @Test func anAbandonedWriteLeavesTheOldFileIntact() throws {
         let path = TestEnvironment.temporaryDirectory("atomic") + "/data.csv"
         try "old complete content\n".write(toFile: path, atomically: false, encoding: .utf8)

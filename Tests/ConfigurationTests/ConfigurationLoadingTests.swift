@@ -4,9 +4,9 @@ import MarketModel
 import TestSupport
 import Testing
 
-@Suite struct ConfigurationLoadingTests {
+@Suite(.removesTemporaryFiles) struct ConfigurationLoadingTests {
     @Test func theShippedConfigurationIsValid() throws {
-        let configuration = try AppConfiguration.load(directory: TestEnvironment.configDirectory, environment: [:])
+        let configuration = try PipelineConfiguration.load(directory: TestEnvironment.configDirectory, environment: [:])
         #expect(configuration.symbols.symbols.map(\.symbol.name) == ["BTCUSDT", "ETHUSDT", "SOLUSDT", "ADAUSDT", "DOGEUSDT", "LINKUSDT"])
         #expect(configuration.symbols.timeframes == Timeframe.allCases)
         #expect(configuration.symbols.symbol("BTCUSDT")?.leverage == LeverageBand(minimum: 5, maximum: 80))
@@ -17,6 +17,27 @@ import Testing
         #expect(configuration.training.ppo.valueClipRange == nil)
         #expect(configuration.paths.data == "data")
         #expect(configuration.database == .sqlite(path: "data/trader.sqlite"))
+    }
+
+    /// The trader reads trading/* and system/* only: without the ml/ files it still loads, while the
+    /// pipeline reports each missing file (and every other problem) at once.
+    @Test func aTradingConfigurationNeedsNoMachineLearningFiles() throws {
+        let fixture = try ConfigurationFixture()
+        defer { fixture.remove() }
+        for file in ["ml/training.yaml", "ml/rewards.yaml"] { try FileManager.default.removeItem(atPath: fixture.directory + "/" + file) }
+        try fixture.replace(in: "trading/risk.yaml", "risk_per_trade: 0.01", with: "risk_per_trade: 0.5")
+        let trading = try? TradingConfiguration.load(directory: fixture.directory, environment: [:])
+        #expect(trading == nil, "an invalid trading file is still refused")
+        try fixture.replace(in: "trading/risk.yaml", "risk_per_trade: 0.5", with: "risk_per_trade: 0.01")
+        let loaded = try TradingConfiguration.load(directory: fixture.directory, environment: [:])
+        #expect(loaded.symbols.enabledSymbols.count == 6 && loaded.risk.riskPerTrade == 0.01)
+        #expect(!loaded.redactedDescription().contains("ml/training.yaml"))
+        try fixture.replace(in: "trading/risk.yaml", "risk_per_trade: 0.01", with: "risk_per_trade: 0.5")
+        let issues = fixture.issues()
+        #expect(issues.count == 3, "\(issues)")
+        #expect(issues.contains { $0.hasPrefix("trading/risk.yaml:") && $0.contains("risk_per_trade = 0.5") })
+        #expect(issues.contains { $0.hasPrefix("ml/training.yaml: file is missing") })
+        #expect(issues.contains { $0.hasPrefix("ml/rewards.yaml: file is missing") })
     }
 
     @Test func leverageAboveTheExchangeMaximumNamesBothBounds() throws {
@@ -54,9 +75,9 @@ import Testing
             "trading/risk.yaml:10: halt_drawdown = lots: expected a number",
             "trading/risk.yaml:16: atr.period = 1: must be 14: stops use the feature set's ATR(14) (a different period needs a new FeatureSpec)",
             "trading/risk.yaml:28: allocation.method = inverse_vol: must be one of inverse_volatility, equal",
-            "ml/training.yaml:6: ppo.minibatch_size = 64.5: expected a whole number",
             "system/logging.yaml:2: level = loud: must be one of trace, debug, info, notice, warning, error, critical",
-        ])
+            "ml/training.yaml:6: ppo.minibatch_size = 64.5: expected a whole number",
+        ], "trading/*, then system/*, then ml/*")
     }
 
     @Test func crossFieldRulesAreChecked() throws {
@@ -102,8 +123,8 @@ import Testing
     }
 
     @Test func theDirectoryComesFromTheOptionThenTheEnvironment() {
-        #expect(AppConfiguration.directory(option: "a", environment: ["TRADER_CONFIG": "b"]) == "a")
-        #expect(AppConfiguration.directory(option: nil, environment: ["TRADER_CONFIG": "b"]) == "b")
-        #expect(AppConfiguration.directory(option: nil, environment: [:]) == "config")
+        #expect(TradingConfiguration.directory(option: "a", environment: ["TRADER_CONFIG": "b"]) == "a")
+        #expect(TradingConfiguration.directory(option: nil, environment: ["TRADER_CONFIG": "b"]) == "b")
+        #expect(TradingConfiguration.directory(option: nil, environment: [:]) == "config")
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 import TestSupport
 import Testing
 
-@Suite struct SecretsTests {
+@Suite(.removesTemporaryFiles) struct SecretsTests {
     let secrets = [
         "DB_URL": "postgresql://trader:pg-pass-7781@127.0.0.1:5432/trader",
         "BITGET_API_KEY": "bg-key-AAAA1111", "BITGET_SECRET": "bg-secret-BBBB2222",

@@ -6,7 +6,7 @@ import Storage
 import TestSupport
 import Testing
 
-@Suite struct CSVImportExportTests {
+@Suite(.removesTemporaryFiles) struct CSVImportExportTests {
     static let realFile = "mit/binance-usdm_ETHUSDT_1m_20250504-20250624.csv"
 
     @Test(arguments: [StoreBackend.sqlite, .postgresql])

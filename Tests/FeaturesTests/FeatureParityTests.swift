@@ -27,7 +27,7 @@ enum RealSeries {
     }
 }
 
-@Suite struct FeatureParityTests {
+@Suite(.removesTemporaryFiles) struct FeatureParityTests {
     @Test func streamingEqualsBatchOnARealFile() {
         let batch = RealSeries.batchRows()
         var engine = FeatureEngine()
@@ -87,7 +87,7 @@ enum RealSeries {
     }
 }
 
-@Suite struct FeatureSpecTests {
+@Suite(.removesTemporaryFiles) struct FeatureSpecTests {
     @Test func theStandardSpecIsStableAndNamed() {
         let spec = FeatureSpec.standard
         #expect(spec.count == 51)
@@ -111,7 +111,7 @@ enum RealSeries {
     }
 }
 
-@Suite struct GapTests {
+@Suite(.removesTemporaryFiles) struct GapTests {
     @Test func gapsAreReportedAndMaskedNeverFilled() {
         var bars = Array(RealSeries.bars.prefix(60_000))
         bars.removeSubrange(50_000..<50_007)  // 7 minutes missing

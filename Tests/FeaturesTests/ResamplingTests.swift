@@ -7,7 +7,7 @@ import Testing
 
 /// The exchange's own aggregations in `../shared/datasets` must be reproduced exactly by rolling up
 /// shorter bars (OHLC exact, volume to 1e-9 relative).
-@Suite struct ResamplingTests {
+@Suite(.removesTemporaryFiles) struct ResamplingTests {
     static func bars(_ file: String, _ timeframe: Timeframe) throws -> [Bar] {
         let (bars, rejects) = try BarFileReader(path: TestEnvironment.dataset("mit/" + file), timeframe: timeframe).readAll()
         #expect(rejects.isEmpty)

@@ -5,7 +5,7 @@ import Testing
 
 /// Every value against TA-Lib 0.8.1's output (`../shared/golden/talib_golden.csv`) within
 /// `1e-9 + 1e-12·|golden|`, with the same first valid index.
-@Suite struct TALibGoldenTests {
+@Suite(.removesTemporaryFiles) struct TALibGoldenTests {
     let golden: NumericTable
     init() throws { golden = try NumericTable(path: NumericTable.goldenDirectory + "/talib_golden.csv") }
 
@@ -51,7 +51,7 @@ import Testing
     }
 }
 
-@Suite struct IndicatorEdgeCaseTests {
+@Suite(.removesTemporaryFiles) struct IndicatorEdgeCaseTests {
     @Test func aFlatWindowGivesRSIZeroAndNoBandWidth() {
         let flat = Array(repeating: 100.0, count: 40)
         #expect(RelativeStrengthIndex.series(flat, period: 14)[20] == 0)

@@ -2,20 +2,20 @@ import Foundation
 import TestSupport
 import Testing
 
-@Suite struct BacktestCommandTests {
-    @Test func backtestsEveryBaselineOnRealBars() throws {
+@Suite(.removesTemporaryFiles) struct BacktestCommandTests {
+    @Test func backtestsEveryBaselineOnRealBars() async throws {
         let workspace = try Workspace()
-        _ = try workspace.pipeline("init-db")
+        _ = try await workspace.pipeline("init-db")
         let bars = TestEnvironment.dataset("mit/binance-usdm_BTCUSDT_1m_20250504-20250624.csv")
-        #expect(try workspace.pipeline("import-csv", bars, "--symbol", "BTCUSDT", "--timeframe", "1m",
+        #expect(try await workspace.pipeline("import-csv", bars, "--symbol", "BTCUSDT", "--timeframe", "1m",
                                        "--rejects", workspace.path("r.csv")).status == 0)
         // Funding only before 2025-05-31 14:00: later settlements use the configured constant, and the report says so.
         let funding = try String(contentsOfFile: TestEnvironment.dataset("mit/binance-usdm_BTCUSDT_funding-rate_20250306-20250624.csv"),
                                  encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("17487") && !$0.hasPrefix("1749") && !$0.hasPrefix("1750") }
         try (funding.joined(separator: "\n") + "\n").write(toFile: workspace.path("funding.csv"), atomically: true, encoding: .utf8)
-        #expect(try workspace.pipeline("import-csv", workspace.path("funding.csv"), "--symbol", "BTCUSDT", "--kind", "funding").status == 0)
+        #expect(try await workspace.pipeline("import-csv", workspace.path("funding.csv"), "--symbol", "BTCUSDT", "--kind", "funding").status == 0)
 
-        let result = try workspace.pipeline("backtest", "--symbol", "BTCUSDT", "--policy", "all", "--from", "2025-05-20", "--to", "2025-06-20")
+        let result = try await workspace.pipeline("backtest", "--symbol", "BTCUSDT", "--policy", "all", "--from", "2025-05-20", "--to", "2025-06-20")
         #expect(result.status == 0, "\(result.combined)")
         let lines = result.standardOutput.split(separator: "\n").map(String.init)
         #expect(lines.contains { $0.hasPrefix("BTCUSDT: 46080 1m bars 2025-05-20 00:00 → 2025-06-20 23:59 UTC") })
@@ -39,21 +39,21 @@ import Testing
         #expect(svg.hasPrefix("<svg") && svg.contains("buyhold") && svg.contains("drawdown from peak"))
     }
 
-    @Test func badInputSaysWhatToFix() throws {
+    @Test func badInputSaysWhatToFix() async throws {
         let workspace = try Workspace()
-        _ = try workspace.pipeline("init-db")
-        let empty = try workspace.pipeline("backtest", "--symbol", "BTCUSDT", "--from", "2024-01-01", "--to", "2024-01-31")
+        _ = try await workspace.pipeline("init-db")
+        let empty = try await workspace.pipeline("backtest", "--symbol", "BTCUSDT", "--from", "2024-01-01", "--to", "2024-01-31")
         #expect(empty.status != 0)
         #expect(empty.standardError.contains("BTCUSDT: no 1m bars in the store for 2024-01-01 00:00 → 2024-01-31 23:59; import or download them first"))
-        let unknown = try workspace.pipeline("backtest", "--symbol", "XRPUSDT")
+        let unknown = try await workspace.pipeline("backtest", "--symbol", "XRPUSDT")
         #expect(unknown.standardError.contains("--symbol XRPUSDT: not in trading/symbols.yaml, so there is no contract data for it"))
-        let policy = try workspace.pipeline("backtest", "--symbol", "BTCUSDT", "--policy", "martingale")
+        let policy = try await workspace.pipeline("backtest", "--symbol", "BTCUSDT", "--policy", "martingale")
         #expect(policy.standardError.contains("--policy martingale: use flat, buyhold, ema-cross, random or all"))
 
         try workspace.configurationFile("trading/execution.yaml", replacing: "taker: 0.0006", with: "taker: -0.0006")
         try workspace.configurationFile("trading/symbols.yaml", replacing: "leverage: {min: 5, max: 80}\n  - symbol: ETHUSDT",
                                         with: "leverage: {min: 50, max: 20}\n  - symbol: ETHUSDT")
-        let config = try workspace.pipeline("backtest", "--symbol", "BTCUSDT")
+        let config = try await workspace.pipeline("backtest", "--symbol", "BTCUSDT")
         #expect(config.status == 78)
         #expect(config.standardError.contains("trading/execution.yaml:6: fees.taker = -0.0006: must be between 0 and 0.01"))
         #expect(config.standardError.contains("symbols[0].leverage.max = 20: must be between leverage.min (50) and 125"))

@@ -1,75 +1,65 @@
+import ChildProcesses
 import Foundation
 import MarketModel
 import Storage
 import TestSupport
 import Testing
 
-@Suite(.serialized) struct DownloadCommandTests {
+@Suite(.serialized, .removesTemporaryFiles) struct DownloadCommandTests {
     static func day(_ milliseconds: Int64) -> String { UTCTime(milliseconds: milliseconds).dayString }
 
-    @Test func aKilledDownloadResumesWithoutGapsOrDuplicates() throws {
-        let simulator = try SimulatorProcess(["--generate", "11", "--symbols", "BTCUSDT,ETHUSDT", "--days", "12", "--future-days", "1",
-                                              "--faults", "latency-ms=60"])
-        defer { simulator.stop() }
-        let workspace = try Workspace()
-        #expect(try workspace.pipeline("init-db").status == 0)
-        let since = Self.day(Int64(Date().timeIntervalSince1970 * 1000) - 10 * 86_400_000)
-        let arguments = ["download", "--symbols", "BTCUSDT,ETHUSDT", "--timeframes", "1m,1h", "--since", since]
-        let environment = ["BITGET_BASE_URL": simulator.baseURL]
+    @Test func aKilledDownloadResumesWithoutGapsOrDuplicates() async throws {
+        try await SimulatorProcess.with(["--generate", "11", "--symbols", "BTCUSDT,ETHUSDT", "--days", "12", "--future-days", "1",
+                                         "--faults", "latency-ms=60"]) { simulator in
+            let workspace = try Workspace()
+            #expect(try await workspace.pipeline("init-db").status == 0)
+            let since = Self.day(Int64(Date().timeIntervalSince1970 * 1000) - 10 * 86_400_000)
+            let arguments = ["download", "--symbols", "BTCUSDT,ETHUSDT", "--timeframes", "1m,1h", "--since", since]
+            let environment = ["BITGET_BASE_URL": simulator.baseURL]
 
-        // First run: killed with SIGKILL once some bars are stored.
-        let first = Process()
-        first.executableURL = URL(fileURLWithPath: ProcessRunner.productsDirectory + "/pipeline")
-        first.arguments = arguments
-        first.currentDirectoryURL = URL(fileURLWithPath: workspace.directory)
-        first.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        first.standardOutput = FileHandle.nullDevice
-        first.standardError = FileHandle.nullDevice
-        try first.run()
-        let store = try SQLiteStore(path: workspace.path("data/trader.sqlite"))
-        let deadline = Date().addingTimeInterval(60)
-        var partial = 0
-        while Date() < deadline, first.isRunning {
-            partial = (try? store.candleCoverage(symbol: "BTCUSDT", timeframe: .oneMinute))?.count ?? 0
-            if partial >= 2_000 { break }
-            Thread.sleep(forTimeInterval: 0.05)
+            // First run: killed with SIGKILL once some bars are stored.
+            let store = try SQLiteStore(path: workspace.path("data/trader.sqlite"))
+            var partial = 0
+            _ = try await workspace.command(arguments, environment: environment).withRunning { child in
+                _ = await child.wait(timeout: .seconds(60)) {
+                    partial = (try? store.candleCoverage(symbol: "BTCUSDT", timeframe: .oneMinute))?.count ?? 0
+                    return partial >= 2_000
+                }
+                child.send(signal: SIGKILL)
+            }
+            #expect(partial >= 2_000 && partial < 14_000, "killed mid-download (\(partial) bars stored)")
+
+            // Second run finishes the job.
+            let second = try await workspace.pipeline(arguments, environment: environment)
+            #expect(second.status == 0, "\(second.combined)")
+            for symbol in ["BTCUSDT", "ETHUSDT"] as [Symbol] {
+                let bars = try store.candles(symbol: symbol, timeframe: .oneMinute, from: nil, to: nil, limit: nil)
+                let steps = Set(zip(bars, bars.dropFirst()).map { $1.openTime - $0.openTime })
+                #expect(steps == [60_000], "\(symbol): no gap and no duplicate")
+                #expect(bars.count >= 10 * 1_440, "\(symbol): \(bars.count) bars")
+                let backup = try String(contentsOfFile: workspace.path("data/\(symbol)/\(symbol)_1m.csv"), encoding: .utf8)
+                #expect(backup.split(separator: "\n").count == bars.count + 1, "\(symbol): the backup has every stored bar once")
+                #expect(try store.candleCoverage(symbol: symbol, timeframe: .oneHour)?.count ?? 0 >= 10 * 24)
+                #expect(try store.fundingRates(symbol: symbol, from: nil, to: nil).count >= 30)
+            }
+            #expect(second.standardOutput.contains("BTCUSDT 1m:"))
+
+            // A third run finds nothing new.
+            let third = try await workspace.pipeline(arguments, environment: environment)
+            #expect(third.standardOutput.contains("BTCUSDT 1h: 0 new bars"), "\(third.standardOutput)")
         }
-        kill(first.processIdentifier, SIGKILL)
-        first.waitUntilExit()
-        #expect(partial >= 2_000 && partial < 14_000, "killed mid-download (\(partial) bars stored)")
-
-        // Second run finishes the job.
-        let second = try workspace.pipeline(arguments[0], arguments[1], arguments[2], arguments[3], arguments[4], arguments[5], arguments[6],
-                                            environment: environment)
-        #expect(second.status == 0, "\(second.combined)")
-        for symbol in ["BTCUSDT", "ETHUSDT"] as [Symbol] {
-            let bars = try store.candles(symbol: symbol, timeframe: .oneMinute, from: nil, to: nil, limit: nil)
-            let steps = Set(zip(bars, bars.dropFirst()).map { $1.openTime - $0.openTime })
-            #expect(steps == [60_000], "\(symbol): no gap and no duplicate")
-            #expect(bars.count >= 10 * 1_440, "\(symbol): \(bars.count) bars")
-            let backup = try String(contentsOfFile: workspace.path("data/\(symbol)/\(symbol)_1m.csv"), encoding: .utf8)
-            #expect(backup.split(separator: "\n").count == bars.count + 1, "\(symbol): the backup has every stored bar once")
-            #expect(try store.candleCoverage(symbol: symbol, timeframe: .oneHour)?.count ?? 0 >= 10 * 24)
-            #expect(try store.fundingRates(symbol: symbol, from: nil, to: nil).count >= 30)
-        }
-        #expect(second.standardOutput.contains("BTCUSDT 1m:"))
-
-        // A third run finds nothing new.
-        let third = try workspace.pipeline(arguments[0], arguments[1], arguments[2], arguments[3], arguments[4], arguments[5], arguments[6],
-                                           environment: environment)
-        #expect(third.standardOutput.contains("BTCUSDT 1h: 0 new bars"), "\(third.standardOutput)")
     }
 
-    @Test func anUnlistedSymbolIsReportedBeforeAnyDownload() throws {
-        let simulator = try SimulatorProcess(["--generate", "3", "--symbols", "BTCUSDT", "--days", "2", "--future-days", "1"])
-        defer { simulator.stop() }
-        let workspace = try Workspace()
-        _ = try workspace.pipeline("init-db")
-        let result = try workspace.pipeline("download", "--symbols", "BTCUSDT,LINKUSDT", "--timeframes", "1m",
-                                            environment: ["BITGET_BASE_URL": simulator.baseURL])
-        #expect(result.status != 0)
-        #expect(result.standardError.contains("LINKUSDT is not listed by the exchange (USDT-FUTURES) — nothing was downloaded"))
-        let store = try SQLiteStore(path: workspace.path("data/trader.sqlite"))
-        #expect(try store.candleCoverage().isEmpty)
+    @Test func anUnlistedSymbolIsReportedBeforeAnyDownload() async throws {
+        try await SimulatorProcess.with(["--generate", "3", "--symbols", "BTCUSDT", "--days", "2", "--future-days", "1"]) { simulator in
+            let workspace = try Workspace()
+            _ = try await workspace.pipeline("init-db")
+            let result = try await workspace.pipeline("download", "--symbols", "BTCUSDT,LINKUSDT", "--timeframes", "1m",
+                                                      environment: ["BITGET_BASE_URL": simulator.baseURL])
+            #expect(result.status != 0)
+            #expect(result.standardError.contains("LINKUSDT is not listed by the exchange (USDT-FUTURES) — nothing was downloaded"))
+            let store = try SQLiteStore(path: workspace.path("data/trader.sqlite"))
+            #expect(try store.candleCoverage().isEmpty)
+        }
     }
 }

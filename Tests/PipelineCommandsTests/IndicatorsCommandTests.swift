@@ -2,7 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 
-@Suite struct IndicatorsCommandTests {
+@Suite(.removesTemporaryFiles) struct IndicatorsCommandTests {
     /// The golden input as a bars file (row i opens at i minutes after an epoch-aligned start).
     func goldenBarsFile(in workspace: Workspace) throws -> (path: String, golden: NumericTable) {
         let golden = try NumericTable(path: NumericTable.goldenDirectory + "/talib_golden.csv")
@@ -15,11 +15,11 @@ import Testing
         return (path, golden)
     }
 
-    @Test func writesTALibsValuesForTheGoldenInput() throws {
+    @Test func writesTALibsValuesForTheGoldenInput() async throws {
         let workspace = try Workspace()
         let (input, golden) = try goldenBarsFile(in: workspace)
         let output = workspace.path("indicators.csv")
-        let result = try workspace.pipeline("indicators", "--input", input, "--output", output)
+        let result = try await workspace.pipeline("indicators", "--input", input, "--output", output)
         #expect(result.status == 0, "\(result.combined)")
         #expect(result.standardOutput.contains("500 rows with 9 indicator columns"))
         let table = try NumericTable(path: output)
@@ -35,7 +35,7 @@ import Testing
         }
     }
 
-    @Test func malformedRowsAreListedWithLineNumbersAndNothingIsWritten() throws {
+    @Test func malformedRowsAreListedWithLineNumbersAndNothingIsWritten() async throws {
         let workspace = try Workspace()
         let input = workspace.path("bad.csv")
         try """
@@ -46,7 +46,7 @@ import Testing
             1746372900000,100,101,99,100.5,3
             """.write(toFile: input, atomically: true, encoding: .utf8)
         let output = workspace.path("out.csv")
-        let result = try workspace.pipeline("indicators", "--input", input, "--output", output)
+        let result = try await workspace.pipeline("indicators", "--input", input, "--output", output)
         #expect(result.status != 0)
         #expect(result.standardError.contains("bad.csv:3: high \"oops\" is not a number"))
         #expect(result.standardError.contains("bad.csv:5: open time 1746372900000 is not after the previous bar's"))
@@ -54,10 +54,10 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: output))
     }
 
-    @Test func alignSaysWhatIsMissing() throws {
+    @Test func alignSaysWhatIsMissing() async throws {
         let workspace = try Workspace()
-        _ = try workspace.pipeline("init-db")
-        let result = try workspace.pipeline("align", "--symbols", "SOLUSDT")
+        _ = try await workspace.pipeline("init-db")
+        let result = try await workspace.pipeline("align", "--symbols", "SOLUSDT")
         #expect(result.status != 0)
         #expect(result.standardError.contains("SOLUSDT: no 1m bars in the store"))
         #expect(!FileManager.default.fileExists(atPath: workspace.path("datasets/SOLUSDT")))

@@ -5,7 +5,7 @@ import Logging
 import TestSupport
 import Testing
 
-@Suite struct LogOutputTests {
+@Suite(.removesTemporaryFiles) struct LogOutputTests {
     @Test func jsonLinesCarryTheStandardFieldsAndEscape() {
         let formatter = LogRecordFormatter(style: .json, secrets: ["s3cr3t-value"])
         let line = formatter.format(LogRecord(
@@ -39,10 +39,9 @@ import Testing
     @Test func consoleFormatFollowsTheTerminalUnlessForced() throws {
         var configuration = try ConfigurationFixture().load().logging
         configuration.console.format = .auto
-        let onTerminal = LogOutput.makeHandlerFactory(configuration: configuration, logsDirectory: "/tmp", secrets: [],
-                                                      standardErrorIsTerminal: true)("x") as? StructuredLogHandler
-        let piped = LogOutput.makeHandlerFactory(configuration: configuration, logsDirectory: "/tmp", secrets: [],
-                                                 standardErrorIsTerminal: false)("x") as? StructuredLogHandler
+        let options = configuration.logOptions(logsDirectory: "/nonexistent", secrets: [])
+        let onTerminal = LogOutput.makeHandlerFactory(options, standardErrorIsTerminal: true)("x") as? StructuredLogHandler
+        let piped = LogOutput.makeHandlerFactory(options, standardErrorIsTerminal: false)("x") as? StructuredLogHandler
         #expect(onTerminal?.outputs.first?.0.style == .text)
         #expect(piped?.outputs.first?.0.style == .json)
     }

@@ -3,25 +3,25 @@ import TestSupport
 import Testing
 
 /// The `pipeline` executable run as a user runs it, in a throwaway working directory.
-@Suite struct PipelineCommandTests {
-    @Test func initDatabaseIsIdempotentAndOtherCommandsAskForIt() throws {
+@Suite(.removesTemporaryFiles) struct PipelineCommandTests {
+    @Test func initDatabaseIsIdempotentAndOtherCommandsAskForIt() async throws {
         let workspace = try Workspace()
-        let early = try workspace.pipeline("export-csv")
+        let early = try await workspace.pipeline("export-csv")
         #expect(early.status == 1)
         #expect(early.standardError.contains("the database has no schema yet: run `pipeline init-db`"))
 
-        let first = try workspace.pipeline("init-db")
+        let first = try await workspace.pipeline("init-db")
         #expect(first.status == 0, "\(first.combined)")
         #expect(first.standardOutput.contains("applied 0001_initial_schema.sql"))
-        let second = try workspace.pipeline("init-db")
+        let second = try await workspace.pipeline("init-db")
         #expect(second.status == 0)
         #expect(second.standardOutput.contains("schema already at version 2; nothing to apply"))
         #expect(FileManager.default.fileExists(atPath: workspace.path("data/trader.sqlite")))
     }
 
-    @Test func importRejectsBadRowsLoadsGoodOnesAndIsIdempotent() throws {
+    @Test func importRejectsBadRowsLoadsGoodOnesAndIsIdempotent() async throws {
         let workspace = try Workspace()
-        _ = try workspace.pipeline("init-db")
+        _ = try await workspace.pipeline("init-db")
         let file = workspace.path("bars.csv")
         try """
             timestamp_ms,open,high,low,close,volume
@@ -29,54 +29,54 @@ import Testing
             1746372840000,100,101,99,100.5
             1746372900000,100,101,99,100.5,3
             """.write(toFile: file, atomically: true, encoding: .utf8)
-        let first = try workspace.pipeline("import-csv", file, "--symbol", "BTCUSDT", "--timeframe", "1m")
+        let first = try await workspace.pipeline("import-csv", file, "--symbol", "BTCUSDT", "--timeframe", "1m")
         #expect(first.status == 0, "\(first.combined)")
         #expect(first.standardOutput.contains("BTCUSDT 1m from \(file): 3 rows read, 2 loaded, 0 already present, 1 rejected"))
         #expect(first.standardOutput.contains("rejected rows with line numbers and reasons: \(file).rejects.csv"))
         let rejects = try String(contentsOfFile: file + ".rejects.csv", encoding: .utf8)
         #expect(rejects.contains("3,\"expected 6 fields, found 5\""))
-        let second = try workspace.pipeline("import-csv", file, "--symbol", "BTCUSDT", "--timeframe", "1m")
+        let second = try await workspace.pipeline("import-csv", file, "--symbol", "BTCUSDT", "--timeframe", "1m")
         #expect(second.standardOutput.contains("3 rows read, 0 loaded, 2 already present, 1 rejected"))
 
-        let export = try workspace.pipeline("export-csv", "--symbols", "BTCUSDT")
+        let export = try await workspace.pipeline("export-csv", "--symbols", "BTCUSDT")
         #expect(export.status == 0)
         #expect(export.standardOutput.contains("data/BTCUSDT/BTCUSDT_1m.csv: 2 bars"))
         let backup = try String(contentsOfFile: workspace.path("data/BTCUSDT/BTCUSDT_1m.csv"), encoding: .utf8)
         #expect(backup == "timestamp_ms,open,high,low,close,volume\n1746372780000,100.0,101.0,99.0,100.5,3.0\n1746372900000,100.0,101.0,99.0,100.5,3.0\n")
     }
 
-    @Test func badArgumentsAreExplained() throws {
+    @Test func badArgumentsAreExplained() async throws {
         let workspace = try Workspace()
-        _ = try workspace.pipeline("init-db")
+        _ = try await workspace.pipeline("init-db")
         let dataset = TestEnvironment.dataset("mit/binance-usdm_BTCUSDT_1m_20250504-20250624.csv")
-        let timeframe = try workspace.pipeline("import-csv", dataset, "--symbol", "BTCUSDT", "--timeframe", "2m")
+        let timeframe = try await workspace.pipeline("import-csv", dataset, "--symbol", "BTCUSDT", "--timeframe", "2m")
         #expect(timeframe.status != 0)
         #expect(timeframe.standardError.contains("--timeframe 2m: use one of 1m, 5m, 15m, 1h, 4h, 1d"))
-        let symbol = try workspace.pipeline("import-csv", dataset, "--symbol", "XRPUSDT", "--timeframe", "1m")
+        let symbol = try await workspace.pipeline("import-csv", dataset, "--symbol", "XRPUSDT", "--timeframe", "1m")
         #expect(symbol.status != 0)
         #expect(symbol.standardError.contains("--symbol XRPUSDT: not in trading/symbols.yaml"))
-        let missing = try workspace.pipeline("import-csv", "nope.csv", "--symbol", "BTCUSDT", "--timeframe", "1m")
+        let missing = try await workspace.pipeline("import-csv", "nope.csv", "--symbol", "BTCUSDT", "--timeframe", "1m")
         #expect(missing.standardError.contains("nope.csv: no such readable file"))
     }
 
-    @Test func anInvalidConfigurationExitsWithEveryProblem() throws {
+    @Test func anInvalidConfigurationExitsWithEveryProblem() async throws {
         let workspace = try Workspace()
         try workspace.configurationFile("trading/risk.yaml", replacing: "risk_per_trade: 0.01", with: "risk_per_trade: 0.5")
         try workspace.configurationFile("system/logging.yaml", replacing: "format: auto", with: "format: xml")
-        let result = try workspace.pipeline("config", "check")
+        let result = try await workspace.pipeline("config", "check")
         #expect(result.status == 78)
         #expect(result.standardError.contains("invalid configuration (2 problems):"))
         #expect(result.standardError.contains("trading/risk.yaml:6: risk_per_trade = 0.5: must be between 0.0001 and 0.05"))
         #expect(result.standardError.contains("system/logging.yaml:5: console.format = xml: must be one of auto, text, json"))
     }
 
-    @Test func theConfigDirectoryComesFromTheOptionOrTheEnvironment() throws {
+    @Test func theConfigDirectoryComesFromTheOptionOrTheEnvironment() async throws {
         let workspace = try Workspace()
         try FileManager.default.moveItem(atPath: workspace.path("config"), toPath: workspace.path("paper-account"))
-        let missing = try workspace.pipeline("config", "check")
+        let missing = try await workspace.pipeline("config", "check")
         #expect(missing.status == 78)
         #expect(missing.standardError.contains("config: configuration directory not found"))
-        #expect(try workspace.pipeline("config", "check", "--config", "paper-account").status == 0)
-        #expect(try workspace.pipeline("config", "check", environment: ["TRADER_CONFIG": "paper-account"]).status == 0)
+        #expect(try await workspace.pipeline("config", "check", "--config", "paper-account").status == 0)
+        #expect(try await workspace.pipeline("config", "check", environment: ["TRADER_CONFIG": "paper-account"]).status == 0)
     }
 }

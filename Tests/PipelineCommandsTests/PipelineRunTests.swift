@@ -1,3 +1,4 @@
+import ChildProcesses
 import Foundation
 import Storage
 import Testing
@@ -5,60 +6,48 @@ import TestSupport
 
 /// The DAG for real: two symbols of real bars, killed with -9 mid-training and run again, a second run
 /// refused while one is active, unchanged stages skipped, agents promoted or rejected with reasons.
-@Suite(.serialized) struct PipelineRunTests {
+@Suite(.serialized, .removesTemporaryFiles) struct PipelineRunTests {
     static let stages = "backup,align,train,evaluate,rank,publish"
 
-    static func workspace() throws -> Workspace {
+    static func workspace() async throws -> Workspace {
         let workspace = try Workspace()
         try workspace.configurationFile("ml/training.yaml", replacing: "steps_per_environment: 2048", with: "steps_per_environment: 256")
         try workspace.configurationFile("ml/training.yaml", replacing: "checkpoint_every_updates: 5", with: "checkpoint_every_updates: 1")
         try workspace.configurationFile("ml/training.yaml", replacing: "environments: 8 ", with: "environments: 1 ")
-        _ = try workspace.pipeline("init-db")
+        _ = try await workspace.pipeline("init-db")
         for (symbol, file) in [("BTCUSDT", "BTCUSDT_1m_20250504-20250624"), ("LINKUSDT", "LINKUSDT_1m_20250504-20250603")] {
-            #expect(try workspace.pipeline("import-csv", TestEnvironment.dataset("mit/binance-usdm_\(file).csv"), "--symbol", symbol,
+            #expect(try await workspace.pipeline("import-csv", TestEnvironment.dataset("mit/binance-usdm_\(file).csv"), "--symbol", symbol,
                                            "--timeframe", "1m").status == 0)
         }
         return workspace
     }
 
-    static func start(_ workspace: Workspace, _ arguments: [String]) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: ProcessRunner.productsDirectory + "/pipeline")
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: workspace.directory)
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
-    }
-
-    static func waitFor(_ seconds: Double, _ condition: () -> Bool) {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline, !condition() { Thread.sleep(forTimeInterval: 0.05) }
-    }
-
-    @Test func killedRunsResumeUnchangedStagesAreSkippedAndAgentsArePromotedOrRejected() throws {
-        let workspace = try Self.workspace()
+    @Test func killedRunsResumeUnchangedStagesAreSkippedAndAgentsArePromotedOrRejected() async throws {
+        let workspace = try await Self.workspace()
         let arguments = ["run", "--stages", Self.stages, "--symbols", "BTCUSDT,LINKUSDT", "--timesteps", "3072"]
 
         // 1. Killed with -9 while training.
-        let first = try Self.start(workspace, arguments)
         let checkpoint = workspace.path("agents/BTCUSDT/.training/s0.checkpoint.safetensors")
-        Self.waitFor(180) { FileManager.default.fileExists(atPath: checkpoint) || !first.isRunning }
-        #expect(first.isRunning, "still training when killed")
-        kill(first.processIdentifier, SIGKILL)
-        first.waitUntilExit()
+        _ = try await workspace.command(arguments).withRunning { first in
+            _ = await first.wait(timeout: .seconds(180)) { FileManager.default.fileExists(atPath: checkpoint) }
+            #expect(first.isRunning, "still training when killed")
+            first.send(signal: SIGKILL)
+        }
 
         // 2. Run again; meanwhile a third run is refused at once, naming the active run.
-        let second = try Self.start(workspace, arguments)
-        Self.waitFor(60) { ((try? String(contentsOfFile: workspace.path("data/pipeline.lock"), encoding: .utf8)) ?? "").contains("run 2") }
-        let refused = try workspace.pipeline(arguments)
+        let (refused, second) = try await workspace.command(arguments).withRunning { second in
+            _ = await second.wait(timeout: .seconds(60)) {
+                ((try? String(contentsOfFile: workspace.path("data/pipeline.lock"), encoding: .utf8)) ?? "").contains("run 2")
+            }
+            let refused = try await workspace.pipeline(arguments)
+            _ = await second.waitForExit(timeout: .seconds(600))
+            return refused
+        }
         #expect(refused.status == 75)
         #expect(refused.standardError.contains("another pipeline run is active: run 2 (reason manual"), "\(refused.combined)")
-        second.waitUntilExit()
-        #expect(second.terminationStatus == 0)
+        #expect(second.succeeded, "\(second.standardError.suffix(2_000))")
 
-        let status = try workspace.pipeline("status", "--runs", "3")
+        let status = try await workspace.pipeline("status", "--runs", "3")
         #expect(status.status == 0)
         let text = status.standardOutput
         #expect(text.contains("run 1  manual  abandoned"), "\(text)")
@@ -97,85 +86,76 @@ import TestSupport
         }
 
         // 3. A run after a change of state (a new current agent) redoes only what depends on it; 4. then nothing.
-        #expect(try workspace.pipeline(arguments).status == 0)
-        let again = try workspace.pipeline(arguments)
+        #expect(try await workspace.pipeline(arguments).status == 0)
+        let again = try await workspace.pipeline(arguments)
         #expect(again.status == 0, "\(again.combined)")
         let skipped = again.standardOutput.split(separator: "\n").filter { $0.contains("skipped: inputs unchanged") }
         #expect(skipped.count == 12, "all 6 stages of both symbols skipped:\n\(again.standardOutput)")
         #expect(again.standardOutput.contains("symbol      1m bars  valid rows  train steps"))
     }
 
-    @Test func promoteRefusesADamagedAgentAndRollbackWalksBack() throws {
-        let workspace = try Self.workspace()
-        #expect(try workspace.pipeline("run", "--stages", "align,train", "--symbols", "LINKUSDT", "--timesteps", "512").status == 0)
-        #expect(try workspace.pipeline("train", "--symbols", "LINKUSDT", "--timesteps", "512", "--seed", "9").status == 0)
+    @Test func promoteRefusesADamagedAgentAndRollbackWalksBack() async throws {
+        let workspace = try await Self.workspace()
+        #expect(try await workspace.pipeline("run", "--stages", "align,train", "--symbols", "LINKUSDT", "--timesteps", "512").status == 0)
+        #expect(try await workspace.pipeline("train", "--symbols", "LINKUSDT", "--timesteps", "512", "--seed", "9").status == 0)
         let versions = try FileManager.default.contentsOfDirectory(atPath: workspace.path("agents/LINKUSDT")).filter { !$0.hasPrefix(".") }.sorted()
         #expect(versions.count == 2)
-        #expect(try workspace.pipeline("agents", "promote", versions[0]).status == 0)
-        #expect(try workspace.pipeline("agents", "promote", "LINKUSDT/" + versions[1]).status == 0)
+        #expect(try await workspace.pipeline("agents", "promote", versions[0]).status == 0)
+        #expect(try await workspace.pipeline("agents", "promote", "LINKUSDT/" + versions[1]).status == 0)
 
         // A damaged copy is refused with the reason, and current stays where it was.
         let damaged = versions[1].replacingOccurrences(of: "-s9", with: "-s77")
         try FileManager.default.copyItem(atPath: workspace.path("agents/LINKUSDT/\(versions[1])"), toPath: workspace.path("agents/LINKUSDT/\(damaged)"))
         try Data([1, 2, 3]).write(to: URL(fileURLWithPath: workspace.path("agents/LINKUSDT/\(damaged)/policy.safetensors")))
-        let refused = try workspace.pipeline("agents", "promote", damaged)
+        let refused = try await workspace.pipeline("agents", "promote", damaged)
         #expect(refused.status != 0 && refused.standardError.contains("cannot be promoted") && refused.standardError.contains("corrupt"))
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: workspace.path("agents/LINKUSDT/current")) == versions[1])
 
-        let list = try workspace.pipeline("agents", "list", "--symbols", "LINKUSDT")
+        let list = try await workspace.pipeline("agents", "list", "--symbols", "LINKUSDT")
         let lines = list.standardOutput.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
         #expect(lines.contains { $0.prefix(4) == ["*", "LINKUSDT", versions[1], "promoted"] }, "\(list.standardOutput)")
         #expect(lines.contains { $0.prefix(3) == ["LINKUSDT", versions[0], "retired"] })
         #expect(lines.contains { $0.prefix(3) == ["LINKUSDT", damaged, "unevaluated"] })
 
-        let rollback = try workspace.pipeline("agents", "rollback", "LINKUSDT")
+        let rollback = try await workspace.pipeline("agents", "rollback", "LINKUSDT")
         #expect(rollback.status == 0 && rollback.standardOutput.contains("current is now \(versions[0]) (rolled back from \(versions[1]))"))
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: workspace.path("agents/LINKUSDT/current")) == versions[0])
-        let nothing = try workspace.pipeline("agents", "rollback", "LINKUSDT")
+        let nothing = try await workspace.pipeline("agents", "rollback", "LINKUSDT")
         #expect(nothing.status != 0 && nothing.standardError.contains("replaced no earlier version"))
     }
 
-    @Test func theSharpeTriggerDeclinesAboveTheThresholdWithFewTradesAndInCooldown() throws {
+    @Test func theSharpeTriggerDeclinesAboveTheThresholdWithFewTradesAndInCooldown() async throws {
         let workspace = try Workspace()
-        _ = try workspace.pipeline("init-db")
-        func trigger(_ sharpe: String, _ trades: String) throws -> CommandResult {
-            try workspace.pipeline("run", "--reason", "sharpe", "--symbols", "BTCUSDT", "--stages", "publish",
+        _ = try await workspace.pipeline("init-db")
+        func trigger(_ sharpe: String, _ trades: String) async throws -> CommandResult {
+            try await workspace.pipeline("run", "--reason", "sharpe", "--symbols", "BTCUSDT", "--stages", "publish",
                                    "--live-sharpe", sharpe, "--live-trades", trades)
         }
-        let high = try trigger("1.8", "50")
+        let high = try await trigger("1.8", "50")
         #expect(high.status == 0 && high.standardOutput.contains("not retraining: live Sharpe 1.80 is not under the threshold 1.50"))
-        let few = try trigger("0.4", "12")
+        let few = try await trigger("0.4", "12")
         #expect(few.status == 0 && few.standardOutput.contains("12 live trades are fewer than the 30"))
-        let ran = try trigger("0.4", "50")
+        let ran = try await trigger("0.4", "50")
         #expect(ran.status == 0 && ran.standardOutput.contains("pipeline run 1 (sharpe)"), "\(ran.combined)")
-        let again = try trigger("0.2", "80")
+        let again = try await trigger("0.2", "80")
         #expect(again.status == 0 && again.standardOutput.contains("BTCUSDT was retrained for its Sharpe in run 1"))
         #expect(again.standardOutput.contains("cooldown until"))
-        let missing = try workspace.pipeline("run", "--reason", "sharpe", "--symbols", "BTCUSDT")
+        let missing = try await workspace.pipeline("run", "--reason", "sharpe", "--symbols", "BTCUSDT")
         #expect(missing.status != 0 && missing.standardError.contains("--reason sharpe needs --symbols, --live-sharpe and --live-trades"))
     }
 }
 
-@Suite struct CronWrapperTests {
-    func wrapper(_ workspace: Workspace, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: TestEnvironment.packageRoot + "/cron/run-pipeline")
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(
-            ["TRADER_HOME": workspace.directory, "PIPELINE_BIN": ProcessRunner.productsDirectory + "/pipeline"]) { $1 }
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+@Suite(.removesTemporaryFiles) struct CronWrapperTests {
+    func wrapper(_ workspace: Workspace, _ arguments: [String]) async throws -> (status: Int32, output: String) {
+        let result = try await ChildProcess(TestEnvironment.packageRoot + "/cron/run-pipeline", arguments, environment: .inherit(
+            ["TRADER_HOME": workspace.directory, "PIPELINE_BIN": ProcessRunner.productsDirectory + "/pipeline"])).run()
+        return (result.status, result.combined)
     }
 
-    @Test func theWrapperLogsEachRunAndTreatsABusyPipelineAsASkip() throws {
+    @Test func theWrapperLogsEachRunAndTreatsABusyPipelineAsASkip() async throws {
         let workspace = try Workspace()
-        _ = try workspace.pipeline("init-db")
-        let ran = try wrapper(workspace, ["cron-nightly", "--stages", "evaluate", "--symbols", "BTCUSDT"])
+        _ = try await workspace.pipeline("init-db")
+        let ran = try await wrapper(workspace, ["cron-nightly", "--stages", "evaluate", "--symbols", "BTCUSDT"])
         #expect(ran.status == 0, "\(ran.output)")
         let logs = try FileManager.default.contentsOfDirectory(atPath: workspace.path("logs/cron"))
         let log = try #require(logs.first { $0.hasPrefix("cron-nightly-") && $0.hasSuffix(".log") })
@@ -186,12 +166,12 @@ import TestSupport
         let descriptor = open(workspace.path("data/pipeline.lock"), O_RDWR | O_CREAT, 0o644)
         defer { close(descriptor) }
         #expect(flock(descriptor, LOCK_EX | LOCK_NB) == 0)
-        let busy = try wrapper(workspace, ["cron-weekly", "--stages", "evaluate", "--symbols", "BTCUSDT"])
+        let busy = try await wrapper(workspace, ["cron-weekly", "--stages", "evaluate", "--symbols", "BTCUSDT"])
         #expect(busy.status == 0)
         let skipped = try String(contentsOfFile: workspace.path("logs/cron/skipped.log"), encoding: .utf8)
         #expect(skipped.contains("cron-weekly: another pipeline run was active; skipped"))
 
-        let failed = try wrapper(workspace, ["cron-weekly", "--stages", "nonsense"])
+        let failed = try await wrapper(workspace, ["cron-weekly", "--stages", "nonsense"])
         #expect(failed.status != 0 && failed.output.contains("failed"))
     }
 }

@@ -3,13 +3,13 @@ import TestSupport
 import Testing
 
 /// Runs commands with known fake secrets and searches everything they wrote: terminal output and log files.
-@Suite struct SecretRedactionTests {
+@Suite(.removesTemporaryFiles) struct SecretRedactionTests {
     static let secrets = [
         "BITGET_API_KEY": "fake-key-9f8e7d", "BITGET_SECRET": "fake-secret-6c5b4a",
         "BITGET_PASSPHRASE": "fake-passphrase-3928", "TELEGRAM_TOKEN": "777000:fake-telegram-token-11aa",
     ]
 
-    @Test func noSecretReachesOutputOrLogFiles() throws {
+    @Test func noSecretReachesOutputOrLogFiles() async throws {
         let workspace = try Workspace()
         try workspace.configurationFile("system/logging.yaml", replacing: "  enabled: false", with: "  enabled: true")
         try workspace.configurationFile("system/logging.yaml", replacing: "level: info", with: "level: trace")
@@ -17,7 +17,7 @@ import Testing
         var environment = Self.secrets
         environment["DB_URL"] = "sqlite:secret-db.sqlite"
         for arguments in [["config", "check"], ["init-db"], ["export-csv"]] {
-            let result = try ProcessRunner.run("pipeline", arguments, in: workspace.directory, environment: environment,
+            let result = try await ProcessRunner.run("pipeline", arguments, in: workspace.directory, environment: environment,
                                                replaceEnvironment: true)
             #expect(result.status == 0, "\(arguments): \(result.combined)")
             outputs.append(result.combined)
@@ -33,13 +33,13 @@ import Testing
         }
     }
 
-    @Test func aPostgresPasswordIsRedactedEverywhere() throws {
+    @Test func aPostgresPasswordIsRedactedEverywhere() async throws {
         let workspace = try Workspace()
-        let result = try workspace.pipeline("config", "check",
+        let result = try await workspace.pipeline("config", "check",
                                             environment: ["DB_URL": "postgresql://trader:pg-password-5512@127.0.0.1:1/trader"])
         #expect(result.status == 0)
         #expect(result.standardOutput.contains("# database: postgresql://trader:<redacted>@127.0.0.1:1/trader"))
-        let connect = try workspace.pipeline("init-db", environment: ["DB_URL": "postgresql://trader:pg-password-5512@127.0.0.1:1/trader?connect_timeout=2"])
+        let connect = try await workspace.pipeline("init-db", environment: ["DB_URL": "postgresql://trader:pg-password-5512@127.0.0.1:1/trader?connect_timeout=2"])
         #expect(connect.status == 1)
         #expect(connect.standardError.contains("cannot open the database postgresql://trader:<redacted>@127.0.0.1:1/trader"))
         #expect(!(result.combined + connect.combined).contains("pg-password-5512"))

@@ -4,7 +4,7 @@ import TestSupport
 import Testing
 
 /// Runs, stages, agents, promotions and strategy records on both backends.
-@Suite struct PipelineRecordsTests {
+@Suite(.removesTemporaryFiles) struct PipelineRecordsTests {
     @Test(arguments: [StoreBackend.sqlite, .postgresql])
     func runsAndStagesAreRecordedAndInterruptedOnesClosed(backend: StoreBackend) throws {
         let fixture = try StoreFixture.make(backend)

@@ -5,7 +5,7 @@ import TestSupport
 import Testing
 
 /// The same behaviour, asserted against both backends: a real SQLite file and a real PostgreSQL server.
-@Suite struct StoreContractTests {
+@Suite(.removesTemporaryFiles) struct StoreContractTests {
     @Test(arguments: [StoreBackend.sqlite, .postgresql])
     func migrationsAreIdempotentAndRecorded(backend: StoreBackend) throws {
         let fixture = try StoreFixture.make(backend)
@@ -145,7 +145,7 @@ import Testing
     }
 }
 
-@Suite struct MigrationCatalogTests {
+@Suite(.removesTemporaryFiles) struct MigrationCatalogTests {
     @Test func bothBackendsShipTheSameVersions() throws {
         let sqlite = try MigrationCatalog.load(directory: TestEnvironment.migrationsDirectory, backend: .sqlite)
         let postgres = try MigrationCatalog.load(directory: TestEnvironment.migrationsDirectory, backend: .postgresql)

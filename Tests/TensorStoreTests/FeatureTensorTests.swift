@@ -27,7 +27,7 @@ struct AlignFixture {
     }
 }
 
-@Suite(.serialized) struct FeatureTensorTests {
+@Suite(.serialized, .removesTemporaryFiles) struct FeatureTensorTests {
     @Test func theTensorHoldsExactlyTheBatchRowsAndItsMetadata() throws {
         let align = try AlignFixture()
         defer { align.fixture.tearDown() }
@@ -62,7 +62,7 @@ struct AlignFixture {
         #expect(try align.stage.run(symbol: "BTCUSDT").outcome == .upToDate)
     }
 
-    @Test func h5pyReadsWhatSwiftWrote() throws {
+    @Test func h5pyReadsWhatSwiftWrote() async throws {
         let align = try AlignFixture()
         defer { align.fixture.tearDown() }
         let path = try align.stage.run(symbol: "BTCUSDT").path
@@ -78,16 +78,7 @@ struct AlignFixture {
                 "symbol": f.attrs["symbol"], "rows": int(f.attrs["rows"]),
                 "compression": f["features"].compression}))
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, path]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "python3 with h5py must be installed (scripts/setup does it)")
-        let python = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let python = try await Python.json(script, [path])
         let window = try reader.window(50_000..<50_001)
         #expect(python["shape"] as? [Int] == [73_139, FeatureSpec.standard.count])
         #expect(python["dtype"] as? String == "float32")

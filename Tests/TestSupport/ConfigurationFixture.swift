@@ -6,7 +6,7 @@ public struct ConfigurationFixture: Sendable {
     public let directory = TestEnvironment.temporaryDirectory("config")
 
     public init() throws {
-        for file in AppConfiguration.files + [".env.example"] {
+        for file in PipelineConfiguration.files + [".env.example"] {
             let source = TestEnvironment.configDirectory + "/" + file
             let destination = directory + "/" + file
             try FileManager.default.createDirectory(atPath: (destination as NSString).deletingLastPathComponent,
@@ -14,6 +14,9 @@ public struct ConfigurationFixture: Sendable {
             try FileManager.default.copyItem(atPath: source, toPath: destination)
         }
     }
+
+    /// Deletes the directory.
+    public func remove() { TestEnvironment.remove(directory) }
 
     public func write(_ file: String, _ text: String) throws {
         try text.write(toFile: directory + "/" + file, atomically: true, encoding: .utf8)
@@ -26,8 +29,8 @@ public struct ConfigurationFixture: Sendable {
         try text.replacingOccurrences(of: old, with: new).write(toFile: path, atomically: true, encoding: .utf8)
     }
 
-    public func load(environment: [String: String] = [:]) throws(ConfigurationError) -> AppConfiguration {
-        try AppConfiguration.load(directory: directory, environment: environment)
+    public func load(environment: [String: String] = [:]) throws(ConfigurationError) -> PipelineConfiguration {
+        try PipelineConfiguration.load(directory: directory, environment: environment)
     }
 
     /// The issues of a load that must fail.

@@ -1,14 +1,11 @@
+import ChildProcesses
 import Foundation
 
-/// Runs one of this package's executables as a child process and captures its output.
-public struct CommandResult: Sendable {
-    public var status: Int32
-    public var standardOutput: String
-    public var standardError: String
-    /// Both streams, for searching.
-    public var combined: String { standardOutput + standardError }
-}
+/// What a command run by a test printed, and how it ended.
+public typealias CommandResult = ChildProcessResult
 
+/// Runs this package's executables as child processes (through the project's one process runner), so
+/// tests wait for them without holding a thread of the cooperative pool.
 public enum ProcessRunner {
     /// The directory holding the built products (the test bundle's directory).
     public static var productsDirectory: String {
@@ -17,34 +14,23 @@ public enum ProcessRunner {
         return URL(fileURLWithPath: TestEnvironment.packageRoot).appendingPathComponent(".build/debug").path
     }
 
-    /// Runs `executable arguments…` in `directory` with `environment` added to (or replacing) the
-    /// process's own.
-    public static func run(_ executable: String, _ arguments: [String], in directory: String,
-                           environment: [String: String] = [:], replaceEnvironment: Bool = false) throws -> CommandResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: productsDirectory + "/" + executable)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        var merged = replaceEnvironment ? [:] : ProcessInfo.processInfo.environment
-        if replaceEnvironment, let path = ProcessInfo.processInfo.environment["PATH"] { merged["PATH"] = path }
-        for (key, value) in environment { merged[key] = value }
-        process.environment = merged
-        let output = Pipe(), error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        // Read both pipes before waiting, so a full pipe never blocks the child.
-        let readGroup = DispatchGroup()
-        nonisolated(unsafe) var errorData = Data()
-        readGroup.enter()
-        DispatchQueue.global().async {
-            errorData = error.fileHandleForReading.readDataToEndOfFile()
-            readGroup.leave()
+    /// `executable` of this package, ready to run in `directory`. With `replaceEnvironment`, the child
+    /// gets only `PATH` and `environment` (so no `DB_URL` or exchange variable leaks in from the shell).
+    public static func command(_ executable: String, _ arguments: [String], in directory: String? = nil,
+                               environment: [String: String] = [:], replaceEnvironment: Bool = false) -> ChildProcess {
+        var values = environment
+        if replaceEnvironment {
+            for key in ["PATH", "TMPDIR", "OPENBLAS_NUM_THREADS"] where values[key] == nil {
+                if let value = ProcessInfo.processInfo.environment[key] { values[key] = value }
+            }
         }
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        readGroup.wait()
-        process.waitUntilExit()
-        return CommandResult(status: process.terminationStatus, standardOutput: String(decoding: outputData, as: UTF8.self),
-                             standardError: String(decoding: errorData, as: UTF8.self))
+        return ChildProcess(productsDirectory + "/" + executable, arguments,
+                            environment: replaceEnvironment ? .exactly(values) : .inherit(values), workingDirectory: directory)
+    }
+
+    /// Runs `executable arguments…` in `directory` to completion.
+    public static func run(_ executable: String, _ arguments: [String], in directory: String,
+                           environment: [String: String] = [:], replaceEnvironment: Bool = false) async throws -> CommandResult {
+        try await command(executable, arguments, in: directory, environment: environment, replaceEnvironment: replaceEnvironment).run()
     }
 }

@@ -1,41 +1,36 @@
+import ChildProcesses
 import Foundation
 
-/// Runs a Python 3 script (scripts/setup installs numpy, h5py and safetensors) for cross-checks.
+/// Runs Python 3 for cross-checks (h5py, safetensors, numpy read what the Swift code wrote). The
+/// interpreter is `$TRADER_PYTHON`, else the project's `.venv` that `scripts/setup` fills from
+/// `scripts/requirements-tests.txt`, else `python3` on `PATH`.
 public enum Python {
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
     }
 
+    /// The interpreter the cross-checks use.
+    public static var interpreter: String {
+        if let path = ProcessInfo.processInfo.environment["TRADER_PYTHON"], !path.isEmpty { return path }
+        let venv = TestEnvironment.packageRoot + "/.venv/bin/python"
+        return FileManager.default.isExecutableFile(atPath: venv) ? venv : "python3"
+    }
+
     /// Runs `script` with `arguments` and returns its standard output; throws with its standard error.
-    public static func run(_ script: String, _ arguments: [String] = []) throws -> Data {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script] + arguments
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        nonisolated(unsafe) var errorData = Data()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async {
-            errorData = errors.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
+    public static func run(_ script: String, _ arguments: [String] = []) async throws -> Data {
+        let result = try await ChildProcess(interpreter, ["-c", script] + arguments).run()
+        guard result.succeeded else {
+            throw Failure(description: "\(interpreter) failed (scripts/setup installs scripts/requirements-tests.txt into .venv): "
+                + result.standardError)
         }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw Failure(description: "python3 failed (scripts/setup installs numpy, h5py, safetensors): " + String(decoding: errorData, as: UTF8.self))
-        }
-        return data
+        return Data(result.standardOutput.utf8)
     }
 
     /// Runs `script` and decodes its standard output as a JSON object.
-    public static func json(_ script: String, _ arguments: [String] = []) throws -> [String: Any] {
-        let data = try run(script, arguments)
+    public static func json(_ script: String, _ arguments: [String] = []) async throws -> [String: Any] {
+        let data = try await run(script, arguments)
         guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw Failure(description: "python3 printed no JSON object: " + String(decoding: data, as: UTF8.self))
+            throw Failure(description: "python printed no JSON object: " + String(decoding: data, as: UTF8.self))
         }
         return object
     }

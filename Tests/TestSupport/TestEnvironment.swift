@@ -33,10 +33,17 @@ public enum TestEnvironment {
     /// The repository's default configuration directory.
     public static var configDirectory: String { packageRoot + "/config" }
 
-    /// A new empty temporary directory.
+    /// A new empty temporary directory inside the running test's scratch directory, which the
+    /// `.removesTemporaryFiles` trait deletes when the test ends, passed or failed.
     public static func temporaryDirectory(_ label: String = "test") -> String {
-        let path = NSTemporaryDirectory() + "trader-\(label)-\(UUID().uuidString.prefix(8))"
+        let root = ScratchScope.current?.root ?? ScratchScope.unscoped(label)
+        let path = root + "/\(label)-\(UUID().uuidString.prefix(8))"
         try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
+    }
+
+    /// Deletes a file or directory tree (no error when it is gone already).
+    public static func remove(_ path: String) {
+        try? FileManager.default.removeItem(atPath: path)
     }
 }

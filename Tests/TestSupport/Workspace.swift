@@ -1,7 +1,8 @@
+import ChildProcesses
 import Foundation
 
 /// A throwaway working directory for running the executables end to end: the repository's configuration
-/// copied to `config/`, with the migrations path pointing back at the repository.
+/// copied to `config/`. It lives in the test's scratch directory and is deleted with it.
 public struct Workspace: Sendable {
     public let directory: String
     public let configuration: ConfigurationFixture
@@ -10,8 +11,6 @@ public struct Workspace: Sendable {
         directory = TestEnvironment.temporaryDirectory("workspace")
         configuration = try ConfigurationFixture()
         try FileManager.default.moveItem(atPath: configuration.directory, toPath: directory + "/config")
-        try configurationFile("system/paths.yaml", replacing: "migrations: db/migrations",
-                              with: "migrations: \(TestEnvironment.migrationsDirectory)")
     }
 
     /// Edits a configuration file of the workspace.
@@ -22,13 +21,18 @@ public struct Workspace: Sendable {
         try text.replacingOccurrences(of: old, with: new).write(toFile: path, atomically: true, encoding: .utf8)
     }
 
-    /// Runs `pipeline arguments…` here. `DB_URL` and the exchange variables come only from `environment`.
-    public func pipeline(_ arguments: String..., environment: [String: String] = [:]) throws -> CommandResult {
-        try pipeline(arguments, environment: environment)
+    /// `pipeline arguments…` here. `DB_URL` and the exchange variables come only from `environment`.
+    public func command(_ arguments: [String], environment: [String: String] = [:]) -> ChildProcess {
+        ProcessRunner.command("pipeline", arguments, in: directory, environment: environment, replaceEnvironment: true)
     }
 
-    public func pipeline(_ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
-        try ProcessRunner.run("pipeline", arguments, in: directory, environment: environment, replaceEnvironment: true)
+    /// Runs `pipeline arguments…` here to completion.
+    public func pipeline(_ arguments: String..., environment: [String: String] = [:]) async throws -> CommandResult {
+        try await pipeline(arguments, environment: environment)
+    }
+
+    public func pipeline(_ arguments: [String], environment: [String: String] = [:]) async throws -> CommandResult {
+        try await command(arguments, environment: environment).run()
     }
 
     public func path(_ relative: String) -> String { directory + "/" + relative }

@@ -1,10 +1,11 @@
+import AgentArtifacts
 import Foundation
 import Policy
 import Testing
 import TestSupport
 @testable import Training
 
-@Suite struct AgentArtifactTests {
+@Suite(.removesTemporaryFiles) struct AgentArtifactTests {
     static func sampleArtifact(specHash: String = "abc123", observationSize: Int = 6) -> AgentArtifact {
         var settings = PPOSettings()
         settings.normalizeObservations = true
@@ -25,12 +26,12 @@ import TestSupport
         return AgentArtifact(manifest: manifest, policy: ActorCritic(actor: actor, critic: critic))
     }
 
-    @Test func anArtifactRoundTripsAndPythonsSafetensorsReadsIt() throws {
+    @Test func anArtifactRoundTripsAndPythonsSafetensorsReadsIt() async throws {
         let directory = TestEnvironment.temporaryDirectory("agents")
         let artifact = Self.sampleArtifact()
         let path = try AgentDirectory.write(artifact, agentsDirectory: directory)
         #expect(path == directory + "/BTCUSDT/20261126T000000000Z-s4")
-        let loaded = try AgentArtifact.load(directory: path, expectedFeatureSpecHash: "abc123")
+        let loaded = try AgentFiles.load(directory: path, expectedFeatureSpecHash: "abc123")
         #expect(loaded.policy == artifact.policy)
         #expect(loaded.manifest == artifact.manifest)
         #expect(throws: (any Error).self) { try AgentDirectory.write(artifact, agentsDirectory: directory) }  // never overwritten
@@ -54,7 +55,7 @@ import TestSupport
             print(json.dumps({"shapes": {k: list(v.shape) for k, v in t.items()}, "dtype": str(t["actor.0.weight"].dtype),
                               "probabilities": (e / e.sum()).tolist(), "value": float(net("critic", x)[0])}))
             """
-        let python = try Python.json(script, [path, "[0.3, -1.2, 2.0, 0.0, 5.5, 1.0]"])
+        let python = try await Python.json(script, [path, "[0.3, -1.2, 2.0, 0.0, 5.5, 1.0]"])
         let shapes = try #require(python["shapes"] as? [String: [Int]])
         #expect(shapes["actor.0.weight"] == [64, 6] && shapes["actor.0.bias"] == [64])
         #expect(shapes["actor.4.weight"] == [3, 64] && shapes["critic.4.weight"] == [1, 64] && shapes.count == 12)
@@ -68,7 +69,7 @@ import TestSupport
     @Test func aForeignFeatureSpecIsRefusedNamingBothHashes() throws {
         let directory = TestEnvironment.temporaryDirectory("agents")
         let path = try AgentDirectory.write(Self.sampleArtifact(specHash: "1111aaaa"), agentsDirectory: directory)
-        let error = try #require(throws: AgentLoadError.self) { try AgentArtifact.load(directory: path, expectedFeatureSpecHash: "2222bbbb") }
+        let error = try #require(throws: AgentLoadError.self) { try AgentFiles.load(directory: path, expectedFeatureSpecHash: "2222bbbb") }
         #expect(error.description.contains("1111aaaa") && error.description.contains("2222bbbb"))
     }
 
@@ -79,23 +80,23 @@ import TestSupport
         let original = try Data(contentsOf: URL(fileURLWithPath: policy))
 
         try original.prefix(original.count - 10).write(to: URL(fileURLWithPath: policy))
-        let truncated = try #require(throws: AgentLoadError.self) { try AgentArtifact.load(directory: path) }
+        let truncated = try #require(throws: AgentLoadError.self) { try AgentFiles.load(directory: path) }
         #expect(truncated.description.contains("corrupt"))
 
         var tensors = try SafeTensors.decode(original).tensors
         tensors["actor.2.weight"] = SafeTensors.Tensor(shape: [64, 32], values: Array(repeating: 0, count: 64 * 32))
         try SafeTensors.encode(tensors).write(to: URL(fileURLWithPath: policy))
-        let shape = try #require(throws: AgentLoadError.self) { try AgentArtifact.load(directory: path) }
+        let shape = try #require(throws: AgentLoadError.self) { try AgentFiles.load(directory: path) }
         #expect(shape.description.contains("actor.2") && shape.description.contains("[64, 32]"))
 
         tensors = try SafeTensors.decode(original).tensors
         tensors["critic.0.bias"]!.values[3] = .nan
         try SafeTensors.encode(tensors).write(to: URL(fileURLWithPath: policy))
-        let nan = try #require(throws: AgentLoadError.self) { try AgentArtifact.load(directory: path) }
+        let nan = try #require(throws: AgentLoadError.self) { try AgentFiles.load(directory: path) }
         #expect(nan.description.contains("critic.0") && nan.description.contains("NaN"))
 
         try FileManager.default.removeItem(atPath: policy)
-        let missing = try #require(throws: AgentLoadError.self) { try AgentArtifact.load(directory: path) }
+        let missing = try #require(throws: AgentLoadError.self) { try AgentFiles.load(directory: path) }
         #expect(missing.description.contains("policy.safetensors is missing"))
     }
 }

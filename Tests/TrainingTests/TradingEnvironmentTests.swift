@@ -32,7 +32,7 @@ enum RealRows {
     }()
 }
 
-@Suite struct TradingEnvironmentTests {
+@Suite(.removesTemporaryFiles) struct TradingEnvironmentTests {
     /// With only the equity term, the rewards of an episode add up to its equity change in risk units:
     /// every fee, slippage, funding payment and liquidation reaches the agent through the one engine.
     @Test func rewardsAddUpToTheEquityChange() {

@@ -1,3 +1,4 @@
+import BuildInfo
 import Foundation
 
 /// The two database backends.
@@ -40,22 +41,46 @@ public enum MigrationCatalog {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else {
             throw .migrationsInvalid(path: folder, reason: "directory not found")
         }
-        var migrations: [Migration] = []
+        var files: [(name: String, contents: Data?)] = []
         for name in names.sorted() where name.hasSuffix(".sql") {
+            files.append((name, FileManager.default.contents(atPath: folder + "/" + name)))
+        }
+        return try parse(files, origin: folder)
+    }
+
+    /// The migrations built into this binary (`db/migrations/` of the tree it was built from).
+    public static func embedded(backend: StoreBackend) throws(StoreError) -> [Migration] {
+        let prefix = backend.rawValue + "/"
+        let files = BuildInfo.migrationFiles.filter { $0.path.hasPrefix(prefix) }
+            .map { (name: String($0.path.dropFirst(prefix.count)), contents: Optional($0.contents)) }
+        return try parse(files, origin: "the migrations built into this binary (\(backend.rawValue))")
+    }
+
+    /// From a configured directory when one is given (`system/paths.yaml` `migrations`), else the
+    /// embedded ones.
+    public static func load(directory: String?, backend: StoreBackend) throws(StoreError) -> [Migration] {
+        if let directory { return try load(directory: directory, backend: backend) }
+        return try embedded(backend: backend)
+    }
+
+    /// Checks names and versions of `files` (`NNNN_description.sql` and their bytes) and returns them in
+    /// version order; `origin` names where they came from in messages.
+    static func parse(_ files: [(name: String, contents: Data?)], origin: String) throws(StoreError) -> [Migration] {
+        var migrations: [Migration] = []
+        for (name, contents) in files {
             let stem = name.dropLast(4)
             guard let underscore = stem.firstIndex(of: "_"), let version = Int(stem[..<underscore]), version > 0 else {
-                throw .migrationsInvalid(path: folder + "/" + name, reason: "file names must look like 0001_description.sql")
+                throw .migrationsInvalid(path: origin + "/" + name, reason: "file names must look like 0001_description.sql")
             }
-            guard let data = FileManager.default.contents(atPath: folder + "/" + name),
-                let sql = String(data: data, encoding: .utf8)
-            else { throw .migrationsInvalid(path: folder + "/" + name, reason: "cannot be read as UTF-8") }
+            guard let data = contents, let sql = String(data: data, encoding: .utf8)
+            else { throw .migrationsInvalid(path: origin + "/" + name, reason: "cannot be read as UTF-8") }
             if let clash = migrations.first(where: { $0.version == version }) {
-                throw .migrationsInvalid(path: folder, reason: "\(clash.file) and \(name) share version \(version)")
+                throw .migrationsInvalid(path: origin, reason: "\(clash.file) and \(name) share version \(version)")
             }
             migrations.append(Migration(version: version, name: String(stem[stem.index(after: underscore)...]),
                                         file: name, sql: sql, checksum: fnv1a64(data)))
         }
-        guard !migrations.isEmpty else { throw .migrationsInvalid(path: folder, reason: "no .sql files") }
+        guard !migrations.isEmpty else { throw .migrationsInvalid(path: origin, reason: "no .sql files") }
         return migrations.sorted { $0.version < $1.version }
     }
 

@@ -2,11 +2,11 @@ import MarketModel
 
 /// Opens the store a configuration names and checks its schema.
 public enum StoreFactory {
-    /// Opens the database. With `requireCurrentSchema` (every command but `init-db`), a database whose
+    /// Opens the database. `migrationsDirectory` overrides the migrations built into the binary. With `requireCurrentSchema` (every command but `init-db`), a database whose
     /// schema is older than the code is refused with "run pipeline init-db", and a newer one is refused
     /// outright.
     public static func open(sqlitePath: String?, postgresURL: String?, displayLocation: String,
-                            migrationsDirectory: String, requireCurrentSchema: Bool) throws -> (any Store, [Migration]) {
+                            migrationsDirectory: String?, requireCurrentSchema: Bool) throws -> (any Store, [Migration]) {
         let store: any Store
         if let postgresURL {
             store = try PostgresStore(url: postgresURL, displayLocation: displayLocation)

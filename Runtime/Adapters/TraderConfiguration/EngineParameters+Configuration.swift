@@ -1,7 +1,7 @@
 import MarketModel
 import TradingEngine
 
-extension AppConfiguration {
+extension TradingConfiguration {
     /// The engine parameters of a configured symbol: its contract and leverage band, the costs of
     /// `trading/execution.yaml` and the limits of `trading/risk.yaml`. Nil for an unknown symbol.
     public func engineParameters(for symbol: Symbol) -> EngineParameters? {
@@ -28,4 +28,9 @@ extension AppConfiguration {
         ConfirmationRules(enabled: execution.confirmation.enabled, minimumAgreeing: execution.confirmation.minimumAgreeing,
                           overbought: execution.confirmation.rsiOverbought, oversold: execution.confirmation.rsiOversold)
     }
+}
+
+extension PipelineConfiguration {
+    /// The engine parameters of a configured symbol (see `TradingConfiguration.engineParameters(for:)`).
+    public func engineParameters(for symbol: Symbol) -> EngineParameters? { trading.engineParameters(for: symbol) }
 }

@@ -10,8 +10,9 @@ public struct PathsConfiguration: Sendable, Codable, Equatable {
     public var logs: String
     /// Backtest and evaluation reports (JSON and charts).
     public var reports: String
-    /// Versioned SQL migrations (`sqlite/` and `postgresql/` inside).
-    public var migrations: String
+    /// A directory of versioned SQL migrations (`sqlite/` and `postgresql/` inside) that replaces the
+    /// ones built into the binary; nil (the default) uses the built-in ones.
+    public var migrations: String?
     /// The embedded SQLite database file used when `DB_URL` is unset.
     public var sqliteDatabase: String
 
@@ -27,10 +28,10 @@ public struct PathsConfiguration: Sendable, Codable, Equatable {
         agents = fields.value(.agents, or: "agents")
         logs = fields.value(.logs, or: "logs")
         reports = fields.value(.reports, or: "reports")
-        migrations = fields.value(.migrations, or: "db/migrations")
+        migrations = fields.optional(.migrations)
         sqliteDatabase = fields.value(.sqliteDatabase, or: data + "/trader.sqlite")
         for (key, value) in [(CodingKeys.data, data), (.datasets, datasets), (.agents, agents), (.logs, logs), (.reports, reports),
-                             (.migrations, migrations), (.sqliteDatabase, sqliteDatabase)] {
+                             (.migrations, migrations ?? "-"), (.sqliteDatabase, sqliteDatabase)] {
             fields.check(!value.isEmpty && !value.contains("\0"), key, value: "\"\(value)\"", "must be a path")
         }
     }

@@ -4,6 +4,12 @@ import Foundation
 public struct AgentLoadError: Error, CustomStringConvertible, Sendable {
     public var directory: String
     public var reason: String
+
+    public init(directory: String, reason: String) {
+        self.directory = directory
+        self.reason = reason
+    }
+
     public var description: String { "agent \(directory): \(reason)" }
 }
 
@@ -39,16 +45,12 @@ public struct AgentArtifact: Sendable {
                                           "feature_spec_hash": manifest.featureSpecHash])
     }
 
-    /// Loads and checks a directory. With `expectedFeatureSpecHash`, an agent trained on other features is
-    /// refused, naming both hashes.
-    public static func load(directory: String, expectedFeatureSpecHash: String? = nil) throws -> AgentArtifact {
+    /// Decodes and checks an agent from the bytes of its two files (reading them is the adapters' job:
+    /// `AgentFiles.load`). `source` names the agent in errors (its directory). With
+    /// `expectedFeatureSpecHash`, an agent trained on other features is refused, naming both hashes.
+    public static func decode(manifestData: Data, policyData: Data, source directory: String,
+                              expectedFeatureSpecHash: String? = nil) throws -> AgentArtifact {
         func fail(_ reason: String) -> AgentLoadError { AgentLoadError(directory: directory, reason: reason) }
-        guard let manifestData = FileManager.default.contents(atPath: directory + "/" + manifestFile) else {
-            throw fail("\(manifestFile) is missing (incomplete or not an agent directory)")
-        }
-        guard let policyData = FileManager.default.contents(atPath: directory + "/" + policyFile) else {
-            throw fail("\(policyFile) is missing (incomplete agent directory)")
-        }
         let manifest: AgentManifest
         do {
             manifest = try AgentManifest.decode(manifestData)

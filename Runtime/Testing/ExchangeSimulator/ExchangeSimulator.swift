@@ -4,6 +4,7 @@ import HummingbirdWebSocket
 import Logging
 import MarketModel
 import NIOCore
+import Synchronization
 import TradingEngine
 
 /// How the simulator is set up.
@@ -27,6 +28,8 @@ public struct SimulatorOptions: Sendable {
     /// Allowed distance between a request's timestamp and the wall clock, ms.
     public var timestampWindow: Int64 = 30_000
     public var deposit = 10_000.0
+    /// A manual clock instead of one at `speed` (tests advance it themselves).
+    public var manualClock = false
 
     public init() {}
 }
@@ -43,12 +46,15 @@ public final class ExchangeSimulator: Sendable {
     let dice: FaultDice
     let logger: Logger
     let startedAt = Date()
+    /// Bumped by `dropWebSocketConnections`; sessions opened under an older value close.
+    let connectionGeneration = Mutex(0)
 
     public init(market: SimulatedMarket, options: SimulatorOptions, logger: Logger = Logger(label: "bitget-sim")) {
         self.market = market
         self.options = options
         self.logger = logger
-        clock = SimulatedClock(start: options.start ?? market.span?.last ?? Int64(Date().timeIntervalSince1970 * 1000), speed: options.speed)
+        let start = options.start ?? market.span?.last ?? Int64(Date().timeIntervalSince1970 * 1000)
+        clock = options.manualClock ? SimulatedClock(manualStart: start) : SimulatedClock(start: start, speed: options.speed)
         var parameters: [Symbol: EngineParameters] = [:]
         for symbol in market.symbols {
             if let contract = KnownContracts.spec(for: symbol) {
@@ -87,6 +93,12 @@ public final class ExchangeSimulator: Sendable {
             try await group.next()
             group.cancelAll()
         }
+    }
+
+    /// Closes every open WebSocket connection at its next push (clients see a dropped connection and
+    /// must reconnect): a fault a test triggers exactly when it wants one.
+    public func dropWebSocketConnections() {
+        connectionGeneration.withLock { $0 += 1 }
     }
 
     /// Fills resting orders and triggers protective orders as simulated time passes.

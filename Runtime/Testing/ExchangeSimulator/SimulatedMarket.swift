@@ -2,21 +2,52 @@ import CSVArchive
 import Features
 import Foundation
 import MarketModel
+import Synchronization
 
-/// The simulator's clock: simulated UTC ms advancing `speed` times faster than the wall clock from `start`.
-public struct SimulatedClock: Sendable {
+/// The simulator's clock, UTC ms: either simulated time advancing `speed` times faster than the wall
+/// clock from `start`, or a manual clock that only moves when a test (or a scripted replay) advances it,
+/// so nothing depends on how fast the machine is.
+public final class SimulatedClock: Sendable {
     public let start: Int64
     public let speed: Double
     private let wallStart: Double
+    /// Whether only `advance` moves the clock.
+    public let isManual: Bool
+    private let manualNow: Mutex<Int64>
 
+    /// Simulated time at `speed` × the wall clock, from `start`.
     public init(start: Int64, speed: Double) {
         self.start = start
         self.speed = speed
         wallStart = Date().timeIntervalSince1970
+        isManual = false
+        manualNow = Mutex(start)
+    }
+
+    /// A clock standing at `start` until `advance` moves it.
+    public init(manualStart start: Int64) {
+        self.start = start
+        speed = 0
+        wallStart = 0
+        isManual = true
+        manualNow = Mutex(start)
     }
 
     /// Simulated now, UTC ms.
-    public func now() -> Int64 { start + Int64((Date().timeIntervalSince1970 - wallStart) * 1000 * speed) }
+    public func now() -> Int64 {
+        if isManual { return manualNow.withLock { $0 } }
+        return start + Int64((Date().timeIntervalSince1970 - wallStart) * 1000 * speed)
+    }
+
+    /// Moves a manual clock forward by `milliseconds` (ignored by a wall-speed clock); returns the new now.
+    @discardableResult
+    public func advance(by milliseconds: Int64) -> Int64 {
+        guard isManual else { return now() }
+        return manualNow.withLock { now in
+            now += max(0, milliseconds)
+            return now
+        }
+    }
 }
 
 /// The market the simulator serves: 1m bars (and funding) per symbol, from files or a generator. Higher

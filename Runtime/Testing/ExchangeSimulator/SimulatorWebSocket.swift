@@ -67,11 +67,16 @@ struct PublicCandleSession {
 
     private func push(outbound: WebSocketOutboundWriter, subscriptions: Shared<[Subscription: Int64]>) async throws {
         let opened = Date()
+        let generation = simulator.connectionGeneration.withLock { $0 }
         let faults = simulator.options.faults
         while !Task.isCancelled {
             try await Task.sleep(nanoseconds: UInt64(simulator.options.pushInterval * 1e9))
             if let every = faults.closeWebSocketsEverySeconds, Date().timeIntervalSince(opened) >= every {
                 try await outbound.close(.goingAway, reason: "simulated disconnect")
+                return
+            }
+            if simulator.connectionGeneration.withLock({ $0 }) != generation {
+                try await outbound.close(.goingAway, reason: "dropped by the test")
                 return
             }
             let now = simulator.clock.now()
