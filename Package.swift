@@ -21,11 +21,15 @@ let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummi
 let hummingbirdWebSocket = Target.Dependency.product(name: "HummingbirdWebSocket", package: "hummingbird-websocket")
 let grdbSQLite = Target.Dependency.product(name: "GRDBSQLite", package: "GRDB.swift")
 let subprocess = Target.Dependency.product(name: "Subprocess", package: "swift-subprocess")
+let serviceLifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let coreMetrics = Target.Dependency.product(name: "CoreMetrics", package: "swift-metrics")
+let prometheus = Target.Dependency.product(name: "Prometheus", package: "swift-prometheus")
 
 let package = Package(
     name: "trader",
     platforms: [.macOS(.v15)],
     products: [
+        .executable(name: "trader", targets: ["trader"]),
         .executable(name: "pipeline", targets: ["pipeline"]),
         .executable(name: "bench", targets: ["bench"]),
         .executable(name: "bitget-sim", targets: ["bitget-sim"]),
@@ -43,6 +47,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // MARK: Runtime/Core: pure, deterministic, no I/O.
@@ -57,6 +64,7 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", path: "Runtime/Core/COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .target(name: "Kernels", dependencies: ["COpenBLAS"], path: "Runtime/Core/Kernels", swiftSettings: settings),
         .target(name: "Policy", dependencies: ["Kernels", "TradingEngine"], path: "Runtime/Core/Policy", swiftSettings: settings),
+        .target(name: "Reconciliation", dependencies: ["MarketModel"], path: "Runtime/Core/Reconciliation", swiftSettings: settings),
 
         // MARK: Runtime/Adapters: the I/O edges.
         .target(name: "BuildInfo", path: "Runtime/Adapters/BuildInfo", swiftSettings: settings, plugins: ["EmbedBuildInfo"]),
@@ -81,8 +89,22 @@ let package = Package(
             name: "BitGet", dependencies: ["MarketModel", crypto, asyncHTTPClient, webSocketClient, nioCore, nioHTTP1, .product(name: "NIOPosix", package: "swift-nio"), logging],
             path: "Runtime/Adapters/BitGet", swiftSettings: settings),
         .target(
-            name: "Storage", dependencies: ["MarketModel", "CLibPQ", "BuildInfo", grdb, grdbSQLite],
+            name: "Storage", dependencies: ["MarketModel", "TradingEngine", "CLibPQ", "BuildInfo", grdb, grdbSQLite],
             path: "Runtime/Adapters/Storage", swiftSettings: settings),
+
+        // MARK: Runtime/App: the live trader.
+        .target(
+            name: "TraderRuntime",
+            dependencies: [
+                "MarketModel", "Features", "TradingEngine", "Policy", "Reconciliation", "TraderConfiguration", "Storage", "BitGet",
+                "AgentArtifacts", "ChildProcesses", serviceLifecycle, coreMetrics, prometheus, hummingbird, logging,
+            ],
+            path: "Runtime/App/TraderRuntime", swiftSettings: settings),
+        .executableTarget(
+            name: "trader",
+            dependencies: ["TraderRuntime", "TraderConfiguration", "LogOutput", "Storage", "BuildInfo", "MarketModel", "TradingEngine",
+                           argumentParser, logging],
+            path: "Runtime/App/trader", swiftSettings: settings),
 
         // MARK: Runtime/Testing: fakes shipped as libraries, shared by tests and the demo.
         .target(
@@ -131,7 +153,8 @@ let package = Package(
 
         // MARK: Tests: one target per library, plus end-to-end tests of the executables.
         .target(
-            name: "TestSupport", dependencies: ["CLibPQ", "Storage", "MarketModel", "TraderConfiguration", "ChildProcesses"],
+            name: "TestSupport",
+            dependencies: ["CLibPQ", "Storage", "MarketModel", "TraderConfiguration", "ChildProcesses", "Policy", "Features", "TradingEngine"],
             path: "Tests/TestSupport",
             swiftSettings: settings),
         .testTarget(
@@ -147,6 +170,14 @@ let package = Package(
             name: "TradingEngineTests", dependencies: ["TradingEngine", "MarketModel", "TestSupport"],
             path: "Tests/TradingEngineTests", swiftSettings: settings),
         .testTarget(
+            name: "TraderTests",
+            dependencies: ["trader", "pipeline", "bitget-sim", "TraderRuntime", "TestSupport", "Storage", "MarketModel", "TradingEngine",
+                           "ChildProcesses", "Policy"],
+            path: "Tests/TraderTests", swiftSettings: settings),
+        .testTarget(
+            name: "ReconciliationTests", dependencies: ["Reconciliation", "MarketModel"], path: "Tests/ReconciliationTests",
+            swiftSettings: settings),
+        .testTarget(
             name: "EvaluationTests", dependencies: ["Evaluation", "TradingEngine", "MarketModel", "Storage"], path: "Tests/EvaluationTests",
             swiftSettings: settings),
         .testTarget(
@@ -161,7 +192,7 @@ let package = Package(
             name: "CSVArchiveTests", dependencies: ["CSVArchive", "MarketModel", "TestSupport"], path: "Tests/CSVArchiveTests",
             swiftSettings: settings),
         .testTarget(
-            name: "StorageTests", dependencies: ["Storage", "MarketModel", "TestSupport"], path: "Tests/StorageTests",
+            name: "StorageTests", dependencies: ["Storage", "MarketModel", "TradingEngine", "TestSupport"], path: "Tests/StorageTests",
             swiftSettings: settings),
         .testTarget(
             name: "DataStagesTests", dependencies: ["DataStages", "Storage", "CSVArchive", "MarketModel", "TestSupport"],

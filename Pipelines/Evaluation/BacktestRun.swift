@@ -61,7 +61,7 @@ public struct BacktestData: Sendable {
         guard setup.parameters.problems.isEmpty else {
             throw BacktestError(description: "\(setup.symbol): invalid trading parameters: \(setup.parameters.problems.joined(separator: "; "))")
         }
-        let history = Int64(setup.spec.warmUpMinutes + 40 * 1_440) * 60_000
+        let history = Int64(setup.spec.tradingHistoryMinutes) * 60_000
         let start = setup.from.map { $0 - history }
         let bars = try store.candles(symbol: setup.symbol, timeframe: .oneMinute, from: start, to: setup.to, limit: nil)
         let firstTraded = setup.from.map { from in bars.firstIndex { $0.openTime >= from } ?? bars.count } ?? 0
@@ -104,7 +104,7 @@ public enum BacktestRun {
         guard let columns = FeatureColumns(names: setup.spec.names, tradingTimeframe: setup.tradingTimeframe,
                                            stopTimeframe: setup.stopTimeframe, confirmationTimeframes: setup.confirmationTimeframes)
         else { throw BacktestError(description: "the feature set lacks the trading or confirmation timeframes' columns") }
-        let engine = TradingEngine(parameters: setup.parameters, initialCapital: setup.initialCapital,
+        let engine = SimulatedTradingEngine(parameters: setup.parameters, initialCapital: setup.initialCapital,
                                    funding: FundingSchedule(rates: data.funding, fallbackRate: setup.parameters.fallbackFundingRate),
                                    confirmation: setup.confirmation, barMilliseconds: setup.tradingTimeframe.milliseconds)
         var backtester = Backtester(engine: engine, policy: policy, columns: columns)

@@ -3,30 +3,6 @@ import MarketModel
 import Storage
 import TradingEngine
 
-/// Wraps a policy and keeps the entry context of every entry it asks for, keyed by the fill time (the
-/// next bar's open), so closed trades can be joined with the situation they were entered in.
-public struct ContextRecordingPolicy<Base: TradingPolicy>: TradingPolicy {
-    public var base: Base
-    public let layout: EntryContextLayout
-    public let barMilliseconds: Int64
-    public private(set) var contexts: [Int64: [Double]] = [:]
-    public var name: String { base.name }
-
-    public init(base: Base, layout: EntryContextLayout, barMilliseconds: Int64) {
-        self.base = base
-        self.layout = layout
-        self.barMilliseconds = barMilliseconds
-    }
-
-    public mutating func action(for observation: Observation) -> AgentAction {
-        let action = base.action(for: observation)
-        if action != .hold, observation.position == nil, observation.isValid {
-            contexts[observation.bar.openTime + barMilliseconds] = layout.context(observation.features)
-        }
-        return action
-    }
-}
-
 /// Turns closed trades into strategy records and analyses which contexts the worst trades share.
 public struct StrategyRanking {
     public let layout: EntryContextLayout
@@ -40,35 +16,21 @@ public struct StrategyRanking {
     /// One record per trade whose entry context is known; performance = net PnL in risk units.
     public func records(trades: [ClosedTrade], contexts: [Int64: [Double]], agentVersion: String, phase: String,
                         filterEnabled: Bool) -> [StrategyRecord] {
-        let riskUnit = max(setup.initialCapital * setup.parameters.risk.riskPerTrade, 1e-9)
-        let timeframes = json(["trading": setup.tradingTimeframe.rawValue, "stop": setup.stopTimeframe.rawValue,
-                               "confirmation": setup.confirmationTimeframes.map(\.rawValue).joined(separator: ",")])
+        let riskUnit = setup.initialCapital * setup.parameters.risk.riskPerTrade
+        let rules = StrategyRecord.Rules(tradingTimeframe: setup.tradingTimeframe, stopTimeframe: setup.stopTimeframe,
+                                         confirmationTimeframes: setup.confirmationTimeframes,
+                                         atrStopMultiple: setup.parameters.risk.atrStopMultiple,
+                                         atrTakeProfitMultiple: setup.parameters.risk.atrTakeProfitMultiple,
+                                         confirmation: setup.confirmation.enabled, loserFilter: filterEnabled)
         return trades.compactMap { trade in
-            guard let context = contexts[trade.entryTime] else { return nil }
-            var indicators = Dictionary(uniqueKeysWithValues: zip(layout.names, context))
-            indicators["hour_utc"] = Double(UTCTime(milliseconds: trade.entryTime).hour)
-            let agreeing = layout.trendAgreement(context, side: trade.side.sign)
-            let tools = json([
-                "stop_atr_multiple": "\(setup.parameters.risk.atrStopMultiple)",
-                "take_profit_atr_multiple": "\(setup.parameters.risk.atrTakeProfitMultiple)",
-                "trend_filters_agreeing": "\(agreeing) of \(layout.trendSlots.count)",
-                "confirmation": setup.confirmation.enabled ? "on" : "off",
-                "loser_filter": filterEnabled ? "on" : "off",
-                "exit_reason": "\(trade.exitReason)",
-            ])
-            return StrategyRecord(agentVersion: agentVersion, symbol: setup.symbol.name, timestamp: trade.entryTime, exitTime: trade.exitTime,
-                                  action: trade.side == .long ? "long" : "short", timeframes: timeframes, indicators: json(indicators),
-                                  tools: tools, leverage: trade.leverage, pnl: trade.netPnL, performance: trade.netPnL / riskUnit,
-                                  outcome: nil, phase: phase)
+            contexts[trade.entryTime].map { context in
+                StrategyRecord(trade: trade, context: context, layout: layout, rules: rules, riskUnit: riskUnit, agentVersion: agentVersion,
+                               symbol: setup.symbol, phase: phase)
+            }
         }
     }
 
-    func json(_ value: some Encodable) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return String(decoding: (try? encoder.encode(value)) ?? Data("{}".utf8), as: UTF8.self)
-    }
+    func json(_ value: some Encodable) -> String { StrategyRecord.json(value) }
 
     /// The loser-similarity filter learned from records (best: won, worst: lost).
     public func filter(from records: [StrategyRecord], neighbours: Int, blockingShare: Double) -> LoserSimilarityFilter {

@@ -1,18 +1,21 @@
+import AgentArtifacts
 import ArgumentParser
 import TraderConfiguration
 import Evaluation
 import Features
 import Foundation
 import MarketModel
+import Policy
 import TradingEngine
 
 /// `pipeline backtest --symbol BTCUSDT --policy flat|buyhold|ema-cross|random [--from --to]`.
 struct BacktestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backtest",
-        abstract: "Replay stored 1m bars through the trading engine with a baseline policy; print metrics, write a JSON report and an SVG chart.",
+        abstract: "Replay stored 1m bars through the trading engine with an agent or baseline policies; print metrics, write a JSON report and an SVG chart.",
         discussion: """
-            Several policies (comma-separated, or `all`) run on the same bars and share one chart. Costs \
+            Several policies (comma-separated, or `all`) run on the same bars and share one chart; --agent adds \
+            an agent (with its loser filter when one was enabled), exactly as the trader runs it. Costs \
             (fees, slippage, funding), the risk manager and entry confirmation are those of the \
             configuration; funding settlements without data use the configured constant and the report \
             says how many did.
@@ -20,7 +23,9 @@ struct BacktestCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "Symbol, e.g. BTCUSDT.") var symbol: String
-    @Option(help: "Policies: \(BacktestRun.baselineNames.joined(separator: ", ")), comma-separated, or all.") var policy = "all"
+    @Option(help: "Policies: \(BacktestRun.baselineNames.joined(separator: ", ")), comma-separated, or all (default: all, or none with --agent).")
+    var policy: String?
+    @Option(help: "An agent: current, a version, SYMBOL/VERSION or a directory.") var agent: String?
     @Option(help: "First bar to trade: YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC).") var from: String?
     @Option(help: "Last bar to trade: YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC), inclusive.") var to: String?
     @Option(help: "Capital allocated to the symbol, USDT (default: initial_capital split equally across enabled symbols).")
@@ -42,7 +47,16 @@ struct BacktestCommand: AsyncParsableCommand {
     }
 
     var policyNames: [String] {
-        policy == "all" ? BacktestRun.baselineNames : policy.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard let policy else { return agent == nil ? BacktestRun.baselineNames : [] }
+        return policy == "all" ? BacktestRun.baselineNames : policy.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+
+    /// The agent directory `--agent` names.
+    func agentDirectory(_ text: String, symbol: Symbol, agents: String) -> String {
+        if text == "current" { return "\(agents)/\(symbol.name)/current" }
+        if FileManager.default.fileExists(atPath: text + "/" + AgentArtifact.manifestFile) { return text }
+        if text.contains("/") { return "\(agents)/\(text)" }
+        return "\(agents)/\(symbol.name)/\(text)"
     }
 
     func run() async throws {
@@ -74,8 +88,29 @@ struct BacktestCommand: AsyncParsableCommand {
         print(MetricsTable.header)
         var chart: [EquityChart.Series] = []
         let stamp = UTCTime(milliseconds: data.bars[data.firstTraded].openTime).dayString + "_" + UTCTime(milliseconds: data.bars.last!.openTime).dayString
-        for name in policyNames {
-            let result = try BacktestRun.run(any: BacktestRun.baseline(name, seed: seed)!, data: data, setup: setup)
+        var runs: [(name: String, run: () throws -> BacktestResult)] = policyNames.map { name in
+            (name, { try BacktestRun.run(any: BacktestRun.baseline(name, seed: seed)!, data: data, setup: setup) })
+        }
+        if let agent {
+            let directory = agentDirectory(agent, symbol: symbol, agents: configuration.paths.agents)
+            let artifact: AgentArtifact
+            var filter: LoserSimilarityFilter?
+            do {
+                artifact = try AgentFiles.load(directory: directory, expectedFeatureSpecHash: FeatureSpec.standard.hash)
+                if let data = FileManager.default.contents(atPath: directory + "/loser_filter.json") {
+                    filter = try JSONDecoder().decode(LoserSimilarityFilter.self, from: data)
+                }
+            } catch {
+                printError("--agent \(agent): \(error)")
+                throw ExitCode.failure
+            }
+            print("agent \(artifact.manifest.version)" + (filter == nil ? "" : " with its loser filter"))
+            runs.insert(("agent", { [filter] in
+                try BacktestRun.runDetailed(AgentPolicy(artifact: artifact, name: "agent"), data: data, setup: setup, entryFilter: filter).result
+            }), at: 0)
+        }
+        for (name, run) in runs {
+            let result = try run()
             let metrics = BacktestMetrics(result: result, barsPerYear: 525_600 / Double(setup.tradingTimeframe.milliseconds / 60_000))
             print(MetricsTable.row(name, metrics))
             let report = BacktestReport(symbol: symbol, result: result, metrics: metrics, fallbackRate: parameters.fallbackFundingRate)

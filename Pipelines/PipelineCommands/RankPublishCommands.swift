@@ -3,6 +3,7 @@ import Evaluation
 import Foundation
 import MarketModel
 import Storage
+import TradingEngine
 
 /// The newest evaluation of a symbol's `version` (or of its newest evaluated version).
 func evaluationBase(reports: String, symbol: String, version: String?) -> String? {

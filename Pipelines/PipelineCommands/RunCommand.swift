@@ -74,7 +74,7 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(75)  // EX_TEMPFAIL
         }
         defer { lock.release() }
-        if reason == .sharpe, let decline = try sharpeTriggerDeclines(selected, records: records, retrain: configuration.training.retrain) {
+        if reason == .sharpe, let decline = try sharpeTriggerDeclines(selected, records: records, retrain: configuration.runtime.retrain) {
             print("not retraining: \(decline)")
             context.logger.notice("sharpe trigger declined", metadata: ["reason": "\(decline)"])
             return

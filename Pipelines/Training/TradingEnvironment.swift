@@ -69,7 +69,7 @@ public struct TradingEnvironment: TrainingEnvironment {
     /// The entry confirmation of the configuration, so the agent learns under the rules it will trade by.
     public let confirmation: ConfirmationRules
     private let funding: FundingSchedule
-    private var engine: TradingEngine
+    private var engine: SimulatedTradingEngine
     private var random: SeededRandom
     private var row = 0, start = 0
     private var openedAt = 0
@@ -94,7 +94,7 @@ public struct TradingEnvironment: TrainingEnvironment {
         self.episodeBars = episodeBars
         self.confirmation = confirmation
         funding = FundingSchedule(rates: rows.fundingRates(intervalHours: parameters.fundingIntervalHours), fallbackRate: parameters.fallbackFundingRate)
-        engine = TradingEngine(parameters: parameters, initialCapital: capital, funding: funding, confirmation: confirmation)
+        engine = SimulatedTradingEngine(parameters: parameters, initialCapital: capital, funding: funding, confirmation: confirmation)
         random = SeededRandom(seed: seed)
         trendBuffer = Array(repeating: 0, count: rows.columns.trends.count)
         hasValidRows = rows.valid[0..<(rows.count - episodeBars - 1)].contains(1)
@@ -105,7 +105,7 @@ public struct TradingEnvironment: TrainingEnvironment {
     var riskUnit: Double { capital * parameters.risk.riskPerTrade }
 
     public mutating func reset() -> [Double] {
-        engine = TradingEngine(parameters: parameters, initialCapital: capital, funding: funding, confirmation: confirmation)
+        engine = SimulatedTradingEngine(parameters: parameters, initialCapital: capital, funding: funding, confirmation: confirmation)
         // A random window starting on a valid row.
         repeat { start = Int(random.next() % UInt64(rows.count - episodeBars - 1)) } while rows.valid[start] == 0 && hasValidRows
         row = start

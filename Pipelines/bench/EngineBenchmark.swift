@@ -34,7 +34,7 @@ struct EngineBenchmark: ParsableCommand {
             var timings: [Double] = []
             var trades = 0
             for _ in 0..<repetitions {
-                let engine = TradingEngine(parameters: parameters, initialCapital: 10_000,
+                let engine = SimulatedTradingEngine(parameters: parameters, initialCapital: 10_000,
                                            funding: FundingSchedule(rates: [], fallbackRate: 0.0001), confirmation: .off)
                 var backtester = Backtester(engine: engine, policy: policy, columns: columns)
                 backtester.recordsEquity = equity

@@ -108,7 +108,7 @@ import TradingEngine
                                     maintenanceMarginTiers: [MaintenanceMarginTier(maximumNotional: 1e12, maintenanceMarginRate: 0.004)])
         let parameters = EngineParameters(contract: contract, leverageBand: LeverageBand(minimum: 5, maximum: 80))
         func run(filtered: Bool) -> (trades: Int, filtered: Int) {
-            let engine = TradingEngine(parameters: parameters, initialCapital: 1_000, funding: FundingSchedule(rates: [], fallbackRate: 0), confirmation: .off)
+            let engine = SimulatedTradingEngine(parameters: parameters, initialCapital: 1_000, funding: FundingSchedule(rates: [], fallbackRate: 0), confirmation: .off)
             var backtester = Backtester(engine: engine, policy: AlwaysLong(),
                                         columns: FeatureColumns(names: spec, tradingTimeframe: .oneMinute, stopTimeframe: .fifteenMinutes,
                                                                 confirmationTimeframes: [.fifteenMinutes])!)

@@ -1,5 +1,6 @@
 import Foundation
 import Storage
+import TradingEngine
 import TestSupport
 import Testing
 

@@ -35,5 +35,20 @@ public struct Workspace: Sendable {
         try await command(arguments, environment: environment).run()
     }
 
+    /// `trader arguments…` here, with only `environment` (and `PATH`) as its environment.
+    public func trader(_ arguments: [String], environment: [String: String] = [:]) -> ChildProcess {
+        ProcessRunner.command("trader", arguments, in: directory, environment: environment, replaceEnvironment: true)
+    }
+
     public func path(_ relative: String) -> String { directory + "/" + relative }
+
+    /// Writes the first `lines` data rows of a shared dataset file (and its header) into the workspace,
+    /// returning the copy's path: history up to a point, for a simulator that serves the rest.
+    public func datasetPrefix(_ file: String, rows lines: Int, as name: String) throws -> String {
+        let text = try String(contentsOfFile: TestEnvironment.dataset(file), encoding: .utf8)
+        let kept = text.split(separator: "\n", omittingEmptySubsequences: true).prefix(lines + 1)
+        let path = self.path(name)
+        try (kept.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
 }

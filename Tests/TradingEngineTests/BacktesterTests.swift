@@ -15,7 +15,7 @@ struct ScriptedPolicy: TradingPolicy {
                                         stopTimeframe: .fifteenMinutes, confirmationTimeframes: [.oneHour])!
 
     @Test func aScriptedRoundTripGivesHandComputedMetrics() {
-        var engine = TradingEngine(parameters: testParameters(), initialCapital: 10_000,
+        var engine = SimulatedTradingEngine(parameters: testParameters(), initialCapital: 10_000,
                                    funding: FundingSchedule(rates: [], fallbackRate: 0), confirmation: .off)
         engine.allocatedCapital = 10_000
         var backtester = Backtester(engine: engine, policy: ScriptedPolicy(script: [0: .long, 2: .short]), columns: Self.columns)
@@ -45,7 +45,7 @@ struct ScriptedPolicy: TradingPolicy {
     }
 
     @Test func invalidRowsAllowExitsButNoEntries() {
-        let engine = TradingEngine(parameters: testParameters(), initialCapital: 10_000,
+        let engine = SimulatedTradingEngine(parameters: testParameters(), initialCapital: 10_000,
                                    funding: FundingSchedule(rates: [], fallbackRate: 0), confirmation: .off)
         var backtester = Backtester(engine: engine, policy: ScriptedPolicy(script: [0: .long, 1: .long]), columns: Self.columns)
         let row: [Double] = [1, 0, 1]

@@ -6,7 +6,7 @@ import TradingEngine
     @Test func ordersFillAtTheNextOpenAndFundingSettlesOnSchedule() {
         // Funding data for 08:00 only; 16:00 falls back to the configured 0.0001.
         let rates = [FundingRate(time: midnight + 8 * 3_600_000, rate: 0.0003)]
-        var engine = TradingEngine(parameters: testParameters(), initialCapital: 10_000,
+        var engine = SimulatedTradingEngine(parameters: testParameters(), initialCapital: 10_000,
                                    funding: FundingSchedule(rates: rates, fallbackRate: 0.0001), confirmation: .off)
         engine.process(bar(0, open: 30_000))
         engine.decide(.short, averageTrueRange: 100)
@@ -30,7 +30,7 @@ import TradingEngine
         // 20% risk with a 5-ATR stop (1,500 below 30,000): 2,000 / (1,500 + 35.1) → 1.302 BTC, so a 400 drop
         // marks equity down 5.2% while the stop is far away.
         let rules = RiskRules(riskPerTrade: 0.2, atrStopMultiple: 5, cooldownLosses: 0)
-        var engine = TradingEngine(parameters: testParameters(risk: rules), initialCapital: 10_000,
+        var engine = SimulatedTradingEngine(parameters: testParameters(risk: rules), initialCapital: 10_000,
                                    funding: FundingSchedule(rates: [], fallbackRate: 0), confirmation: .off)
         engine.process(bar(0, open: 30_000))
         #expect(engine.decide(.long, averageTrueRange: 300) == .enter(.long))

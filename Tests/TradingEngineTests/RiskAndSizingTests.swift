@@ -6,7 +6,7 @@ import TradingEngine
     @Test func theLossAtTheStopIsExactlyOnePercent() {
         // Price 30,000, ATR 200, stop 1.5 ATR → 29,700 (on the tick). Loss per BTC with taker fees at both
         // ends: 300 + 0.0006 × (30,000 + 29,700) = 335.82. With capital 16,791, 1% = 167.91 = 0.5 BTC × 335.82.
-        var engine = TradingEngine(parameters: testParameters(), initialCapital: 16_791,
+        var engine = SimulatedTradingEngine(parameters: testParameters(), initialCapital: 16_791,
                                    funding: FundingSchedule(rates: [], fallbackRate: 0), confirmation: .off)
         engine.process(bar(1, open: 30_000, close: 30_000))
         let decision = engine.decide(.long, averageTrueRange: 200)

@@ -36,7 +36,7 @@ struct ScriptedPolicy: TradingPolicy {
 
         let manifestStub = AgentArtifactTests.sampleArtifact(observationSize: rows.featureCount + 5)
         let agent = AgentPolicy(artifact: manifestStub)
-        let engine = TradingEngine(parameters: RealRows.parameters, initialCapital: 1_000,
+        let engine = SimulatedTradingEngine(parameters: RealRows.parameters, initialCapital: 1_000,
                                    funding: FundingSchedule(rates: rows.fundingRates(intervalHours: RealRows.parameters.fundingIntervalHours),
                                                             fallbackRate: RealRows.parameters.fallbackFundingRate),
                                    confirmation: .off)

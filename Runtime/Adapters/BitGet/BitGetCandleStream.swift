@@ -5,6 +5,31 @@ import NIOCore
 import NIOPosix
 import WSClient
 
+/// A closed bar as the stream delivers it: the bar, the exchange's time when it was known to be closed
+/// (the push's `ts`, or the server time of a backfill), and where it came from.
+public struct ClosedBar: Sendable, Equatable {
+    public enum Source: String, Sendable { case stream, backfill }
+
+    public var bar: Bar
+    /// UTC ms, the exchange's clock.
+    public var exchangeTime: Int64
+    public var source: Source
+
+    public init(bar: Bar, exchangeTime: Int64, source: Source) {
+        self.bar = bar
+        self.exchangeTime = exchangeTime
+        self.source = source
+    }
+}
+
+/// What happened to the stream's connection, for metrics and logs.
+public enum CandleStreamEvent: Sendable, Equatable {
+    case connected
+    case disconnected(reason: String)
+    case backfilled(symbol: Symbol, bars: Int)
+    case malformedMessage
+}
+
 /// Closed 1m (or other) bars of several symbols from BitGet's public WebSocket, delivered exactly once and
 /// in order per symbol. The channel pushes the bar in progress over and over; a bar is final when a row
 /// with a later open time arrives. The stream pings every `pingInterval`, reconnects with backoff when the
@@ -19,6 +44,8 @@ public struct BitGetCandleStream: Sendable {
     public var pingInterval: Duration = .seconds(30)
     public var maximumBackoff: Duration = .seconds(30)
     public var logger = Logger(label: "bitget.stream")
+    /// Told about connections, disconnections, backfills and dropped messages.
+    public var onEvent: @Sendable (CandleStreamEvent) -> Void = { _ in }
 
     public init(url: String, symbols: [Symbol], timeframe: Timeframe = .oneMinute, rest: BitGetRESTClient) {
         self.url = url
@@ -30,6 +57,11 @@ public struct BitGetCandleStream: Sendable {
     /// Runs until cancelled. `lastDelivered` is the open time of the last bar the consumer already has per
     /// symbol (nil: start with what the stream sends). `deliver` is called with every closed bar in order.
     public func run(lastDelivered: [Symbol: Int64] = [:], deliver: @escaping @Sendable (Symbol, Bar) async -> Void) async throws {
+        try await run(lastDelivered: lastDelivered) { (symbol: Symbol, closed: ClosedBar) in await deliver(symbol, closed.bar) }
+    }
+
+    /// As `run(lastDelivered:deliver:)`, each bar with the exchange's time and its source.
+    public func run(lastDelivered: [Symbol: Int64] = [:], deliver: @escaping @Sendable (Symbol, ClosedBar) async -> Void) async throws {
         let state = StreamState(lastDelivered: lastDelivered)
         var failures = 0
         while !Task.isCancelled {
@@ -40,6 +72,7 @@ public struct BitGetCandleStream: Sendable {
                 return
             } catch {
                 logger.warning("candle stream disconnected", metadata: ["error": "\(error)"])
+                onEvent(.disconnected(reason: "\(error)"))
             }
             if Task.isCancelled { return }
             failures = ContinuousClock.now - connectedAt > .seconds(60) ? 1 : failures + 1
@@ -48,12 +81,13 @@ public struct BitGetCandleStream: Sendable {
         }
     }
 
-    private func connect(state: StreamState, deliver: @escaping @Sendable (Symbol, Bar) async -> Void) async throws {
+    private func connect(state: StreamState, deliver: @escaping @Sendable (Symbol, ClosedBar) async -> Void) async throws {
         let channel = "candle" + BitGetRESTClient.granularity(timeframe)
         let subscribe = json(["op": "subscribe", "args": symbols.map { ["instType": "USDT-FUTURES", "channel": channel, "instId": $0.name] }])
         let stream = self
         try await WebSocketClient.connect(url: url, configuration: .init(maxFrameSize: 1 << 22), logger: logger) { inbound, outbound, _ in
             try await outbound.write(.text(subscribe))
+            stream.onEvent(.connected)
             // Whatever was missed while disconnected comes over REST first.
             for symbol in stream.symbols { try await stream.backfill(symbol, state: state, deliver: deliver) }
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -65,6 +99,7 @@ public struct BitGetCandleStream: Sendable {
                 }
                 group.addTask {
                     for try await message in inbound.messages(maxSize: 1 << 22) {
+                        try Task.checkCancellation()
                         guard case let .text(text) = message else { continue }
                         try await stream.handle(text, state: state, deliver: deliver)
                     }
@@ -75,10 +110,11 @@ public struct BitGetCandleStream: Sendable {
         }
     }
 
-    func handle(_ text: String, state: StreamState, deliver: @escaping @Sendable (Symbol, Bar) async -> Void) async throws {
+    func handle(_ text: String, state: StreamState, deliver: @escaping @Sendable (Symbol, ClosedBar) async -> Void) async throws {
         if text == "pong" { return }
         guard let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] else {
             logger.warning("malformed stream message dropped", metadata: ["raw": "\(text.prefix(300))"])
+            onEvent(.malformedMessage)
             return
         }
         if let event = object["event"] as? String {
@@ -89,34 +125,40 @@ public struct BitGetCandleStream: Sendable {
               let rows = object["data"] as? [Any]
         else {
             logger.warning("unexpected stream message dropped", metadata: ["raw": "\(text.prefix(300))"])
+            onEvent(.malformedMessage)
             return
         }
+        let pushTime = (object["ts"] as? NSNumber)?.int64Value ?? (object["ts"] as? String).flatMap { Int64($0) }
         var bars: [Bar] = []
         for row in rows {
             switch BitGetRESTClient.parseCandle(row, timeframe: timeframe) {
             case let .success(bar): bars.append(bar)
             case let .failure(problem):
                 logger.warning("malformed candle row dropped", metadata: ["symbol": "\(symbol)", "reason": "\(problem)", "raw": "\(row)"])
+                onEvent(.malformedMessage)
             }
         }
         for bar in bars.sorted(by: { $0.openTime < $1.openTime }) {
             // A row with a later open time makes the pending bar final.
             if let finished = await state.replacePending(symbol, with: bar) {
-                try await emit(symbol, finished, state: state, deliver: deliver)
+                // The later row's open time is the exchange's time at the latest when the bar was closed.
+                let known = max(pushTime ?? bar.openTime, bar.openTime)
+                try await emit(symbol, ClosedBar(bar: finished, exchangeTime: known, source: .stream), state: state, deliver: deliver)
             }
         }
     }
 
-    /// Delivers `bar` unless it was already delivered, fetching any bars missed before it first.
-    private func emit(_ symbol: Symbol, _ bar: Bar, state: StreamState, deliver: @escaping @Sendable (Symbol, Bar) async -> Void) async throws {
-        if let last = await state.lastDelivered[symbol], bar.openTime > last + timeframe.milliseconds {
-            try await backfill(symbol, state: state, deliver: deliver, before: bar.openTime)
+    /// Delivers `closed` unless it was already delivered, fetching any bars missed before it first.
+    private func emit(_ symbol: Symbol, _ closed: ClosedBar, state: StreamState,
+                      deliver: @escaping @Sendable (Symbol, ClosedBar) async -> Void) async throws {
+        if let last = await state.lastDelivered[symbol], closed.bar.openTime > last + timeframe.milliseconds {
+            try await backfill(symbol, state: state, deliver: deliver, before: closed.bar.openTime)
         }
-        if await state.markDelivered(symbol, bar.openTime) { await deliver(symbol, bar) }
+        if await state.markDelivered(symbol, closed.bar.openTime) { await deliver(symbol, closed) }
     }
 
     /// Fetches and delivers the closed bars after the last delivered one (and before `before`, if given).
-    func backfill(_ symbol: Symbol, state: StreamState, deliver: @escaping @Sendable (Symbol, Bar) async -> Void,
+    func backfill(_ symbol: Symbol, state: StreamState, deliver: @escaping @Sendable (Symbol, ClosedBar) async -> Void,
                   before: Int64? = nil) async throws {
         guard let last = await state.lastDelivered[symbol] else { return }
         var cursor = last + timeframe.milliseconds
@@ -127,11 +169,14 @@ public struct BitGetCandleStream: Sendable {
             let pageEnd = min(end, cursor + 999 * timeframe.milliseconds)
             let page = try await rest.candles(symbol: symbol, timeframe: timeframe, startTime: cursor, endTime: pageEnd, limit: 1_000)
             for bar in page.bars where bar.openTime >= cursor && bar.openTime <= pageEnd {
-                if await state.markDelivered(symbol, bar.openTime) { await deliver(symbol, bar) }
+                if await state.markDelivered(symbol, bar.openTime) {
+                    await deliver(symbol, ClosedBar(bar: bar, exchangeTime: serverTime, source: .backfill))
+                }
             }
             cursor = pageEnd + timeframe.milliseconds
         }
         if cursor > last + timeframe.milliseconds {
+            onEvent(.backfilled(symbol: symbol, bars: Int((cursor - last) / timeframe.milliseconds) - 1))
             logger.info("backfilled missed bars", metadata: ["symbol": "\(symbol)", "from": "\(UTCTime.format(last))", "to": "\(UTCTime.format(end))"])
         }
     }

@@ -81,7 +81,10 @@ public final class BitGetRESTClient: Sendable {
             payload = try await response.body.collect(upTo: 32 << 20)
         } catch let error as BitGetError {
             throw error
+        } catch is CancellationError {
+            throw CancellationError()  // the caller is stopping: not a network failure, never retried
         } catch {
+            if Task.isCancelled { throw CancellationError() }
             throw BitGetError.transport("\(method.rawValue) \(path): \(error)")
         }
         let status = Int(response.status.code)

@@ -1,4 +1,5 @@
 import Foundation
+import TradingEngine
 
 /// An agent version and its promotion state (`agents`).
 public struct AgentRecord: Sendable, Equatable {
@@ -38,49 +39,6 @@ public struct PromotionRecord: Sendable, Equatable {
     public var kind: String
     public var reason: String
     public var promotedAt: Int64
-}
-
-/// A trade kept as a strategy record (`ml_strategies`; the seed's MLStrategies).
-public struct StrategyRecord: Sendable, Equatable, Codable {
-    public var agentVersion: String
-    public var symbol: String
-    /// Entry time, UTC ms.
-    public var timestamp: Int64
-    public var exitTime: Int64?
-    /// long or short.
-    public var action: String
-    /// JSON: the trading, stop and confirmation timeframes.
-    public var timeframes: String
-    /// JSON: the indicator values at entry.
-    public var indicators: String
-    /// JSON: stop and take-profit ATR multiples, the trend filters that agreed, the entry filter.
-    public var tools: String
-    public var leverage: Double
-    /// Net PnL, USDT.
-    public var pnl: Double
-    /// Net PnL in risk units (1 = the capital risked per trade): what best and worst are ranked by.
-    public var performance: Double
-    /// best or worst (set when stored).
-    public var outcome: String?
-    /// training or held_out.
-    public var phase: String
-
-    public init(agentVersion: String, symbol: String, timestamp: Int64, exitTime: Int64?, action: String, timeframes: String,
-                indicators: String, tools: String, leverage: Double, pnl: Double, performance: Double, outcome: String?, phase: String) {
-        self.agentVersion = agentVersion
-        self.symbol = symbol
-        self.timestamp = timestamp
-        self.exitTime = exitTime
-        self.action = action
-        self.timeframes = timeframes
-        self.indicators = indicators
-        self.tools = tools
-        self.leverage = leverage
-        self.pnl = pnl
-        self.performance = performance
-        self.outcome = outcome
-        self.phase = phase
-    }
 }
 
 extension PipelineRecords {

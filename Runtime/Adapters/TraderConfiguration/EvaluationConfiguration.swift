@@ -61,32 +61,3 @@ public struct PromotionSettings: Sendable, Codable, Equatable {
         minimumTrades = fields.integer(.minimumTrades, or: 5, within: 0...1_000_000)
     }
 }
-
-/// The `retrain:` block: when the live runtime's Sharpe trigger may start a retrain of a symbol.
-public struct RetrainSettings: Sendable, Codable, Equatable {
-    /// A symbol whose rolling live Sharpe drops under this is retrained.
-    public var sharpeThreshold: Double
-    /// Fewer live trades than this in the window: the Sharpe is noise, no retrain.
-    public var minimumTrades: Int
-    /// Hours after a Sharpe-triggered run of a symbol before another may start.
-    public var cooldownHours: Double
-
-    enum CodingKeys: String, CodingKey, CaseIterable {
-        case sharpeThreshold = "sharpe_threshold"
-        case minimumTrades = "minimum_trades"
-        case cooldownHours = "cooldown_hours"
-    }
-
-    init() {
-        sharpeThreshold = 1.5
-        minimumTrades = 30
-        cooldownHours = 24
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let fields = ConfigMapping(decoder, keys: CodingKeys.self)
-        sharpeThreshold = fields.number(.sharpeThreshold, or: 1.5, within: -10...20)
-        minimumTrades = fields.integer(.minimumTrades, or: 30, within: 1...1_000_000)
-        cooldownHours = fields.number(.cooldownHours, or: 24, within: 0...8_760, unit: " h")
-    }
-}

@@ -10,12 +10,14 @@ public struct TradingConfiguration: Sendable {
     public var symbols: SymbolsConfiguration
     public var risk: RiskConfiguration
     public var execution: ExecutionConfiguration
+    public var runtime: RuntimeConfiguration
     public var paths: PathsConfiguration
     public var logging: LoggingConfiguration
     public var environment: EnvironmentSettings
 
     /// The files it reads, relative to the directory, in the order they are reported.
-    public static let files = ["trading/symbols.yaml", "trading/risk.yaml", "trading/execution.yaml", "system/paths.yaml", "system/logging.yaml"]
+    public static let files = ["trading/symbols.yaml", "trading/risk.yaml", "trading/execution.yaml", "trading/runtime.yaml",
+                               "system/paths.yaml", "system/logging.yaml"]
 
     /// The environment variable that names the configuration directory when `--config` is not given.
     public static let directoryVariable = ConfigurationLoader.directoryVariable
@@ -37,12 +39,13 @@ public struct TradingConfiguration: Sendable {
         let symbols: SymbolsConfiguration? = loader.decodeFile("trading/symbols.yaml")
         let risk: RiskConfiguration? = loader.decodeFile("trading/risk.yaml")
         let execution: ExecutionConfiguration? = loader.decodeFile("trading/execution.yaml")
+        let runtime: RuntimeConfiguration? = loader.decodeFile("trading/runtime.yaml")
         let paths: PathsConfiguration? = loader.decodeFile("system/paths.yaml")
         let logging: LoggingConfiguration? = loader.decodeFile("system/logging.yaml")
         let settings = loader.environmentSettings(environment)
-        guard let symbols, let risk, let execution, let paths, let logging else { return nil }
-        return TradingConfiguration(directory: loader.directory, symbols: symbols, risk: risk, execution: execution, paths: paths,
-                                    logging: logging, environment: settings)
+        guard let symbols, let risk, let execution, let runtime, let paths, let logging else { return nil }
+        return TradingConfiguration(directory: loader.directory, symbols: symbols, risk: risk, execution: execution, runtime: runtime,
+                                    paths: paths, logging: logging, environment: settings)
     }
 
     /// The directory chosen by `--config` (when given), else `TRADER_CONFIG`, else `config`.
@@ -53,7 +56,8 @@ public struct TradingConfiguration: Sendable {
     /// The printed sections of these files, every secret redacted.
     var redactedSections: [String] {
         [ConfigurationLoader.section("trading/symbols.yaml", symbols), ConfigurationLoader.section("trading/risk.yaml", risk),
-         ConfigurationLoader.section("trading/execution.yaml", execution), ConfigurationLoader.section("system/paths.yaml", paths),
+         ConfigurationLoader.section("trading/execution.yaml", execution), ConfigurationLoader.section("trading/runtime.yaml", runtime),
+         ConfigurationLoader.section("system/paths.yaml", paths),
          ConfigurationLoader.section("system/logging.yaml", logging)]
     }
 

@@ -14,10 +14,9 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
     public var walkForward: WalkForwardSplit
     public var evaluation: EvaluationSettings
     public var promotion: PromotionSettings
-    public var retrain: RetrainSettings
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case ppo, network, timesteps, environments, seeds, evaluation, promotion, retrain
+        case ppo, network, timesteps, environments, seeds, evaluation, promotion
         case episodeBars = "episode_bars"
         case checkpointEveryUpdates = "checkpoint_every_updates"
         case walkForward = "walk_forward"
@@ -36,7 +35,6 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
         walkForward = fields.value(.walkForward, or: WalkForwardSplit())
         evaluation = fields.value(.evaluation, or: EvaluationSettings())
         promotion = fields.value(.promotion, or: PromotionSettings())
-        retrain = fields.value(.retrain, or: RetrainSettings())
     }
 }
 

@@ -104,6 +104,11 @@ public struct FeatureSpec: Sendable, Codable, Equatable {
         return bars * Int(slowest.milliseconds / 60_000)
     }
 
+    /// Minutes of 1m history before the first traded bar that backtests and the live trader feed the
+    /// features with: the warm-up plus 40 days (so the daily indicators are ready too). One definition,
+    /// so a backtest from a time and the trader starting at that time see identical feature rows.
+    public var tradingHistoryMinutes: Int { warmUpMinutes + 40 * 1_440 }
+
     private struct CanonicalDocument: Encodable {
         var spec: FeatureSpec
         var names: [String]

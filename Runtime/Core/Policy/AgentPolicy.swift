@@ -3,7 +3,7 @@ import TradingEngine
 /// A trained agent as a trading policy: the observation is the feature row (rounded to float32 and with
 /// non-finite values as 0, exactly as the training tensor stores it) followed by the position state, the
 /// action the most likely one (deterministic, as evaluated and traded).
-public struct AgentPolicy: TradingPolicy {
+public struct AgentPolicy: TradingPolicy, Sendable {
     public let artifact: AgentArtifact
     public var name: String
     private var input: [Double]

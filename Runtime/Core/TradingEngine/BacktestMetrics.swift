@@ -1,3 +1,5 @@
+import MarketModel
+
 import Foundation
 
 /// Performance figures of a backtest, all after costs.

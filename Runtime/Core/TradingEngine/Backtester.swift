@@ -59,11 +59,13 @@ public struct FeatureColumns: Sendable {
     }
 }
 
-/// Replays bars through the engine with a policy: at each bar, the engine processes it (fills, exits,
-/// funding, mark to market), then the policy sees the close and the engine decides. Records the equity
-/// at every close. Drive it with `step` as rows arrive (no feature matrix is held in memory).
-public struct Backtester<Policy: TradingPolicy> {
-    public private(set) var engine: TradingEngine
+/// Drives the engine with a policy, bar by bar: at each bar, the engine processes it (fills, exits,
+/// funding, mark to market), then the policy sees the close and the engine decides. Backtests, paper
+/// and live trading all step it (only the venue differs), so what the policy sees and how its action
+/// becomes an order is one piece of code. Records the equity at every close when asked. Drive it with
+/// `step` as rows arrive (no feature matrix is held in memory).
+public struct Backtester<Policy: TradingPolicy, Venue: ExecutionVenue> {
+    public var engine: TradingEngine<Venue>
     public var policy: Policy
     public let columns: FeatureColumns
     /// Equity at each close, USDT, and its time (UTC ms).
@@ -80,8 +82,13 @@ public struct Backtester<Policy: TradingPolicy> {
     public var entryFilter: (filter: any EntryFilter, layout: EntryContextLayout)?
     /// Entries the filter turned into holds.
     public private(set) var filteredEntries = 0
+    /// False while new positions must not be opened (stale or catch-up data, an operator's pause): the
+    /// policy's entries become holds; exits still happen.
+    public var entriesAllowed = true
+    /// Entries turned into holds because entries were not allowed.
+    public private(set) var blockedEntries = 0
 
-    public init(engine: TradingEngine, policy: Policy, columns: FeatureColumns) {
+    public init(engine: TradingEngine<Venue>, policy: Policy, columns: FeatureColumns) {
         self.engine = engine
         self.policy = policy
         self.columns = columns
@@ -113,6 +120,10 @@ public struct Backtester<Policy: TradingPolicy> {
             action = .hold
             filteredEntries += 1
         }
+        if !entriesAllowed, position == nil, action != .hold {
+            action = .hold
+            blockedEntries += 1
+        }
         if isValid || action == .hold || position != nil {
             for (slot, column) in columns.trends.enumerated() { trendBuffer[slot] = features[column] }
             let atr = features[columns.averageTrueRangeFraction] * bar.close / 100
@@ -123,6 +134,28 @@ public struct Backtester<Policy: TradingPolicy> {
         index += 1
     }
 
+    /// Where the driver stands (what a restart must restore besides the engine).
+    public struct Progress: Sendable, Codable, Equatable {
+        public var index: Int
+        public var openedAtIndex: Int
+        public var barsInMarket: Int
+        public var filteredEntries: Int
+    }
+
+    public var progress: Progress {
+        get { Progress(index: index, openedAtIndex: openedAtIndex, barsInMarket: barsInMarket, filteredEntries: filteredEntries) }
+        set {
+            index = newValue.index
+            openedAtIndex = newValue.openedAtIndex
+            barsInMarket = newValue.barsInMarket
+            filteredEntries = newValue.filteredEntries
+        }
+    }
+}
+
+extension Backtester: Sendable where Policy: Sendable {}
+
+extension Backtester where Venue == SimulatedVenue {
     /// Closes what is open at the last price and returns the results.
     public mutating func finish() -> BacktestResult {
         engine.closeAtLastPrice()

@@ -38,23 +38,3 @@ public enum CapitalAllocator {
         Dictionary(uniqueKeysWithValues: symbols.map { ($0, 1 / Double(symbols.count)) })
     }
 }
-
-/// Funding rates by settlement time, with a constant for settlements the data does not cover.
-public struct FundingSchedule: Sendable {
-    private let rates: [Int64: Double]
-    public let fallbackRate: Double
-    /// Settlements between the first and last data point are "covered"; outside, the fallback is used.
-    public let coverage: ClosedRange<Int64>?
-
-    public init(rates: [FundingRate], fallbackRate: Double) {
-        self.rates = Dictionary(rates.map { ($0.time, $0.rate) }, uniquingKeysWith: { $1 })
-        self.fallbackRate = fallbackRate
-        coverage = rates.isEmpty ? nil : rates.map(\.time).min()!...rates.map(\.time).max()!
-    }
-
-    /// The rate settled at `time` and whether it came from data.
-    public func rate(at time: Int64) -> (rate: Double, fromData: Bool) {
-        if let rate = rates[time] { return (rate, true) }
-        return (fallbackRate, false)
-    }
-}

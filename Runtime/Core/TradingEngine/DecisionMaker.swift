@@ -1,3 +1,5 @@
+import MarketModel
+
 /// What the agent proposes at a bar's close.
 public enum AgentAction: Int, Sendable, Codable, CaseIterable {
     case hold = 0, long = 1, short = 2

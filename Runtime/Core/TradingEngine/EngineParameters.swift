@@ -55,7 +55,7 @@ public struct EngineParameters: Sendable, Equatable {
 }
 
 /// The risk limits (`trading/risk.yaml`), fractions of equity or of the symbol's capital.
-public struct RiskRules: Sendable, Equatable {
+public struct RiskRules: Sendable, Equatable, Codable {
     public var riskPerTrade: Double
     public var reducingDrawdown: Double
     public var haltDrawdown: Double

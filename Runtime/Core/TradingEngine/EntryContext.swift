@@ -69,7 +69,7 @@ public struct EntryContextLayout: Sendable, Equatable {
 }
 
 /// A check on new entries, applied by the backtester (and the live loop) between the policy and the engine.
-public protocol EntryFilter {
+public protocol EntryFilter: Sendable {
     /// A short description for reports.
     var name: String { get }
     /// Whether an entry on `side` may proceed from a situation described by `context`.

@@ -19,6 +19,11 @@ public struct FillModel: Sendable {
     /// Taker fee of a fill, USDT.
     public func takerFee(size: Double, price: Double) -> Double { size * price * parameters.takerFeeRate }
 
+    /// Fee of a fill that took (`taker`) or provided (`maker`) liquidity, USDT.
+    public func fee(size: Double, price: Double, liquidity: Liquidity) -> Double {
+        size * price * (liquidity == .taker ? parameters.takerFeeRate : parameters.makerFeeRate)
+    }
+
     /// What, if anything, closes `position` inside `bar`, and at what price (before slippage). The path is
     /// taken to start at the open: a level the open has already passed fills at the open (a gap), except
     /// liquidation, which is at its price. Inside the bar, when the stop and the take-profit both lie

@@ -1,33 +1,7 @@
 import MarketModel
 
-/// Why a position (or part of it) was closed.
-public enum ExitReason: String, Sendable, Codable, Equatable {
-    case takeProfit = "take-profit", stop, liquidation, signal, halt, endOfData = "end-of-data"
-}
-
-/// A closed trade (or the closed part of a position), with everything it cost.
-public struct ClosedTrade: Sendable, Equatable, Codable {
-    public var side: PositionSide
-    public var size: Double
-    public var leverage: Double
-    public var entryTime: Int64
-    public var entryPrice: Double
-    public var exitTime: Int64
-    public var exitPrice: Double
-    /// Entry and exit fees (including any liquidation fee), USDT.
-    public var fees: Double
-    /// Funding received minus paid while open, USDT.
-    public var funding: Double
-    /// Price PnL before costs, USDT.
-    public var grossPnL: Double
-    public var exitReason: ExitReason
-
-    /// What the trade added to equity: gross − fees + funding, USDT.
-    public var netPnL: Double { grossPnL - fees + funding }
-}
-
 /// Running totals of one account, USDT.
-public struct Ledger: Sendable, Equatable {
+public struct Ledger: Sendable, Equatable, Codable {
     public var realizedPnL = 0.0
     public var feesPaid = 0.0
     public var fundingPaid = 0.0
@@ -37,7 +11,7 @@ public struct Ledger: Sendable, Equatable {
 /// The isolated-margin account of one symbol in one-way mode: a wallet balance and at most one position.
 /// Fills, funding and liquidations change it; equity is always
 /// `initial capital + realised PnL − fees − funding paid + funding received + unrealised PnL`.
-public struct PerpetualAccount: Sendable {
+public struct PerpetualAccount: Sendable, Equatable, Codable {
     public let initialCapital: Double
     /// Initial capital + realised PnL − fees ± funding, USDT (isolated margin is part of it).
     public private(set) var walletBalance: Double
@@ -115,23 +89,41 @@ public struct PerpetualAccount: Sendable {
     /// when the rate is positive (the reverse when negative). Returns the amount received (negative: paid).
     @discardableResult
     public mutating func settleFunding(rate: Double, markPrice: Double) -> Double {
-        guard var open = position else { return 0 }
+        guard let open = position else { return 0 }
         let amount = -open.side.sign * open.notional(at: markPrice) * rate
+        applyFunding(amount: amount)
+        return amount
+    }
+
+    /// Books a funding settlement the venue reported: `amount` USDT received (negative: paid).
+    public mutating func applyFunding(amount: Double) {
+        guard var open = position else { return }
         walletBalance += amount
         if amount >= 0 { ledger.fundingReceived += amount } else { ledger.fundingPaid -= amount }
         open.funding += amount
         position = open
-        return amount
+    }
+
+    /// The liquidation fee of the open position closed at `price`: `feeRate` × notional, never more than
+    /// the margin left (isolated).
+    public func liquidationFee(price: Double, feeRate: Double) -> Double {
+        guard let open = position else { return 0 }
+        return min(max(0, open.margin + open.unrealizedPnL(at: price)), feeRate * open.notional(at: price))
     }
 
     /// Closes the whole position at its liquidation price; the loss is capped at the position's margin
     /// (isolated), and a liquidation fee of `feeRate` × notional is charged from what margin is left.
     @discardableResult
     public mutating func liquidate(price: Double, feeRate: Double, time: Int64) -> ClosedTrade? {
+        liquidate(price: price, fee: liquidationFee(price: price, feeRate: feeRate), time: time)
+    }
+
+    /// Closes the whole position at `price` as a liquidation charging `fee` (USDT), the loss capped at
+    /// the position's margin.
+    @discardableResult
+    public mutating func liquidate(price: Double, fee: Double, time: Int64) -> ClosedTrade? {
         guard let open = position else { return nil }
         let gross = open.unrealizedPnL(at: price)
-        let left = max(0, open.margin + gross)
-        let fee = min(left, feeRate * open.notional(at: price))
         let cappedGross = max(gross, -open.margin)
         walletBalance += cappedGross - fee
         ledger.realizedPnL += cappedGross

@@ -1,3 +1,5 @@
+import MarketModel
+
 /// Trading permission: ACTIVE (entries allowed), REDUCING (exits only), HALTED (flatten, no entries).
 public enum RiskState: String, Sendable, Codable, Equatable {
     case active = "ACTIVE", reducing = "REDUCING", halted = "HALTED"
@@ -5,6 +7,13 @@ public enum RiskState: String, Sendable, Codable, Equatable {
 
 /// A change of risk state, with its reason (an event: past tense).
 public struct RiskStateChanged: Sendable, Equatable, Codable {
+    public init(from: RiskState, to: RiskState, reason: String, time: Int64) {
+        self.from = from
+        self.to = to
+        self.reason = reason
+        self.time = time
+    }
+
     public var from: RiskState
     public var to: RiskState
     public var reason: String
@@ -16,7 +25,9 @@ public struct RiskStateChanged: Sendable, Equatable, Codable {
 /// its state and the transitions it returns. Drawdown from peak equity past `haltDrawdown` halts until an
 /// operator resets it; a day's loss past `dailyLossCap` halts until the next UTC day; past
 /// `reducingDrawdown`, or during a cooldown after `cooldownLosses` losing trades in a row, only exits
-/// are allowed.
+/// are allowed. A drawdown past `reducingDrawdown` with no position open escalates to a halt: a flat
+/// account's drawdown cannot recover (only exits are allowed), so without the escalation it would sit in
+/// REDUCING for ever; halted, it says why and waits for the operator.
 public struct RiskGate: Sendable {
     public let rules: RiskRules
     public private(set) var state: RiskState = .active
@@ -42,8 +53,9 @@ public struct RiskGate: Sendable {
     /// Drawdown from peak equity as a fraction.
     public func drawdown(at equity: Double) -> Double { peakEquity > 0 ? max(0, (peakEquity - equity) / peakEquity) : 0 }
 
-    /// Takes a mark-to-market equity at `time` (UTC ms); returns the transition it causes, if any.
-    public mutating func observe(equity: Double, time: Int64) -> RiskStateChanged? {
+    /// Takes a mark-to-market equity at `time` (UTC ms), and whether the account is flat; returns the
+    /// transition it causes, if any.
+    public mutating func observe(equity: Double, time: Int64, isFlat: Bool = false) -> RiskStateChanged? {
         let today = time / 86_400_000
         if day != today {
             day = today
@@ -66,7 +78,7 @@ public struct RiskGate: Sendable {
             haltLiftsAt = (today + 1) * 86_400_000
             (next, cause) = (.halted, .dailyLoss)
         } else if drawdown >= rules.reducingDrawdown {
-            (next, cause) = (.reducing, .drawdownReducing)
+            (next, cause) = isFlat ? (.halted, .drawdownFlat) : (.reducing, .drawdownReducing)
         } else if let until = cooldownUntil, time < until {
             (next, cause) = (.reducing, .cooldown)
         } else {
@@ -78,6 +90,7 @@ public struct RiskGate: Sendable {
         case .drawdownHalt: "drawdown \(percent(drawdown)) from peak \(money(peakEquity)) reached the \(percent(rules.haltDrawdown)) halt; reset to resume"
         case .dailyLoss: "daily loss \(percent(dailyLoss)) reached the \(percent(rules.dailyLossCap)) cap; trading resumes at 00:00 UTC"
         case .drawdownReducing: "drawdown \(percent(drawdown)) passed \(percent(rules.reducingDrawdown)): exits only"
+        case .drawdownFlat: "drawdown \(percent(drawdown)) passed \(percent(rules.reducingDrawdown)) with no position open: a flat account cannot recover it; halted until the operator resumes"
         case .cooldown: "cooldown after \(rules.cooldownLosses) losing trades in a row"
         case .haltLifted: "halt lifted"
         case .withinLimits: "back within limits"
@@ -85,7 +98,7 @@ public struct RiskGate: Sendable {
         return transition(to: next, reason: reason, time: time)
     }
 
-    private enum Cause { case drawdownHalt, dailyLoss, drawdownReducing, cooldown, haltLifted, withinLimits }
+    private enum Cause { case drawdownHalt, dailyLoss, drawdownReducing, drawdownFlat, cooldown, haltLifted, withinLimits }
 
     /// Takes a closed trade's net result (USDT); a losing streak of `cooldownLosses` starts a cooldown.
     public mutating func record(tradeResult: Double, time: Int64) -> RiskStateChanged? {
@@ -96,6 +109,12 @@ public struct RiskGate: Sendable {
         cooldownUntil = time + Int64(rules.cooldownMinutes) * 60_000
         guard state == .active else { return nil }
         return transition(to: .reducing, reason: "cooldown after \(rules.cooldownLosses) losing trades in a row", time: time)
+    }
+
+    /// An operator's halt: no entries, flatten at the next open, until `reset`.
+    public mutating func halt(reason: String, time: Int64) -> RiskStateChanged? {
+        haltLiftsAt = nil
+        return transition(to: .halted, reason: reason, time: time)
     }
 
     /// An operator's reset after a halt: the current equity becomes the new peak.
@@ -120,4 +139,33 @@ public struct RiskGate: Sendable {
     }
 
     private func money(_ value: Double) -> String { "\((value * 100).rounded() / 100) USDT" }
+}
+
+extension RiskGate {
+    /// What a restart must restore (the rules come from the configuration of the restarted process).
+    public struct Snapshot: Sendable, Codable, Equatable {
+        public var state: RiskState
+        public var peakEquity: Double
+        public var dayStartEquity: Double
+        public var day: Int64?
+        public var consecutiveLosses: Int
+        public var cooldownUntil: Int64?
+        public var haltLiftsAt: Int64?
+    }
+
+    public var snapshot: Snapshot {
+        Snapshot(state: state, peakEquity: peakEquity, dayStartEquity: dayStartEquity, day: day, consecutiveLosses: consecutiveLosses,
+                 cooldownUntil: cooldownUntil, haltLiftsAt: haltLiftsAt)
+    }
+
+    /// The gate as it was at `snapshot`, under `rules`.
+    public init(rules: RiskRules, snapshot: Snapshot) {
+        self.init(rules: rules, equity: snapshot.peakEquity)
+        state = snapshot.state
+        dayStartEquity = snapshot.dayStartEquity
+        day = snapshot.day
+        consecutiveLosses = snapshot.consecutiveLosses
+        cooldownUntil = snapshot.cooldownUntil
+        haltLiftsAt = snapshot.haltLiftsAt
+    }
 }

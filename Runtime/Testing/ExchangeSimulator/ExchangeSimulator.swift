@@ -62,7 +62,7 @@ public final class ExchangeSimulator: Sendable {
                                                       slippageBasisPoints: 1, slippageRangeFraction: 0.05)
             }
         }
-        accounts = SimulatedAccounts(deposit: options.deposit, parameters: parameters)
+        accounts = SimulatedAccounts(deposit: options.deposit, parameters: parameters, funding: market.funding)
         dice = FaultDice(seed: options.faultSeed)
     }
 

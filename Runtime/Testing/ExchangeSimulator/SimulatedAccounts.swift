@@ -2,9 +2,9 @@ import Foundation
 import MarketModel
 import TradingEngine
 
-/// Orders and positions of the simulator's one account (USDT-M, one-way mode, isolated margin), filled
-/// through the trading engine's fill model and accounting: what the exchange would do, at the
-/// simulated market's prices.
+/// Orders and positions of the simulator's one account (USDT-M, one-way mode, isolated margin). Each
+/// symbol's book is a `SimulatedVenue`: the project's one fill model and accounting fill the orders, and
+/// its triggers fire stops, take-profits and liquidations and settle funding as simulated time passes.
 actor SimulatedAccounts {
     struct Order: Sendable {
         var id: String
@@ -32,7 +32,8 @@ actor SimulatedAccounts {
 
     let deposit: Double
     let parameters: [Symbol: EngineParameters]
-    private var books: [Symbol: PerpetualAccount] = [:]
+    let funding: [Symbol: [FundingRate]]
+    private var books: [Symbol: SimulatedVenue] = [:]
     private var leverage: [Symbol: Double] = [:]
     private(set) var orders: [String: Order] = [:]
     private var orderByClientID: [String: String] = [:]
@@ -41,20 +42,33 @@ actor SimulatedAccounts {
     private var updates: [Order] = []
     private var processedMinute: [Symbol: Int64] = [:]
 
-    init(deposit: Double, parameters: [Symbol: EngineParameters]) {
+    init(deposit: Double, parameters: [Symbol: EngineParameters], funding: [Symbol: [FundingRate]] = [:]) {
         self.deposit = deposit
         self.parameters = parameters
+        self.funding = funding
     }
 
-    func position(_ symbol: Symbol) -> Position? { books[symbol]?.position }
-    var allPositions: [(Symbol, Position)] { books.compactMap { symbol, book in book.position.map { (symbol, $0) } }.sorted { $0.0 < $1.0 } }
+    /// The book of `symbol` (a venue holding no capital of its own: the deposit is shared).
+    private func book(_ symbol: Symbol) -> SimulatedVenue? {
+        if let book = books[symbol] { return book }
+        guard let parameters = parameters[symbol] else { return nil }
+        return SimulatedVenue(parameters: parameters, initialCapital: 0,
+                              funding: FundingSchedule(rates: funding[symbol] ?? [], fallbackRate: 0))
+    }
+
+    func position(_ symbol: Symbol) -> Position? { books[symbol]?.account.position }
+    var allPositions: [(Symbol, Position)] {
+        books.compactMap { symbol, book in book.account.position.map { (symbol, $0) } }.sorted { $0.0 < $1.0 }
+    }
 
     /// Deposit plus every book's realised result, USDT.
-    var walletBalance: Double { deposit + books.values.reduce(0) { $0 + $1.walletBalance } }
-    var lockedMargin: Double { books.values.reduce(0) { $0 + ($1.position?.margin ?? 0) } }
+    var walletBalance: Double { deposit + books.values.reduce(0) { $0 + $1.account.walletBalance } }
+    var lockedMargin: Double { books.values.reduce(0) { $0 + ($1.account.position?.margin ?? 0) } }
 
     func equity(prices: [Symbol: Double]) -> Double {
-        walletBalance + books.reduce(0) { total, entry in total + (entry.value.position?.unrealizedPnL(at: prices[entry.key] ?? 0) ?? 0) }
+        walletBalance + books.reduce(0) { total, entry in
+            total + (entry.value.account.position?.unrealizedPnL(at: prices[entry.key] ?? 0) ?? 0)
+        }
     }
 
     func setLeverage(_ symbol: Symbol, _ value: Double) throws(Rejection) {
@@ -85,7 +99,7 @@ actor SimulatedAccounts {
         }
         let direction: Double = side == "buy" ? 1 : -1
         if reduceOnly {
-            guard let open = books[symbol]?.position, open.side.sign != direction else {
+            guard let open = books[symbol]?.account.position, open.side.sign != direction else {
                 throw Rejection(code: "22002", message: "No position to close")
             }
         }
@@ -105,24 +119,23 @@ actor SimulatedAccounts {
     }
 
     private func fill(_ order: inout Order, price: Double, maker: Bool, now: Int64) throws(Rejection) {
-        let parameters = parameters[order.symbol]!
-        let direction: Double = order.side == "buy" ? 1 : -1
-        var book = books[order.symbol] ?? PerpetualAccount(initialCapital: 0)
+        guard var book = book(order.symbol) else { throw Rejection(code: "40034", message: "Parameter symbol does not exist") }
+        let side: OrderSide = order.side == "buy" ? .buy : .sell
         var size = order.size
-        if order.reduceOnly { size = min(size, book.position?.size ?? 0) }
-        let fee = size * price * (maker ? parameters.makerFeeRate : parameters.takerFeeRate)
-        let opening = book.position.map { $0.side.sign == direction } ?? true
+        if order.reduceOnly { size = min(size, book.account.position?.size ?? 0) }
+        let liquidity: Liquidity = maker ? .maker : .taker
+        let opening = book.account.position.map { $0.side.sign == side.sign } ?? true
         let lever = leverage(order.symbol)
         if opening {
-            let needed = size * price / lever + fee
+            let needed = size * price / lever + book.fillModel.fee(size: size, price: price, liquidity: liquidity)
             let available = walletBalance - lockedMargin
             guard needed <= available else {
                 order.state = "canceled"
                 throw Rejection(code: "40762", message: "The order amount exceeds the balance")
             }
         }
-        book.fill(direction: direction, size: size, price: price, fee: fee, leverage: lever, time: now,
-                  stopLoss: order.stopLoss, takeProfit: order.takeProfit)
+        let (fee, _) = book.fillOrder(side: side, size: size, price: price, liquidity: liquidity, leverage: lever, time: now,
+                                      stopLoss: order.stopLoss, takeProfit: order.takeProfit)
         books[order.symbol] = book
         order.filled = size
         order.averagePrice = price
@@ -154,11 +167,11 @@ actor SimulatedAccounts {
         orders.values.filter { $0.state == "live" && (symbol == nil || $0.symbol == symbol) }.sorted { $0.created < $1.created }
     }
 
-    /// Runs the closed 1m bars since the last call through resting limit orders, stops, take-profits
-    /// and liquidation, in time order.
+    /// Runs the closed 1m bars since the last call through resting limit orders and each book's venue
+    /// (stops, take-profits, liquidation, funding), in time order.
     func advance(market: SimulatedMarket, now: Int64) {
         for symbol in Set(books.keys).union(openOrders(symbol: nil).map(\.symbol)) {
-            guard let bars = market.minuteBars[symbol], let parameters = parameters[symbol] else { continue }
+            guard let bars = market.minuteBars[symbol], parameters[symbol] != nil else { continue }
             let from = processedMinute[symbol] ?? (now - 60_000) / 60_000 * 60_000 - 60_000
             for bar in bars where bar.openTime > from && bar.openTime + 60_000 <= now {
                 processedMinute[symbol] = bar.openTime
@@ -171,28 +184,30 @@ actor SimulatedAccounts {
                         updates.append(order)
                     }
                 }
-                guard var book = books[symbol], let open = book.position,
-                      let (reason, level) = FillModel(parameters: parameters).trigger(for: open, in: bar) else { continue }
-                nextID += 1
-                var exit = Order(id: String(nextID), clientID: "\(reason.rawValue)-\(nextID)", symbol: symbol,
-                                 side: open.side == .long ? "sell" : "buy", kind: "market", size: open.size, price: nil,
-                                 reduceOnly: true, stopLoss: nil, takeProfit: nil, state: "filled", created: bar.openTime, updated: bar.openTime)
-                if reason == .liquidation {
-                    book.liquidate(price: level, feeRate: parameters.liquidationFeeRate, time: bar.openTime)
-                    exit.averagePrice = level
-                } else {
-                    let model = FillModel(parameters: parameters)
-                    let price = model.marketPrice(direction: -open.side.sign, price: level, referenceRange: bar.high - bar.low)
-                    let fee = model.takerFee(size: open.size, price: price)
-                    book.fill(direction: -open.side.sign, size: open.size, price: price, fee: fee, leverage: open.leverage,
-                              time: bar.openTime, reason: reason)
-                    exit.averagePrice = price
-                    exit.fee = fee
-                }
-                exit.filled = open.size
+                guard var book = books[symbol] else { continue }
+                var events: [VenueEvent] = []
+                let open = book.account.position
+                book.advance(through: bar, events: &events)
                 books[symbol] = book
-                orders[exit.id] = exit
-                updates.append(exit)
+                for event in events {
+                    let exit: (reason: ExitReason, price: Double, fee: Double)
+                    switch event {
+                    case let .protectionTriggered(reason, fill): exit = (reason, fill.price, fill.fee)
+                    case let .positionLiquidated(price, fee, _): exit = (.liquidation, price, fee)
+                    default: continue
+                    }
+                    guard let open else { continue }
+                    nextID += 1
+                    var order = Order(id: String(nextID), clientID: "\(exit.reason.rawValue)-\(nextID)", symbol: symbol,
+                                      side: open.side == .long ? "sell" : "buy", kind: "market", size: open.size, price: nil,
+                                      reduceOnly: true, stopLoss: nil, takeProfit: nil, state: "filled", created: bar.openTime,
+                                      updated: bar.openTime)
+                    order.filled = open.size
+                    order.averagePrice = exit.price
+                    order.fee = exit.fee
+                    orders[order.id] = order
+                    updates.append(order)
+                }
             }
         }
     }

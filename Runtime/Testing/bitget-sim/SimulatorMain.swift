@@ -26,6 +26,7 @@ struct SimulatorCommand: AsyncParsableCommand {
     @Option(help: "Simulated time runs this many times faster than real time.") var speed = 1.0
     @Option(help: "Simulated start, UTC ms (default: the end of the data).") var start: Int64?
     @Option(help: "Faults: ws-close=SECONDS,http-429=FRACTION,http-5xx=FRACTION,latency-ms=MS,malformed=FRACTION") var faults = ""
+    @Option(help: "Wall seconds between WebSocket candle pushes (BitGet: about 0.5).") var pushInterval = 0.5
     @Option(help: "Days of 1m–15m history `candles` serves (0: all; BitGet: about 30).") var candlesLookbackDays = 0
     @Option(help: "API key accepted by the private endpoints.") var apiKey = "sim-key"
     @Option(help: "Secret of that key.") var secret = "sim-secret"
@@ -35,6 +36,7 @@ struct SimulatorCommand: AsyncParsableCommand {
         guard (data == nil) != (generate == nil) else { throw ValidationError("give exactly one of --data DIR or --generate SEED") }
         if let data, !FileManager.default.fileExists(atPath: data) { throw ValidationError("--data \(data): no such directory") }
         guard speed > 0 else { throw ValidationError("--speed must be > 0") }
+        guard pushInterval >= 0.001 else { throw ValidationError("--push-interval must be at least 0.001 s") }
         _ = try SimulatorFaults(parsing: faults)
     }
 
@@ -44,6 +46,7 @@ struct SimulatorCommand: AsyncParsableCommand {
         options.speed = speed
         options.faults = try SimulatorFaults(parsing: faults)
         options.candlesLookbackDays = candlesLookbackDays
+        options.pushInterval = pushInterval
         options.apiKey = apiKey
         options.secret = secret
         options.passphrase = passphrase

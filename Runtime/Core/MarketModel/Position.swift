@@ -1,5 +1,3 @@
-import MarketModel
-
 /// Long or short. In one-way mode a symbol holds at most one position.
 public enum PositionSide: String, Sendable, Codable, Equatable {
     case long, short
@@ -10,7 +8,7 @@ public enum PositionSide: String, Sendable, Codable, Equatable {
 }
 
 /// An open isolated-margin position.
-public struct Position: Sendable, Equatable {
+public struct Position: Sendable, Equatable, Codable {
     public var side: PositionSide
     /// Size in the base asset (BTC, ETH…), > 0.
     public var size: Double
@@ -27,6 +25,20 @@ public struct Position: Sendable, Equatable {
     /// Fees and funding attributed to this position so far, USDT (for its trade record).
     public var fees: Double
     public var funding: Double
+
+    public init(side: PositionSide, size: Double, entryPrice: Double, margin: Double, leverage: Double, stopLoss: Double?,
+                takeProfit: Double?, openedAt: Int64, fees: Double, funding: Double) {
+        self.side = side
+        self.size = size
+        self.entryPrice = entryPrice
+        self.margin = margin
+        self.leverage = leverage
+        self.stopLoss = stopLoss
+        self.takeProfit = takeProfit
+        self.openedAt = openedAt
+        self.fees = fees
+        self.funding = funding
+    }
 
     /// Notional value at `price`, USDT.
     public func notional(at price: Double) -> Double { size * price }

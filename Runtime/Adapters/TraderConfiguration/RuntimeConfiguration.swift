@@ -1,0 +1,147 @@
+import Foundation
+
+/// `trading/runtime.yaml`: how the live trader (`trader run`) runs: paper by default, market data
+/// checks, agent reloads, metrics, equity snapshots, and the live-Sharpe retrain trigger.
+public struct RuntimeConfiguration: Sendable, Codable, Equatable {
+    /// Live trading also needs `trader run --live` and complete BitGet credentials.
+    public var live: Bool
+    public var marketData: MarketDataSettings
+    /// Seconds between checks of `agents/{SYMBOL}/current` for a promotion or rollback.
+    public var agentReloadSeconds: Double
+    public var metrics: MetricsSettings
+    /// Minutes between equity snapshots per symbol.
+    public var equitySnapshotMinutes: Int
+    public var liveSharpe: LiveSharpeSettings
+    public var retrain: RetrainSettings
+    /// What `SIGTERM` may take (finishing the bar in hand, persisting, closing sockets), seconds.
+    public var shutdownGraceSeconds: Double
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case live, metrics, retrain
+        case marketData = "market_data"
+        case agentReloadSeconds = "agent_reload_seconds"
+        case equitySnapshotMinutes = "equity_snapshot_minutes"
+        case liveSharpe = "live_sharpe"
+        case shutdownGraceSeconds = "shutdown_grace_seconds"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let fields = ConfigMapping(decoder, keys: CodingKeys.self)
+        live = fields.value(.live, or: false)
+        marketData = fields.value(.marketData, or: MarketDataSettings())
+        agentReloadSeconds = fields.number(.agentReloadSeconds, or: 2, within: 0.05...3_600, unit: " s")
+        metrics = fields.value(.metrics, or: MetricsSettings())
+        equitySnapshotMinutes = fields.integer(.equitySnapshotMinutes, or: 1, within: 1...1_440)
+        liveSharpe = fields.value(.liveSharpe, or: LiveSharpeSettings())
+        retrain = fields.value(.retrain, or: RetrainSettings())
+        shutdownGraceSeconds = fields.number(.shutdownGraceSeconds, or: 10, within: 1...600, unit: " s")
+    }
+}
+
+/// The `market_data:` block: when bars count as stale and whether streamed bars are confirmed.
+public struct MarketDataSettings: Sendable, Codable, Equatable {
+    /// No closed bar for this long (wall clock) marks a symbol stale: entries blocked until bars arrive.
+    public var staleAfterSeconds: Double
+    /// A bar that closed longer ago than this (exchange time) when it arrives is a catch-up bar (a
+    /// backfill): it updates features and stops but opens no position.
+    public var catchUpLagSeconds: Double
+    /// Confirm each streamed bar against the exchange's REST candle and trade on the exchange's bar.
+    public var confirmBars: Bool
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case staleAfterSeconds = "stale_after_seconds"
+        case catchUpLagSeconds = "catch_up_lag_seconds"
+        case confirmBars = "confirm_bars"
+    }
+
+    init() {
+        staleAfterSeconds = 150
+        catchUpLagSeconds = 90
+        confirmBars = true
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let fields = ConfigMapping(decoder, keys: CodingKeys.self)
+        staleAfterSeconds = fields.number(.staleAfterSeconds, or: 150, within: 10...86_400, unit: " s")
+        catchUpLagSeconds = fields.number(.catchUpLagSeconds, or: 90, within: 1...86_400, unit: " s")
+        confirmBars = fields.value(.confirmBars, or: true)
+    }
+}
+
+/// The `metrics:` block: the Prometheus `/metrics` and JSON `/health` endpoint.
+public struct MetricsSettings: Sendable, Codable, Equatable {
+    public var enabled: Bool
+    /// Loopback by default; expose it through a reverse proxy if needed.
+    public var host: String
+    /// 0 picks a free port (the trader logs it).
+    public var port: Int
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case enabled, host, port }
+
+    init() {
+        enabled = true
+        host = "127.0.0.1"
+        port = 9464
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let fields = ConfigMapping(decoder, keys: CodingKeys.self)
+        enabled = fields.value(.enabled, or: true)
+        host = fields.value(.host, or: "127.0.0.1")
+        fields.check(!host.isEmpty && !host.contains(" "), .host, value: host, "must be a host name or address")
+        port = fields.integer(.port, or: 9464, within: 0...65_535)
+    }
+}
+
+/// The `live_sharpe:` block: the rolling Sharpe of each symbol's live (or paper) equity.
+public struct LiveSharpeSettings: Sendable, Codable, Equatable {
+    /// Days of daily equity returns the Sharpe is computed over (annualised with √365).
+    public var windowDays: Int
+    /// Hours between checks of the retrain trigger.
+    public var checkHours: Double
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case windowDays = "window_days"
+        case checkHours = "check_hours"
+    }
+
+    init() {
+        windowDays = 14
+        checkHours = 1
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let fields = ConfigMapping(decoder, keys: CodingKeys.self)
+        windowDays = fields.integer(.windowDays, or: 14, within: 2...365)
+        checkHours = fields.number(.checkHours, or: 1, within: 0.01...168, unit: " h")
+    }
+}
+
+/// The `retrain:` block: when the live runtime's Sharpe trigger may start a retrain of a symbol.
+public struct RetrainSettings: Sendable, Codable, Equatable {
+    /// A symbol whose rolling live Sharpe drops under this is retrained.
+    public var sharpeThreshold: Double
+    /// Fewer live trades than this in the window: the Sharpe is noise, no retrain.
+    public var minimumTrades: Int
+    /// Hours after a Sharpe-triggered run of a symbol before another may start.
+    public var cooldownHours: Double
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case sharpeThreshold = "sharpe_threshold"
+        case minimumTrades = "minimum_trades"
+        case cooldownHours = "cooldown_hours"
+    }
+
+    public init() {
+        sharpeThreshold = 1.5
+        minimumTrades = 30
+        cooldownHours = 24
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let fields = ConfigMapping(decoder, keys: CodingKeys.self)
+        sharpeThreshold = fields.number(.sharpeThreshold, or: 1.5, within: -10...20)
+        minimumTrades = fields.integer(.minimumTrades, or: 30, within: 1...1_000_000)
+        cooldownHours = fields.number(.cooldownHours, or: 24, within: 0...8_760, unit: " h")
+    }
+}

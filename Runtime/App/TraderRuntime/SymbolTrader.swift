@@ -1,0 +1,131 @@
+import Features
+import MarketModel
+import Policy
+import TradingEngine
+
+/// The policy the trader runs for a symbol: the promoted agent, or nothing (a symbol without a promoted
+/// agent holds: it only manages a position it already has).
+public struct TraderPolicy: TradingPolicy, Sendable {
+    public var agent: AgentPolicy?
+    public var name: String { agent?.name ?? "no agent" }
+
+    public init(agent: AgentPolicy?) { self.agent = agent }
+
+    public mutating func action(for observation: Observation) -> AgentAction {
+        guard var agent else { return .hold }
+        defer { self.agent = agent }
+        return agent.action(for: observation)
+    }
+}
+
+/// One symbol of the live trader: the streaming feature engine and the same driver the backtester uses
+/// (engine, risk gate, sizer, confirmation, loser filter) on the paper venue. Pure: the runtime feeds it
+/// bars and persists what it returns.
+public struct SymbolTrader: Sendable {
+    public typealias Driver = Backtester<ContextRecordingPolicy<TraderPolicy>, SimulatedVenue>
+
+    public let symbol: Symbol
+    public private(set) var features: FeatureEngine
+    public private(set) var driver: Driver
+    /// Open time of the first bar the features were fed (a restart replays from here), and of the last
+    /// bar traded, UTC ms.
+    public private(set) var warmUpStart: Int64?
+    public private(set) var lastBarOpenTime: Int64?
+    public let layout: EntryContextLayout
+
+    /// A fresh trader of `symbol` holding `capital` USDT on the paper venue.
+    public init(symbol: Symbol, parameters: EngineParameters, capital: Double, funding: FundingSchedule, confirmation: ConfirmationRules,
+                columns: FeatureColumns, spec: FeatureSpec = .standard) {
+        self.symbol = symbol
+        features = FeatureEngine(spec: spec)
+        layout = EntryContextLayout(featureNames: spec.names)
+        let engine = SimulatedTradingEngine(parameters: parameters, initialCapital: capital, funding: funding, confirmation: confirmation)
+        driver = Driver(engine: engine, policy: ContextRecordingPolicy(base: TraderPolicy(agent: nil), layout: layout, barMilliseconds: 60_000),
+                        columns: columns)
+        driver.recordsEquity = false
+    }
+
+    public var engine: SimulatedTradingEngine { driver.engine }
+    public var agentVersion: String? { driver.policy.base.agent?.artifact.manifest.version }
+
+    /// Feeds a bar of history to the features only (warm-up, or a restart's replay).
+    public mutating func warmUp(_ bar: Bar, funding: FundingRate?) {
+        if warmUpStart == nil { warmUpStart = bar.openTime }
+        features.update(bar: bar, funding: funding)
+    }
+
+    /// Trades one closed bar: features, then the driver (the venue executes and triggers inside the bar,
+    /// the policy sees the close, the engine decides). Returns what the engine sent and applied.
+    public mutating func trade(_ bar: Bar, funding: FundingRate?, entriesAllowed: Bool) -> EngineJournal {
+        if warmUpStart == nil { warmUpStart = bar.openTime }
+        let valid = features.update(bar: bar, funding: funding)
+        driver.entriesAllowed = entriesAllowed
+        driver.engine.journal = EngineJournal()
+        features.row.withUnsafeBufferPointer { driver.step(bar, features: $0, isValid: valid) }
+        let journal = driver.engine.journal ?? EngineJournal()
+        driver.engine.journal = nil
+        driver.engine.clearHistory()
+        lastBarOpenTime = bar.openTime
+        return journal
+    }
+
+    /// The entry context recorded for the position entered at `time` (a fill time), removed: a long-running
+    /// trader keeps only what an open position may still need.
+    public mutating func takeEntryContext(enteredAt time: Int64) -> [Double]? {
+        let context = driver.policy.contexts.removeValue(forKey: time)
+        if engine.account.position == nil, engine.workingOrder == nil { driver.policy.contexts.removeAll() }
+        return context
+    }
+
+    /// Installs the agent that decides from the next bar on (nil: hold), with its loser filter if enabled.
+    public mutating func setAgent(_ agent: AgentPolicy?, filter: LoserSimilarityFilter?) {
+        driver.policy.base.agent = agent
+        driver.engine.agentVersion = agent?.artifact.manifest.version ?? "none"
+        driver.entryFilter = filter.map { ($0, layout) }
+    }
+
+    public mutating func resetRisk() -> RiskStateChanged? { driver.engine.resetRisk() }
+    public mutating func halt(reason: String) -> RiskStateChanged? { driver.engine.haltByOperator(reason: reason) }
+
+    /// Moves the paper venue's funding schedule forward with settlements that became known.
+    public mutating func addFunding(_ rates: [FundingRate]) { driver.engine.venue.funding.add(rates) }
+}
+
+extension SymbolTrader {
+    /// What a restart restores: the paper venue, the engine, the driver's counters and the features'
+    /// starting point (the features are rebuilt by replaying the stored bars from `warmUpStart`).
+    public struct State: Sendable, Codable {
+        public var venue: SimulatedVenue.State
+        public var engine: SimulatedTradingEngine.Snapshot
+        public var progress: Driver.Progress
+        public var warmUpStart: Int64?
+        public var lastBarOpenTime: Int64?
+        public var contexts: [Int64: [Double]]
+    }
+
+    public var state: State {
+        State(venue: engine.venue.state, engine: engine.snapshot, progress: driver.progress, warmUpStart: warmUpStart,
+              lastBarOpenTime: lastBarOpenTime, contexts: driver.policy.contexts)
+    }
+
+    /// A trader continuing from `state`; its features start empty and are replayed by the runtime.
+    public init(symbol: Symbol, parameters: EngineParameters, state: State, funding: FundingSchedule, confirmation: ConfirmationRules,
+                columns: FeatureColumns, spec: FeatureSpec = .standard) {
+        self.symbol = symbol
+        features = FeatureEngine(spec: spec)
+        layout = EntryContextLayout(featureNames: spec.names)
+        let venue = SimulatedVenue(parameters: parameters, state: state.venue, funding: funding)
+        let engine = SimulatedTradingEngine(parameters: parameters, venue: venue, snapshot: state.engine, confirmation: confirmation,
+                                            agentVersion: "none")
+        driver = Driver(engine: engine, policy: ContextRecordingPolicy(base: TraderPolicy(agent: nil), layout: layout, barMilliseconds: 60_000),
+                        columns: columns)
+        driver.recordsEquity = false
+        driver.progress = state.progress
+        driver.policy.contexts = state.contexts
+        warmUpStart = state.warmUpStart
+        lastBarOpenTime = state.lastBarOpenTime
+    }
+
+    /// Replays a stored bar into the features during a restart (no trading: it was traded before).
+    public mutating func replay(_ bar: Bar, funding: FundingRate?) { features.update(bar: bar, funding: funding) }
+}

@@ -1,0 +1,191 @@
+import BitGet
+import ChildProcesses
+import Features
+import Foundation
+import Logging
+import MarketModel
+import Policy
+import ServiceLifecycle
+import Storage
+import TraderConfiguration
+import TradingEngine
+
+/// Why the trader cannot start, in words that say what to fix.
+public struct TraderStartError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// The live trader: restores (or warms up) each symbol, then runs its services in one ServiceGroup until
+/// SIGTERM or SIGINT — the decision loop that owns the engines, the market feed, the agent watcher, the
+/// operator requests, the retrain trigger, the monitoring endpoint — and stops gracefully: no new
+/// entries, the bar in hand finished and persisted, sockets closed (exchange-side stops stay armed).
+public struct TraderRuntime: Sendable {
+    public struct Options: Sendable {
+        /// `paper` (the default) or `live`.
+        public var mode: String
+        /// nil: every enabled symbol.
+        public var symbols: [Symbol]?
+        /// The `pipeline` executable the retrain trigger starts (default: beside this executable).
+        public var pipelineExecutable: String?
+        /// Told the monitoring endpoint's port once it listens.
+        public var onMonitoringPort: @Sendable (Int) -> Void
+
+        public init(mode: String = "paper", symbols: [Symbol]? = nil, pipelineExecutable: String? = nil,
+                    onMonitoringPort: @escaping @Sendable (Int) -> Void = { _ in }) {
+            self.mode = mode
+            self.symbols = symbols
+            self.pipelineExecutable = pipelineExecutable
+            self.onMonitoringPort = onMonitoringPort
+        }
+    }
+
+    public let configuration: TradingConfiguration
+    public let options: Options
+    public let version: String
+    let logger: Logger
+
+    public init(configuration: TradingConfiguration, options: Options, version: String, logger: Logger) {
+        self.configuration = configuration
+        self.options = options
+        self.version = version
+        self.logger = logger
+    }
+
+    /// The symbols to trade: those asked for (each must be configured) or every enabled one.
+    public func symbols() throws -> [Symbol] {
+        let configured = Set(configuration.symbols.symbols.map(\.symbol))
+        if let asked = options.symbols {
+            let unknown = asked.filter { !configured.contains($0) }
+            guard unknown.isEmpty else {
+                throw TraderStartError("\(unknown.map(\.name).joined(separator: ", ")) not in trading/symbols.yaml (configured: \(configured.map(\.name).sorted().joined(separator: ", ")))")
+            }
+            return asked
+        }
+        return configuration.symbols.enabledSymbols.map(\.symbol)
+    }
+
+    /// Prepares every symbol and runs the services until a signal stops them.
+    public func run(store: any Store) async throws {
+        guard configuration.symbols.tradingTimeframe == .oneMinute else {
+            throw TraderStartError("trading/symbols.yaml trading_timeframe is \(configuration.symbols.tradingTimeframe): the trader trades 1m bars only")
+        }
+        let symbols = try symbols()
+        let database = AsyncStore(store, label: "trader-journal")
+        let health = HealthBoard(mode: options.mode, version: version)
+        let metrics = TraderMetrics(version: version, mode: options.mode)
+        let rest = BitGetRESTClient(baseURL: configuration.environment.bitgetBaseURL, logger: Logger(label: "trader.bitget"))
+        let loader = AgentLoader(agentsDirectory: configuration.paths.agents, featureSpecHash: FeatureSpec.standard.hash)
+        var prepared = try await prepareSymbols(symbols, store: database, loader: loader)
+        let funding = FundingBook(rates: prepared.funding, client: rest, store: database, logger: Logger(label: "trader.funding"))
+        for symbol in symbols {
+            // Settlements published since the stored ones (the bars that catch up on them need their rates).
+            prepared.traders[symbol]?.addFunding(await funding.refresh(symbol))
+        }
+        let (inputs, continuation) = AsyncStream.makeStream(of: TraderInput.self)
+        var stream = BitGetCandleStream(url: configuration.environment.bitgetWebSocketURL, symbols: symbols, rest: rest)
+        stream.logger = Logger(label: "trader.stream")
+        stream.onEvent = { event in
+            switch event {
+            case .connected: metrics.streamConnected(true)
+            case .disconnected: metrics.streamConnected(false)
+            case let .backfilled(symbol, bars): metrics.backfilled(symbol, bars: bars)
+            case .malformedMessage: metrics.malformedMessage()
+            }
+        }
+        let runtime = configuration.runtime
+        let desk = DeskService(
+            settings: deskSettings, traders: prepared.traders, parameters: prepared.parameters, store: database, funding: funding,
+            metrics: metrics, health: health, logger: Logger(label: "trader.desk"), inputs: inputs)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: desk)]
+        if runtime.metrics.enabled {
+            services.append(.init(service: MonitoringServer(host: runtime.metrics.host, port: runtime.metrics.port, metrics: metrics, health: health,
+                                                            logger: Logger(label: "trader.monitoring"), onListening: options.onMonitoringPort)))
+        }
+        services += [
+            .init(service: MarketFeed(stream: stream, rest: rest, lastDelivered: prepared.lastDelivered, confirmBars: runtime.marketData.confirmBars,
+                                      inputs: continuation, metrics: metrics, health: health, logger: Logger(label: "trader.feed"))),
+            .init(service: AgentWatcher(loader: loader, symbols: symbols, initial: prepared.agents,
+                                        interval: .milliseconds(Int64(runtime.agentReloadSeconds * 1000)), inputs: continuation, health: health)),
+            .init(service: ControlPoller(store: database, mode: options.mode, interval: .seconds(1), inputs: continuation, health: health,
+                                         logger: Logger(label: "trader.control"))),
+            .init(service: Ticker(inputs: continuation)),
+            .init(service: RetrainTrigger(store: database, mode: options.mode, symbols: symbols, settings: runtime.liveSharpe,
+                                          retrain: runtime.retrain, pipeline: pipelineCommand, metrics: metrics, health: health,
+                                          logger: Logger(label: "trader.retrain"))),
+        ]
+        let group = ServiceGroup(configuration: .init(
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [.sigquit],
+            logger: Logger(label: "trader.services")))
+        logger.notice("trader started", metadata: [
+            "mode": "\(options.mode)", "symbols": "\(symbols.map(\.name).joined(separator: ","))", "version": "\(version)",
+        ])
+        try await group.run()
+        continuation.finish()
+        logger.notice("trader stopped")
+    }
+
+    var deskSettings: DeskSettings {
+        DeskSettings(mode: options.mode, catchUpLagSeconds: configuration.runtime.marketData.catchUpLagSeconds,
+                     staleAfterSeconds: configuration.runtime.marketData.staleAfterSeconds,
+                     equitySnapshotMinutes: configuration.runtime.equitySnapshotMinutes,
+                     tradingTimeframe: configuration.symbols.tradingTimeframe, stopTimeframe: configuration.risk.atr.timeframe,
+                     confirmationTimeframes: configuration.symbols.confirmationTimeframes,
+                     atrStopMultiple: configuration.risk.atr.stopMultiple, atrTakeProfitMultiple: configuration.risk.atr.takeProfitMultiple,
+                     confirmation: configuration.execution.confirmation.enabled)
+    }
+
+    /// `pipeline` beside this executable (or the one given), with this configuration directory.
+    var pipelineCommand: ChildProcess {
+        let executable = options.pipelineExecutable
+            ?? URL(fileURLWithPath: ChildProcess.currentExecutable).deletingLastPathComponent().appendingPathComponent("pipeline").path
+        return ChildProcess(executable, [], environment: .inherit([TradingConfiguration.directoryVariable: configuration.directory]))
+    }
+}
+
+/// The decision loop as a service: it builds the desk and feeds it the merged inputs until graceful
+/// shutdown, then writes whatever is still unwritten.
+struct DeskService: Service {
+    let settings: DeskSettings
+    let traders: [Symbol: SymbolTrader]
+    let parameters: [Symbol: EngineParameters]
+    let store: AsyncStore
+    let funding: FundingBookBox
+    let metrics: TraderMetrics
+    let health: HealthBoard
+    let logger: Logger
+    let inputs: AsyncStream<TraderInput>
+
+    init(settings: DeskSettings, traders: [Symbol: SymbolTrader], parameters: [Symbol: EngineParameters], store: AsyncStore,
+         funding: FundingBook, metrics: TraderMetrics, health: HealthBoard, logger: Logger, inputs: AsyncStream<TraderInput>) {
+        self.settings = settings
+        self.traders = traders
+        self.parameters = parameters
+        self.store = store
+        self.funding = FundingBookBox(book: funding)
+        self.metrics = metrics
+        self.health = health
+        self.logger = logger
+        self.inputs = inputs
+    }
+
+    func run() async throws {
+        let desk = TradingDesk(settings: settings, traders: traders, parameters: parameters, store: store, funding: funding.book,
+                               metrics: metrics, health: health, logger: logger)
+        health.service("decisions", "running")
+        for await input in inputs.cancelOnGracefulShutdown() { await desk.handle(input) }
+        health.service("decisions", "stopping")
+        await desk.flush()
+        if !desk.unwritten.isEmpty {
+            logger.error("stopping with records the store did not take; the next start replays those bars", metadata: [
+                "unwritten": "\(desk.unwritten.count)",
+            ])
+        }
+        health.service("decisions", "stopped")
+    }
+}
+
+/// Hands the funding book (used only by the decision loop's task) to the service that runs it.
+struct FundingBookBox: @unchecked Sendable {
+    let book: FundingBook
+}

@@ -1,0 +1,357 @@
+import BitGet
+import Foundation
+import Logging
+import MarketModel
+import Policy
+import Storage
+import TradingEngine
+
+/// The one owner of the symbols' engines: it reads the merged input stream in order and, per closed bar,
+/// trades the symbol (features → agent → risk → command on the paper venue), then persists what changed
+/// in one transaction before it looks at the next input. Confined to the task that runs it.
+final class TradingDesk {
+    let settings: DeskSettings
+    var traders: [Symbol: SymbolTrader]
+    let parameters: [Symbol: EngineParameters]
+    let store: AsyncStore
+    let journal: TraderJournal
+    let funding: FundingBook
+    let metrics: TraderMetrics
+    let health: HealthBoard
+    let logger: Logger
+    /// Orders sent and not yet filled, rejected or cancelled, as stored.
+    var openOrders: [ClientOrderID: OrderRow] = [:]
+    /// Writes that failed (the store was unreachable), retried in order before anything new is written.
+    var unwritten: [(entry: BarJournalEntry, bar: Bar?)] = []
+    var agentDirectories: [Symbol: String] = [:]
+    /// The agent version that opened each symbol's position (for its trade and strategy record).
+    var entryAgents: [Symbol: String] = [:]
+
+    init(settings: DeskSettings, traders: [Symbol: SymbolTrader], parameters: [Symbol: EngineParameters], store: AsyncStore,
+         funding: FundingBook, metrics: TraderMetrics, health: HealthBoard, logger: Logger) {
+        self.settings = settings
+        self.traders = traders
+        self.parameters = parameters
+        self.store = store
+        journal = TraderJournal(store: store.store, mode: settings.mode)
+        self.funding = funding
+        self.metrics = metrics
+        self.health = health
+        self.logger = logger
+        for (symbol, trader) in traders { publish(symbol, trader) }
+    }
+
+    /// Handles one input; never throws (a bad input is logged and dropped, the loop goes on).
+    func handle(_ input: TraderInput) async {
+        switch input {
+        case let .bar(symbol, closed): await trade(symbol, closed)
+        case let .agent(symbol, update): await install(symbol, update)
+        case let .control(request): await perform(request)
+        case .tick: await tick()
+        }
+    }
+
+    // MARK: Bars
+
+    func trade(_ symbol: Symbol, _ closed: ClosedBar) async {
+        guard var trader = traders[symbol] else { return }
+        let bar = closed.bar
+        if let last = trader.lastBarOpenTime, bar.openTime <= last {
+            logger.warning("bar already traded, dropped", metadata: ["symbol": "\(symbol)", "open": "\(UTCTime.format(bar.openTime))"])
+            return
+        }
+        health.barArrived(symbol)
+        metrics.bar(symbol, source: closed.source.rawValue)
+        let close = bar.openTime + 60_000
+        if let parameters = parameters[symbol], close % (Int64(parameters.fundingIntervalHours) * 3_600_000) == 0 {
+            let settled = await funding.refresh(symbol, settlement: close)
+            trader.addFunding(settled)
+            logger.debug("funding settlements", metadata: ["symbol": "\(symbol)", "new": "\(settled.map { "\(UTCTime.format($0.time)) \($0.rate)" })"])
+        }
+        var blocked: String?
+        if closed.exchangeTime - close > Int64(settings.catchUpLagSeconds * 1000) { blocked = "catch_up" }
+        if trader.agentVersion == nil { blocked = blocked ?? "no_agent" }
+        if !unwritten.isEmpty { blocked = blocked ?? "store_down" }
+        let started = ContinuousClock.now
+        let outcome = trader.trade(bar, funding: funding.latest(symbol, at: close), entriesAllowed: blocked == nil)
+        metrics.decision(seconds: Self.seconds(ContinuousClock.now - started))
+        if let blocked, trader.driver.blockedEntries > (traders[symbol]?.driver.blockedEntries ?? 0) {
+            metrics.entryBlocked(symbol, reason: blocked)
+            logger.info("entry not allowed", metadata: ["symbol": "\(symbol)", "reason": "\(blocked)"])
+        }
+        let entry = journalEntry(symbol, &trader, outcome, bar: bar)
+        traders[symbol] = trader
+        publish(symbol, trader, blocked: blocked)
+        await write(entry, bar: bar)
+    }
+
+    /// The persistent record of one traded bar: the state, the orders and their fills, trades with
+    /// their strategy records, the position, risk transitions and (on its schedule) the equity.
+    func journalEntry(_ symbol: Symbol, _ trader: inout SymbolTrader, _ outcome: EngineJournal, bar: Bar) -> BarJournalEntry {
+        let engine = trader.engine
+        let contract = engine.parameters.contract
+        var entry = BarJournalEntry(symbol: symbol, lastBarOpenTime: bar.openTime, agentVersion: trader.agentVersion, state: "{}")
+        var touched: Set<ClientOrderID> = []
+        for command in outcome.commands {
+            guard let id = command.clientOrderID else { continue }
+            let row: OrderRow
+            switch command {
+            case let .submitEntry(order):
+                row = OrderRow(clientOrderID: id.rawValue, symbol: symbol.name, side: OrderSide.opening(order.side).rawValue,
+                               size: contract.sizeText(order.size), reduceOnly: false, stopLoss: contract.priceText(order.stopLoss),
+                               takeProfit: contract.priceText(order.takeProfit), status: "submitted", agentVersion: trader.agentVersion,
+                               createdAt: engine.lastTime, updatedAt: engine.lastTime)
+                metrics.order(symbol, purpose: "entry", result: "submitted")
+            case let .closePosition(order):
+                let position = engine.account.position ?? trader.engine.venue.account.position
+                row = OrderRow(clientOrderID: id.rawValue, symbol: symbol.name,
+                               side: position.map { OrderSide.closing($0.side).rawValue } ?? "sell",
+                               size: contract.sizeText(position?.size ?? 0), reduceOnly: true, status: "submitted",
+                               agentVersion: trader.agentVersion, createdAt: order.decisionTime, updatedAt: order.decisionTime)
+                metrics.order(symbol, purpose: "exit", result: "submitted")
+            default:
+                continue
+            }
+            openOrders[id] = row
+            touched.insert(id)
+        }
+        for event in outcome.events {
+            switch event {
+            case let .orderAccepted(id, time):
+                update(id, time: time) { $0.status = "accepted" }
+                touched.insert(id)
+            case let .orderRejected(id, reason, time):
+                update(id, time: time) { $0.status = "rejected" }
+                touched.insert(id)
+                metrics.order(symbol, purpose: id.purpose == .entry ? "entry" : "exit", result: "rejected")
+                logger.warning("order rejected", metadata: ["symbol": "\(symbol)", "order": "\(id)", "reason": "\(reason)"])
+            case let .orderCanceled(id, time):
+                update(id, time: time) { $0.status = "canceled" }
+                touched.insert(id)
+            case let .orderFilled(fill, _):
+                guard let id = fill.clientOrderID else { continue }
+                update(id, time: fill.time) { row in
+                    row.status = "filled"
+                    row.filledSize = contract.sizeText(fill.size)
+                    row.averagePrice = "\(fill.price)"
+                    row.fee = "\(fill.fee)"
+                }
+                touched.insert(id)
+                if id.purpose == .entry { entryAgents[symbol] = trader.agentVersion }
+                metrics.order(symbol, purpose: id.purpose == .entry ? "entry" : "exit", result: "filled")
+            default:
+                continue
+            }
+        }
+        entry.orders = touched.sorted().compactMap { openOrders[$0] }
+        for id in touched where ["filled", "rejected", "canceled"].contains(openOrders[id]?.status ?? "") { openOrders[id] = nil }
+        for trade in outcome.trades {
+            let agent = entryAgents[symbol] ?? trader.agentVersion
+            entry.trades.append(TradeRow(symbol: symbol.name, trade: trade, agentVersion: agent))
+            metrics.trade(symbol, reason: trade.exitReason)
+            logger.notice("trade closed", metadata: [
+                "symbol": "\(symbol)", "side": "\(trade.side.rawValue)", "net_pnl": "\(trade.netPnL)", "reason": "\(trade.exitReason.rawValue)",
+            ])
+            if let context = trader.takeEntryContext(enteredAt: trade.entryTime), let agent {
+                entry.strategies.append(StrategyRecord(
+                    trade: trade, context: context, layout: trader.layout, rules: settings.strategyRules(loserFilter: trader.driver.entryFilter != nil),
+                    riskUnit: engine.allocatedCapital * engine.parameters.risk.riskPerTrade, agentVersion: agent, symbol: symbol,
+                    phase: settings.mode))
+            }
+        }
+        if engine.account.position == nil { entryAgents[symbol] = nil }
+        entry.state = Self.encode(PersistedTrader(trader: trader.state, entryAgent: entryAgents[symbol]))
+        entry.position = engine.account.position.map {
+            PositionRow(symbol: symbol.name, position: $0, liquidationPrice: $0.liquidationPrice(contract: contract))
+        }
+        entry.riskEvents = outcome.riskEvents.map {
+            logger.notice("risk state changed", metadata: ["symbol": "\(symbol)", "to": "\($0.to.rawValue)", "reason": "\($0.reason)"])
+            return RiskChangeRow(time: $0.time, from: $0.from.rawValue, to: $0.to.rawValue, reason: $0.reason)
+        }
+        let close = bar.openTime + 60_000
+        if close % (Int64(settings.equitySnapshotMinutes) * 60_000) == 0 {
+            let wallet = engine.account.walletBalance
+            entry.equity = EquityRow(time: close, equity: engine.equity, realized: wallet - engine.account.initialCapital,
+                                     unrealized: engine.equity - wallet)
+        }
+        return entry
+    }
+
+    private func update(_ id: ClientOrderID, time: Int64, _ change: (inout OrderRow) -> Void) {
+        guard var row = openOrders[id] else { return }
+        change(&row)
+        row.updatedAt = time
+        openOrders[id] = row
+    }
+
+    /// Writes `entry` (and the bar it follows, so the nightly pipeline sees it), after any earlier write
+    /// that failed; a failure keeps it for the next try and blocks entries until the store is back.
+    func write(_ entry: BarJournalEntry, bar: Bar?) async {
+        unwritten.append((entry, bar))
+        await flush()
+    }
+
+    func flush() async {
+        while let (entry, bar) = unwritten.first {
+            let journal = self.journal
+            do {
+                try await store.run { store in
+                    if let bar { _ = try store.upsertCandles([bar], symbol: entry.symbol, timeframe: .oneMinute) }
+                    try journal.record(entry, at: Self.now())
+                }
+                unwritten.removeFirst()
+            } catch {
+                metrics.storeFailure()
+                health.service("store", "failing: \(error)")
+                logger.error("the store is unreachable; the bar's records are kept and retried, entries wait",
+                             metadata: ["symbol": "\(entry.symbol)", "error": "\(error)", "waiting": "\(unwritten.count)"])
+                return
+            }
+        }
+        health.service("store", "running")
+    }
+
+    // MARK: Agents, operator requests, ticks
+
+    func install(_ symbol: Symbol, _ update: AgentUpdate) async {
+        guard var trader = traders[symbol] else { return }
+        let previous = trader.agentVersion
+        switch update {
+        case let .loaded(artifact, filter, directory):
+            trader.setAgent(AgentPolicy(artifact: artifact), filter: filter)
+            agentDirectories[symbol] = directory
+            metrics.agent(symbol, version: artifact.manifest.version, previous: previous)
+            metrics.agentReload(symbol, result: "loaded")
+            await note(symbol, "agent", "trading agent \(artifact.manifest.version)" + (previous.map { " (was \($0))" } ?? "")
+                + (filter == nil ? "" : " with its loser filter"))
+        case let .refused(version, reason):
+            metrics.agentReload(symbol, result: "refused")
+            await note(symbol, "agent_refused", "agent \(version) refused: \(reason); " + (previous.map { "\($0) keeps trading" } ?? "the symbol holds"),
+                       level: .error)
+            return
+        case .none:
+            guard previous != nil else { return }
+            trader.setAgent(nil, filter: nil)
+            metrics.agent(symbol, version: nil, previous: previous)
+            await note(symbol, "agent", "no promoted agent any more: the symbol holds (an open position keeps its stop)")
+        }
+        traders[symbol] = trader
+        publish(symbol, trader)
+    }
+
+    func perform(_ request: ControlRequest) async {
+        let symbols = request.symbol.map { [$0] } ?? traders.keys.sorted()
+        var results: [String] = []
+        for symbol in symbols {
+            guard var trader = traders[symbol] else {
+                results.append("\(symbol) is not traded by this trader")
+                continue
+            }
+            let change: RiskStateChanged? = switch request.command {
+            case .resume: trader.resetRisk()
+            case .halt: trader.halt(reason: "halted by the operator" + (request.reason.map { ": \($0)" } ?? ""))
+            }
+            guard let change else {
+                results.append("\(symbol): already \(trader.engine.risk.state.rawValue)")
+                continue
+            }
+            results.append("\(symbol): \(change.from.rawValue) → \(change.to.rawValue)")
+            var entry = BarJournalEntry(symbol: symbol, lastBarOpenTime: trader.lastBarOpenTime ?? 0, agentVersion: trader.agentVersion,
+                                        state: Self.encode(PersistedTrader(trader: trader.state, entryAgent: entryAgents[symbol])))
+            entry.position = trader.engine.account.position.map {
+                PositionRow(symbol: symbol.name, position: $0, liquidationPrice: $0.liquidationPrice(contract: trader.engine.parameters.contract))
+            }
+            entry.riskEvents = [RiskChangeRow(time: change.time, from: change.from.rawValue, to: change.to.rawValue, reason: change.reason)]
+            traders[symbol] = trader
+            publish(symbol, trader)
+            await write(entry, bar: nil)
+            await note(symbol, "operator", "\(request.command.rawValue): \(change.from.rawValue) → \(change.to.rawValue) (\(change.reason))")
+        }
+        let result = results.joined(separator: "; ")
+        let journal = self.journal
+        _ = try? await store.run { _ in try journal.finishRequest(request.id, status: "done", result: result, at: Self.now()) }
+    }
+
+    func tick() async {
+        if !unwritten.isEmpty { await flush() }
+        let (stale, recovered) = health.refreshStaleness(staleAfter: settings.staleAfterSeconds)
+        for name in stale {
+            await note(Symbol(name), "stale", "no closed bar for more than \(Int(settings.staleAfterSeconds)) s: entries wait for fresh data",
+                       level: .warning)
+        }
+        for name in recovered { await note(Symbol(name), "fresh", "bars arrive again") }
+        for symbol in traders.keys {
+            if let seconds = health.report.symbols[symbol.name]?.secondsSinceLastBar { metrics.lastBarAge(symbol, seconds: seconds) }
+        }
+    }
+
+    /// Logs an operator-facing event and records it in `trader_events`.
+    func note(_ symbol: Symbol?, _ kind: String, _ message: String, level: Logger.Level = .notice) async {
+        logger.log(level: level, "\(message)", metadata: symbol.map { ["symbol": "\($0)"] } ?? [:])
+        let journal = self.journal
+        _ = try? await store.run { _ in try journal.event(symbol: symbol, kind: kind, message: message, at: Self.now()) }
+    }
+
+    /// The symbol's account, risk and position in the health board and the metrics.
+    func publish(_ symbol: Symbol, _ trader: SymbolTrader, blocked: String? = nil) {
+        let engine = trader.engine
+        metrics.account(symbol, engine: engine)
+        health.update(symbol) { health in
+            health.lastBarClose = trader.lastBarOpenTime.map { $0 + 60_000 }
+            health.riskState = engine.risk.state.rawValue
+            health.riskReason = engine.riskEvents.last?.reason ?? health.riskReason
+            health.agentVersion = trader.agentVersion
+            health.position = engine.account.position?.side.rawValue ?? "flat"
+            health.positionSize = engine.account.position?.size ?? 0
+            health.stopLoss = engine.account.position?.stopLoss
+            health.equity = engine.equity
+            health.entriesBlocked = blocked
+        }
+    }
+
+    static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    static func encode(_ value: some Encodable) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return String(decoding: (try? encoder.encode(value)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+}
+
+/// What the trader stores per symbol in `trader_state.state`.
+struct PersistedTrader: Codable {
+    var trader: SymbolTrader.State
+    var entryAgent: String?
+}
+
+/// The desk's settings, from the configuration.
+struct DeskSettings: Sendable {
+    var mode: String
+    var catchUpLagSeconds: Double
+    var staleAfterSeconds: Double
+    var equitySnapshotMinutes: Int
+    var tradingTimeframe: Timeframe
+    var stopTimeframe: Timeframe
+    var confirmationTimeframes: [Timeframe]
+    var atrStopMultiple: Double
+    var atrTakeProfitMultiple: Double
+    var confirmation: Bool
+
+    func strategyRules(loserFilter: Bool) -> StrategyRecord.Rules {
+        StrategyRecord.Rules(tradingTimeframe: tradingTimeframe, stopTimeframe: stopTimeframe, confirmationTimeframes: confirmationTimeframes,
+                             atrStopMultiple: atrStopMultiple, atrTakeProfitMultiple: atrTakeProfitMultiple, confirmation: confirmation,
+                             loserFilter: loserFilter)
+    }
+}
+
+/// Reads a stored symbol state (for `trader status`).
+public enum TraderStateReader {
+    public static func decode(_ json: String) -> SymbolTrader.State? {
+        try? JSONDecoder().decode(PersistedTrader.self, from: Data(json.utf8)).trader
+    }
+}

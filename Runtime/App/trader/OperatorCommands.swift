@@ -1,0 +1,128 @@
+import ArgumentParser
+import Foundation
+import MarketModel
+import Storage
+import TraderRuntime
+import TradingEngine
+
+/// `trader status`: the account, positions, risk states and last bars as the store has them.
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Print the account, positions, risk states, last bars, recent trades and events from the store.")
+
+    @OptionGroup var common: CommonOptions
+    @Option(help: "Recent trades to show.") var trades = 10
+    @Option(help: "Recent events to show.") var events = 10
+
+    func run() async throws {
+        let context = try TraderContext.load(common, label: "trader.status")
+        let store = try context.openStore()
+        let journal = TraderJournal(store: store, mode: common.mode)
+        let states = try journal.states()
+        let coverage = Dictionary(try store.candleCoverage().filter { $0.timeframe == .oneMinute }.map { ($0.symbol.name, $0) },
+                                  uniquingKeysWith: { $1 })
+        print("\(common.mode) account, store \(store.location)")
+        if states.isEmpty { print("  nothing traded yet (`trader run` starts trading)") }
+        print("symbol     equity USDT   wallet USDT  risk      drawdown  position                                   agent            last bar (UTC)    stored to")
+        var total = 0.0
+        for row in states {
+            guard let status = SymbolStatus(json: row.state) else {
+                print("\(row.symbol): the stored state cannot be read")
+                continue
+            }
+            total += status.equity
+            let position = status.position.map { position in
+                String(format: "%@ %@ @ %.6g %.0fx stop %@ tp %@", position.side.rawValue, "\(position.size)", position.entryPrice, position.leverage,
+                       position.stopLoss.map { String(format: "%.6g", $0) } ?? "none", position.takeProfit.map { String(format: "%.6g", $0) } ?? "none")
+            } ?? "flat"
+            print(String(format: "%-10@ %11.2f %13.2f  %-9@ %7.2f%%  %-42@ %-16@ %@  %@", row.symbol as NSString, status.equity, status.wallet,
+                         status.risk.state.rawValue as NSString, status.drawdown * 100, position as NSString,
+                         String((row.agentVersion ?? "none").prefix(16)) as NSString, UTCTime.format(row.lastBarOpenTime),
+                         coverage[row.symbol].map { UTCTime.format($0.lastOpenTime) } ?? "-"))
+        }
+        if !states.isEmpty { print(String(format: "total equity %.2f USDT", total)) }
+        let recent = try journal.trades(limit: trades)
+        if !recent.isEmpty {
+            print("recent trades:")
+            for trade in recent {
+                print(String(format: "  %@ %-9@ %-5@ %@ → %@  %@ @ %@ → %@  net %+.2f USDT (%@)", UTCTime.format(trade.exitTime), trade.symbol as NSString,
+                             trade.side as NSString, UTCTime.format(trade.entryTime), UTCTime.format(trade.exitTime), trade.size,
+                             trade.entryPrice, trade.exitPrice, trade.netPnL, trade.exitReason))
+            }
+        }
+        let log = try journal.events(limit: events)
+        if !log.isEmpty {
+            print("recent events:")
+            for event in log { print("  \(UTCTime.format(event.time)) \(event.symbol ?? "-") \(event.kind): \(event.message)") }
+        }
+        let pending = try journal.pendingRequests()
+        if !pending.isEmpty { print("pending requests: " + pending.map { "\($0.command) \($0.symbol ?? "all")" }.joined(separator: ", ")) }
+    }
+}
+
+/// The parts of a stored symbol state that `status` prints.
+struct SymbolStatus {
+    var equity: Double
+    var wallet: Double
+    var drawdown: Double
+    var risk: RiskGate.Snapshot
+    var position: Position?
+
+    init?(json: String) {
+        guard let state = TraderStateReader.decode(json) else { return nil }
+        let account = state.engine.account
+        let price = state.engine.lastClose
+        equity = account.equity(at: price)
+        wallet = account.walletBalance
+        risk = state.engine.risk
+        drawdown = risk.peakEquity > 0 ? max(0, (risk.peakEquity - equity) / risk.peakEquity) : 0
+        position = account.position
+    }
+}
+
+/// `trader resume SYMBOL` / `trader resume --all`: lifts a halt (the equity becomes the new drawdown reference).
+struct ResumeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resume", abstract: "Lift the halt of a symbol (or all): queued for the running trader, or the next one.")
+
+    @OptionGroup var common: CommonOptions
+    @Argument(help: "The symbol (omit with --all).") var symbol: String?
+    @Flag(help: "Every symbol.") var all = false
+
+    func validate() throws { try validateTarget(symbol, all: all) }
+
+    func run() async throws {
+        try await queue("resume", common: common, symbol: symbol.flatMap { Symbol($0) }, reason: nil)
+    }
+}
+
+/// `trader halt SYMBOL --reason "…"`: no entries, an open position closed at the next open, until resumed.
+struct HaltCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "halt", abstract: "Halt a symbol (or all): no entries, an open position closed at the next open, until resumed.")
+
+    @OptionGroup var common: CommonOptions
+    @Argument(help: "The symbol (omit with --all).") var symbol: String?
+    @Flag(help: "Every symbol.") var all = false
+    @Option(help: "Why (recorded with the halt).") var reason: String?
+
+    func validate() throws { try validateTarget(symbol, all: all) }
+
+    func run() async throws {
+        try await queue("halt", common: common, symbol: symbol.flatMap { Symbol($0) }, reason: reason)
+    }
+}
+
+func validateTarget(_ symbol: String?, all: Bool) throws {
+    if all, symbol != nil { throw ValidationError("give a symbol or --all, not both") }
+    if !all, symbol == nil { throw ValidationError("give a symbol (e.g. BTCUSDT) or --all") }
+    if let symbol, Symbol(symbol) == nil { throw ValidationError("\(symbol): upper-case letters and digits, e.g. BTCUSDT") }
+}
+
+func queue(_ command: String, common: CommonOptions, symbol: Symbol?, reason: String?) async throws {
+    let context = try TraderContext.load(common, label: "trader.\(command)")
+    let store = try context.openStore()
+    let id = try TraderJournal(store: store, mode: common.mode).request(command, symbol: symbol, reason: reason,
+                                                                        at: Int64(Date().timeIntervalSince1970 * 1000))
+    print("queued request \(id): \(command) \(symbol?.name ?? "all symbols") (\(common.mode)); the running trader carries it out within a second, else the next start does")
+}

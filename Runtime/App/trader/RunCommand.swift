@@ -1,0 +1,69 @@
+import ArgumentParser
+import BuildInfo
+import Foundation
+import MarketModel
+import TraderRuntime
+
+/// `trader run [--symbols …] [--paper | --live] [--config DIR]`.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Trade until SIGTERM or SIGINT (paper by default).",
+        discussion: """
+            Paper trading (the default) executes on the simulated venue — the backtester's fill model, fees, \
+            slippage, funding, liquidation, with the stop-loss and take-profit as exchange-side triggers — on \
+            the live bars of BITGET_BASE_URL / BITGET_WS_URL; its account survives restarts. Each symbol trades \
+            its promoted agent (agents/{SYMBOL}/current, reloaded when a promotion or rollback switches it); \
+            a symbol without one holds. Live trading needs --live, `live: true` in trading/runtime.yaml and \
+            complete BitGet credentials.
+            """)
+
+    @OptionGroup var common: CommonOptions
+    @Option(help: "Comma-separated symbols (default: every enabled symbol).") var symbols: String?
+    @Flag(help: "Trade on paper (the default).") var paper = false
+    @Option(help: "The pipeline executable the retrain trigger starts (default: beside trader).") var pipeline: String?
+
+    func validate() throws {
+        if paper, common.liveAccount { throw ValidationError("--paper and --live exclude each other") }
+        for name in symbols?.split(separator: ",") ?? [] where Symbol(String(name).trimmingCharacters(in: .whitespaces)) == nil {
+            throw ValidationError("--symbols \(name): upper-case letters and digits, e.g. BTCUSDT")
+        }
+    }
+
+    func run() async throws {
+        let context = try TraderContext.load(common, label: "trader")
+        let configuration = context.configuration
+        if common.liveAccount {
+            var missing: [String] = []
+            if !configuration.runtime.live { missing.append("`live: true` in trading/runtime.yaml") }
+            if !configuration.environment.hasCompleteExchangeCredentials {
+                missing.append("BITGET_API_KEY, BITGET_SECRET and BITGET_PASSPHRASE (all three)")
+            }
+            if !missing.isEmpty {
+                printError("live trading refused: it needs --live and " + missing.joined(separator: " and ") + "; nothing was started")
+                throw ExitCode(78)
+            }
+            printError("live trading refused: the BitGet venue (exchange-side stops, order resolution by clientOid, reconciliation) is not in this version; trade on paper (`trader run`)")
+            throw ExitCode(78)
+        }
+        let store = try context.openStore()
+        let selected = symbols?.split(separator: ",").compactMap { Symbol(String($0).trimmingCharacters(in: .whitespaces)) }
+        let version = BuildInfo.codeVersion(environment: ProcessInfo.processInfo.environment)
+        let runtime = TraderRuntime(configuration: configuration, options: .init(
+            mode: "paper", symbols: selected, pipelineExecutable: pipeline,
+            onMonitoringPort: { port in
+                print("trader: monitoring on http://\(configuration.runtime.metrics.host):\(port) (/metrics, /health)")
+                fflush(nil)
+            }), version: version, logger: context.logger)
+        do {
+            let traded = try runtime.symbols()
+            print("trader \(version): paper trading \(traded.map(\.name).joined(separator: ", ")) on \(configuration.environment.bitgetBaseURL), store \(store.location)")
+            fflush(nil)
+            try await runtime.run(store: store)
+            print("trader: stopped")
+        } catch let error as TraderStartError {
+            printError("trader cannot start: \(error)")
+            throw ExitCode.failure
+        }
+    }
+}

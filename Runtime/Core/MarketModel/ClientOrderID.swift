@@ -1,0 +1,47 @@
+/// The id an order carries to the exchange (`clientOid`), made deterministically from the symbol, the
+/// agent version and the decision time: the same decision always sends the same id, so a retry after a
+/// crash or a lost response can never create a second order, and the order can be looked up by it.
+/// Example: `BTCUSDT-E-1750000000000-3f9a1c2e` (symbol, purpose, decision time in UTC ms, FNV-1a hash of
+/// the agent version): at most 42 characters of `[A-Z0-9-]`.
+public struct ClientOrderID: Hashable, Sendable, Codable, Comparable, CustomStringConvertible {
+    /// What an order is for.
+    public enum Purpose: String, Sendable, Codable {
+        case entry = "E", exit = "X"
+    }
+
+    public let rawValue: String
+
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    /// The id of the order that decision `purpose` at `decisionTime` (UTC ms, the decision bar's close)
+    /// of `agentVersion` on `symbol` sends.
+    public init(symbol: Symbol, purpose: Purpose, decisionTime: Int64, agentVersion: String) {
+        rawValue = "\(symbol.name)-\(purpose.rawValue)-\(decisionTime)-\(Self.hash(agentVersion))"
+    }
+
+    /// The purpose encoded in the id, when it is one of ours.
+    public var purpose: Purpose? {
+        let parts = rawValue.split(separator: "-")
+        return parts.count == 4 ? Purpose(rawValue: String(parts[1])) : nil
+    }
+
+    public var description: String { rawValue }
+    public static func < (lhs: ClientOrderID, rhs: ClientOrderID) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+
+    /// FNV-1a 32 of `text` as 8 hex digits.
+    static func hash(_ text: String) -> String {
+        var hash: UInt32 = 0x811C_9DC5
+        for byte in text.utf8 {
+            hash ^= UInt32(byte)
+            hash = hash &* 0x0100_0193
+        }
+        let digits = String(hash, radix: 16)
+        return String(repeating: "0", count: 8 - digits.count) + digits
+    }
+}

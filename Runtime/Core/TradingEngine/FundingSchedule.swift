@@ -1,0 +1,28 @@
+import MarketModel
+
+/// Funding rates by settlement time, with a constant for settlements the data does not cover.
+public struct FundingSchedule: Sendable {
+    private var rates: [Int64: Double]
+    public let fallbackRate: Double
+    /// Settlements between the first and last data point are "covered"; outside, the fallback is used.
+    public private(set) var coverage: ClosedRange<Int64>?
+
+    public init(rates: [FundingRate], fallbackRate: Double) {
+        self.rates = [:]
+        self.fallbackRate = fallbackRate
+        add(rates)
+    }
+
+    /// Adds settlements that became known (the live runtime refreshes them from the exchange).
+    public mutating func add(_ new: [FundingRate]) {
+        for rate in new { rates[rate.time] = rate.rate }
+        guard let first = new.map(\.time).min(), let last = new.map(\.time).max() else { return }
+        coverage = coverage.map { min($0.lowerBound, first)...max($0.upperBound, last) } ?? first...last
+    }
+
+    /// The rate settled at `time` and whether it came from data.
+    public func rate(at time: Int64) -> (rate: Double, fromData: Bool) {
+        if let rate = rates[time] { return (rate, true) }
+        return (fallbackRate, false)
+    }
+}
