@@ -172,7 +172,7 @@ let package = Package(
         .testTarget(
             name: "TraderTests",
             dependencies: ["trader", "pipeline", "bitget-sim", "TraderRuntime", "TestSupport", "Storage", "MarketModel", "TradingEngine",
-                           "ChildProcesses", "Policy"],
+                           "ChildProcesses", "Policy", asyncHTTPClient],
             path: "Tests/TraderTests", swiftSettings: settings),
         .testTarget(
             name: "ReconciliationTests", dependencies: ["Reconciliation", "MarketModel"], path: "Tests/ReconciliationTests",

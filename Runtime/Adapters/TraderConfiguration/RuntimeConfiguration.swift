@@ -113,7 +113,7 @@ public struct LiveSharpeSettings: Sendable, Codable, Equatable {
     public init(from decoder: any Decoder) throws {
         let fields = ConfigMapping(decoder, keys: CodingKeys.self)
         windowDays = fields.integer(.windowDays, or: 14, within: 2...365)
-        checkHours = fields.number(.checkHours, or: 1, within: 0.01...168, unit: " h")
+        checkHours = fields.number(.checkHours, or: 1, within: 0.0001...168, unit: " h")
     }
 }
 

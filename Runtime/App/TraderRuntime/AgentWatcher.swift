@@ -72,6 +72,7 @@ struct AgentWatcher: Service {
         try await untilGracefulShutdown {
             var seen = initial
             var refusedAt: [Symbol: ContinuousClock.Instant] = [:]
+            var refusals: [Symbol: String] = [:]
             while !Task.isCancelled {
                 try await Task.sleep(for: interval)
                 for symbol in symbols {
@@ -82,7 +83,15 @@ struct AgentWatcher: Service {
                     guard version != seen[symbol] || retry else { continue }
                     let (loaded, update) = await Self.onQueue { loader.load(symbol) }
                     seen[symbol] = loaded
-                    if case .refused = update { refusedAt[symbol] = .now } else { refusedAt[symbol] = nil }
+                    if case let .refused(version, reason) = update {
+                        refusedAt[symbol] = .now
+                        // A retry that fails the same way says nothing new.
+                        guard refusals[symbol] != version + reason else { continue }
+                        refusals[symbol] = version + reason
+                    } else {
+                        refusedAt[symbol] = nil
+                        refusals[symbol] = nil
+                    }
                     inputs.yield(.agent(symbol, update))
                 }
             }

@@ -78,16 +78,27 @@ extension TraderRuntime {
             }
             let (version, update) = loader.load(symbol)
             prepared.agents[symbol] = version
+            var events: [(kind: String, message: String)] = [(
+                "started", saved == nil ? "started fresh: features warmed up on the stored history, paper capital \(trader.engine.account.initialCapital) USDT"
+                    : "restored after the bar of \(UTCTime.format(trader.lastBarOpenTime ?? 0)): equity \(trader.engine.equity) USDT, "
+                    + (trader.engine.account.position.map { "\($0.side.rawValue) \($0.size) open with its stop at \($0.stopLoss.map { "\($0)" } ?? "none")" } ?? "flat")
+                    + ", risk \(trader.engine.risk.state.rawValue)")]
             switch update {
             case let .loaded(artifact, filter, _):
                 trader.setAgent(AgentPolicy(artifact: artifact), filter: filter)
                 logger.notice("agent", metadata: ["symbol": "\(symbol)", "version": "\(version)", "loser_filter": "\(filter != nil)"])
+                events.append(("agent", "trading agent \(version)" + (filter == nil ? "" : " with its loser filter")))
             case let .refused(_, reason):
                 logger.error("the promoted agent is refused; the symbol holds until a usable one is promoted",
                              metadata: ["symbol": "\(symbol)", "version": "\(version)", "reason": "\(reason)"])
+                events.append(("agent_refused", "agent \(version) refused: \(reason); the symbol holds"))
             case .none:
                 logger.warning("no promoted agent (agents/\(symbol)/current): the symbol holds", metadata: ["symbol": "\(symbol)"])
+                events.append(("agent", "no promoted agent: the symbol holds"))
             }
+            let now = TradingDesk.now()
+            let recorded = events
+            try? await store.run { _ in for event in recorded { try journal.event(symbol: symbol, kind: event.kind, message: event.message, at: now) } }
             prepared.traders[symbol] = trader
         }
         return prepared

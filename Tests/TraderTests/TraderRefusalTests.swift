@@ -1,0 +1,51 @@
+import ChildProcesses
+import Foundation
+import TestSupport
+import Testing
+
+/// The trader refuses to start, with what to fix and nothing started, on a broken configuration, an
+/// unreachable database, an unknown symbol, or a live request that is not opted in three times.
+@Suite(.removesTemporaryFiles) struct TraderRefusalTests {
+    @Test func aBrokenConfigurationNamesTheFileTheKeyAndTheAllowedValues() async throws {
+        let workspace = try Workspace()
+        _ = try await workspace.pipeline("init-db")
+        try workspace.configurationFile("trading/runtime.yaml", replacing: "stale_after_seconds: 150", with: "stale_after_seconds: 2")
+        try workspace.configurationFile("trading/runtime.yaml", replacing: "live: false", with: "live: maybe")
+        let result = try await workspace.trader(["run"]).run()
+        #expect(result.status == 78, "\(result.combined)")
+        #expect(result.standardError.contains("trading/runtime.yaml:6: market_data.stale_after_seconds = 2: must be between 10 and 86400 s"),
+                "\(result.standardError)")
+        #expect(result.standardError.contains("trading/runtime.yaml:3: live = maybe"), "\(result.standardError)")
+        try FileManager.default.removeItem(atPath: workspace.path("config/trading/runtime.yaml"))
+        let missing = try await workspace.trader(["status"]).run()
+        #expect(missing.status == 78 && missing.standardError.contains("trading/runtime.yaml: file is missing"), "\(missing.combined)")
+    }
+
+    /// A trading host needs no ml/ files.
+    @Test func theTraderStartsWithoutTheMachineLearningFilesAndRefusesUnknownSymbols() async throws {
+        let workspace = try Workspace()
+        _ = try await workspace.pipeline("init-db")
+        try FileManager.default.removeItem(atPath: workspace.path("config/ml"))
+        let unknown = try await workspace.trader(["run", "--symbols", "XRPUSDT"]).run()
+        #expect(unknown.status == 1 && unknown.standardError.contains("XRPUSDT not in trading/symbols.yaml"), "\(unknown.combined)")
+        let status = try await workspace.trader(["status"]).run()
+        #expect(status.succeeded && status.standardOutput.contains("nothing traded yet"), "\(status.combined)")
+    }
+
+    @Test func anUnreachableDatabaseIsNamedWithItsPasswordRedacted() async throws {
+        let workspace = try Workspace()
+        let result = try await workspace.trader(["run"], environment: ["DB_URL": "postgresql://trader:s3cret-pw@127.0.0.1:1/trader"]).run()
+        #expect(result.status == 1, "\(result.combined)")
+        #expect(result.standardError.contains("127.0.0.1:1") && !result.combined.contains("s3cret-pw"), "\(result.standardError)")
+    }
+
+    @Test func liveTradingNeedsTheFlagTheConfigurationAndCompleteCredentials() async throws {
+        let workspace = try Workspace()
+        _ = try await workspace.pipeline("init-db")
+        let bare = try await workspace.trader(["run", "--live"], environment: ["BITGET_API_KEY": "k", "BITGET_SECRET": "s"]).run()
+        #expect(bare.status == 78, "\(bare.combined)")
+        #expect(bare.standardError.contains("`live: true` in trading/runtime.yaml") && bare.standardError.contains("BITGET_PASSPHRASE"),
+                "\(bare.standardError)")
+        #expect(!bare.combined.contains("paper trading"), "nothing started")
+    }
+}
