@@ -18,6 +18,10 @@ public struct BacktestSetup: Sendable {
     /// Range of bar open times to trade, UTC ms (nil: all stored bars).
     public var from: Int64?
     public var to: Int64?
+    /// The allocator's capital for the symbol over time (`AllocationSchedule`): each capital applies to
+    /// decisions at bar closes after its time; the one in force at the first traded bar is the starting
+    /// capital. Empty: `initialCapital` throughout.
+    public var capitalSchedule: [(from: Int64, capital: Double)] = []
 
     public init(symbol: Symbol, parameters: EngineParameters, confirmation: ConfirmationRules, initialCapital: Double,
                 tradingTimeframe: Timeframe = .oneMinute, stopTimeframe: Timeframe = .fifteenMinutes,
@@ -104,10 +108,13 @@ public enum BacktestRun {
         guard let columns = FeatureColumns(names: setup.spec.names, tradingTimeframe: setup.tradingTimeframe,
                                            stopTimeframe: setup.stopTimeframe, confirmationTimeframes: setup.confirmationTimeframes)
         else { throw BacktestError(description: "the feature set lacks the trading or confirmation timeframes' columns") }
-        let engine = SimulatedTradingEngine(parameters: setup.parameters, initialCapital: setup.initialCapital,
+        let firstClose = data.bars[data.firstTraded].openTime + setup.tradingTimeframe.milliseconds
+        let initialCapital = setup.capitalSchedule.last { $0.from < firstClose }?.capital ?? setup.initialCapital
+        let engine = SimulatedTradingEngine(parameters: setup.parameters, initialCapital: initialCapital,
                                    funding: FundingSchedule(rates: data.funding, fallbackRate: setup.parameters.fallbackFundingRate),
                                    confirmation: setup.confirmation, barMilliseconds: setup.tradingTimeframe.milliseconds)
         var backtester = Backtester(engine: engine, policy: policy, columns: columns)
+        backtester.capitalSchedule = setup.capitalSchedule
         if let entryFilter { backtester.entryFilter = (entryFilter, EntryContextLayout(featureNames: setup.spec.names)) }
         FeatureMatrixBuilder.build(bars: data.bars, funding: data.funding, spec: setup.spec) { index, values, isValid in
             guard index >= data.firstTraded else { return }

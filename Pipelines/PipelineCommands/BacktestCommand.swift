@@ -70,7 +70,7 @@ struct BacktestCommand: AsyncParsableCommand {
         let (store, _) = try context.openStore()
         var end = to.flatMap(UTCDateParser.milliseconds)
         if let to, !to.contains("T"), let day = end { end = day + 86_400_000 - 60_000 }  // a date includes its whole day
-        let setup = BacktestSetup(
+        var setup = BacktestSetup(
             symbol: symbol, parameters: parameters, confirmation: noConfirmation ? .off : configuration.confirmationRules,
             initialCapital: capital ?? configuration.capitalPerSymbol,
             tradingTimeframe: configuration.symbols.tradingTimeframe, stopTimeframe: configuration.risk.atr.timeframe,
@@ -79,6 +79,15 @@ struct BacktestCommand: AsyncParsableCommand {
         let data: BacktestData
         do {
             data = try BacktestData.load(from: store, setup: setup)
+            if capital == nil {
+                let schedule = try AllocationSchedule.build(
+                    store: store, rules: configuration.allocationRules(), symbol: symbol, stopTimeframe: configuration.risk.atr.timeframe,
+                    atrPeriod: configuration.risk.atr.period, historyStart: data.bars[0].openTime,
+                    from: data.bars[data.firstTraded].openTime, to: data.bars.last!.openTime)
+                setup.capitalSchedule = AllocationSchedule.entries(schedule, from: data.bars[data.firstTraded].openTime,
+                                                                   rules: configuration.allocationRules())
+                setup.initialCapital = schedule.initial
+            }
         } catch {
             printError("\(error)")
             throw ExitCode.failure

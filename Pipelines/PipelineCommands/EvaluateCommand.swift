@@ -66,13 +66,19 @@ struct EvaluateCommand: ParsableCommand {
         guard let parameters = configuration.engineParameters(for: symbol) else {
             throw RegistryError(description: "not in trading/symbols.yaml")
         }
-        let setup = BacktestSetup(
+        var setup = BacktestSetup(
             symbol: symbol, parameters: parameters, confirmation: configuration.confirmationRules,
             initialCapital: configuration.capitalPerSymbol,
             tradingTimeframe: configuration.symbols.tradingTimeframe, stopTimeframe: configuration.risk.atr.timeframe,
             confirmationTimeframes: configuration.symbols.confirmationTimeframes, from: nil, to: nil)
         let (store, _) = try context.openStore()
         let data = try BacktestData.load(from: store, setup: setup)
+        let allocation = configuration.allocationRules()
+        let schedule = try AllocationSchedule.build(store: store, rules: allocation, symbol: symbol, stopTimeframe: configuration.risk.atr.timeframe,
+                                                    atrPeriod: configuration.risk.atr.period, historyStart: data.bars[0].openTime,
+                    from: data.bars[data.firstTraded].openTime,
+                                                    to: data.bars.last!.openTime)
+        setup.capitalSchedule = AllocationSchedule.entries(schedule, from: data.bars[data.firstTraded].openTime, rules: allocation)
         let settings = configuration.training.evaluation
         let plan = EvaluationPlan(
             windows: configuration.training.walkForward.windows, bootstrapSamples: settings.bootstrapSamples, seed: seed,

@@ -51,7 +51,9 @@ import TraderRuntime
             }
         }
         let call = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").first.map(String.init) ?? ""
-        #expect(call.hasPrefix("run --reason sharpe --symbols BTCUSDT --live-sharpe -"), "\(call)")
+        #expect(call.hasPrefix("run --reason sharpe --symbols BTCUSDT --live-sharpe "), "\(call)")
+        let sharpe = call.components(separatedBy: "--live-sharpe ").last.flatMap { Double($0.prefix { $0 != " " }) }
+        #expect(sharpe.map { $0 < 20 } == true, "the Sharpe it passes is under the threshold: \(call)")
         #expect(call.contains("--live-trades 5"), "the five seeded trades are in the window: \(call)")
         #expect(call.hasSuffix("TRADER_CONFIG=config"), "with the trader's configuration: \(call)")
         let events = try store.rows("SELECT message FROM trader_events WHERE kind = 'retrain' ORDER BY id", [], context: "test").compactMap { $0[0] }

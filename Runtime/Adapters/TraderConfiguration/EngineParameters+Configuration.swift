@@ -23,6 +23,15 @@ extension TradingConfiguration {
     /// learned with is the one it is judged by.
     public var capitalPerSymbol: Double { risk.initialCapital / Double(max(1, symbols.enabledSymbols.count)) }
 
+    /// How `trading/risk.yaml` splits `initial_capital` across `symbols` (default: the enabled ones), with the
+    /// volatility read one stop-timeframe bar before each rebalance.
+    public func allocationRules(symbols: [Symbol]? = nil) -> AllocationPlan {
+        AllocationPlan(
+            method: risk.allocation.method == .equal ? .equal : .inverseVolatility, rebalanceHours: risk.allocation.rebalanceHours,
+            maximumWeight: risk.allocation.maximumWeight, totalCapital: risk.initialCapital,
+            symbols: symbols ?? self.symbols.enabledSymbols.map(\.symbol), lag: risk.atr.timeframe.milliseconds)
+    }
+
     /// The entry confirmation rules of `trading/execution.yaml`.
     public var confirmationRules: ConfirmationRules {
         ConfirmationRules(enabled: execution.confirmation.enabled, minimumAgreeing: execution.confirmation.minimumAgreeing,
@@ -31,6 +40,8 @@ extension TradingConfiguration {
 }
 
 extension PipelineConfiguration {
+    public func allocationRules(symbols: [Symbol]? = nil) -> AllocationPlan { trading.allocationRules(symbols: symbols) }
+
     /// The engine parameters of a configured symbol (see `TradingConfiguration.engineParameters(for:)`).
     public func engineParameters(for symbol: Symbol) -> EngineParameters? { trading.engineParameters(for: symbol) }
 }

@@ -32,6 +32,9 @@ public struct SymbolTrader: Sendable {
     public private(set) var warmUpStart: Int64?
     public private(set) var lastBarOpenTime: Int64?
     public let layout: EntryContextLayout
+    /// The symbol's volatility as the capital allocator reads it, and the rebalance time its capital is from.
+    public private(set) var volatility: VolatilityTracker
+    public private(set) var allocationTime: Int64?
 
     /// A fresh trader of `symbol` holding `capital` USDT on the paper venue.
     public init(symbol: Symbol, parameters: EngineParameters, capital: Double, funding: FundingSchedule, confirmation: ConfirmationRules,
@@ -39,6 +42,7 @@ public struct SymbolTrader: Sendable {
         self.symbol = symbol
         features = FeatureEngine(spec: spec)
         layout = EntryContextLayout(featureNames: spec.names)
+        volatility = VolatilityTracker(timeframe: columns.stopTimeframe, period: spec.parameters.atrPeriod)
         let engine = SimulatedTradingEngine(parameters: parameters, initialCapital: capital, funding: funding, confirmation: confirmation)
         driver = Driver(engine: engine, policy: ContextRecordingPolicy(base: TraderPolicy(agent: nil), layout: layout, barMilliseconds: 60_000),
                         columns: columns)
@@ -52,6 +56,23 @@ public struct SymbolTrader: Sendable {
     public mutating func warmUp(_ bar: Bar, funding: FundingRate?) {
         if warmUpStart == nil { warmUpStart = bar.openTime }
         features.update(bar: bar, funding: funding)
+        volatility.update(bar)
+    }
+
+    /// A new trader's paper capital, set before its first bar (the allocator's share at `time`).
+    public mutating func startCapital(_ capital: Double, allocationTime time: Int64) {
+        guard lastBarOpenTime == nil else { return }
+        let engine = driver.engine
+        let venue = SimulatedVenue(parameters: engine.parameters, initialCapital: capital, funding: engine.venue.funding)
+        driver.engine = SimulatedTradingEngine(parameters: engine.parameters, venue: venue, initialCapital: capital,
+                                               confirmation: engine.decisionMaker.confirmation, agentVersion: engine.agentVersion)
+        allocationTime = time
+    }
+
+    /// The allocator's capital (the 1% risk base) from the rebalance at `time` on.
+    public mutating func setAllocation(_ capital: Double, at time: Int64) {
+        driver.engine.allocatedCapital = capital
+        allocationTime = time
     }
 
     /// Trades one closed bar: features, then the driver (the venue executes and triggers inside the bar,
@@ -59,6 +80,7 @@ public struct SymbolTrader: Sendable {
     public mutating func trade(_ bar: Bar, funding: FundingRate?, entriesAllowed: Bool) -> EngineJournal {
         if warmUpStart == nil { warmUpStart = bar.openTime }
         let valid = features.update(bar: bar, funding: funding)
+        volatility.update(bar)
         driver.entriesAllowed = entriesAllowed
         driver.engine.journal = EngineJournal()
         features.row.withUnsafeBufferPointer { driver.step(bar, features: $0, isValid: valid) }
@@ -101,11 +123,12 @@ extension SymbolTrader {
         public var warmUpStart: Int64?
         public var lastBarOpenTime: Int64?
         public var contexts: [Int64: [Double]]
+        public var allocationTime: Int64?
     }
 
     public var state: State {
         State(venue: engine.venue.state, engine: engine.snapshot, progress: driver.progress, warmUpStart: warmUpStart,
-              lastBarOpenTime: lastBarOpenTime, contexts: driver.policy.contexts)
+              lastBarOpenTime: lastBarOpenTime, contexts: driver.policy.contexts, allocationTime: allocationTime)
     }
 
     /// A trader continuing from `state`; its features start empty and are replayed by the runtime.
@@ -114,6 +137,8 @@ extension SymbolTrader {
         self.symbol = symbol
         features = FeatureEngine(spec: spec)
         layout = EntryContextLayout(featureNames: spec.names)
+        volatility = VolatilityTracker(timeframe: columns.stopTimeframe, period: spec.parameters.atrPeriod)
+        allocationTime = state.allocationTime
         let venue = SimulatedVenue(parameters: parameters, state: state.venue, funding: funding)
         let engine = SimulatedTradingEngine(parameters: parameters, venue: venue, snapshot: state.engine, confirmation: confirmation,
                                             agentVersion: "none")
@@ -127,5 +152,8 @@ extension SymbolTrader {
     }
 
     /// Replays a stored bar into the features during a restart (no trading: it was traded before).
-    public mutating func replay(_ bar: Bar, funding: FundingRate?) { features.update(bar: bar, funding: funding) }
+    public mutating func replay(_ bar: Bar, funding: FundingRate?) {
+        features.update(bar: bar, funding: funding)
+        volatility.update(bar)
+    }
 }

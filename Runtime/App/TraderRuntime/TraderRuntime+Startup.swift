@@ -61,7 +61,8 @@ extension TraderRuntime {
                     "equity": "\(trader.engine.equity)", "risk": "\(trader.engine.risk.state.rawValue)",
                 ])
             } else {
-                trader = SymbolTrader(symbol: symbol, parameters: parameters, capital: configuration.capitalPerSymbol, funding: schedule,
+                trader = SymbolTrader(symbol: symbol, parameters: parameters, capital: configuration.allocationRules(symbols: symbols).equalShare,
+                                      funding: schedule,
                                       confirmation: confirmation, columns: columns, spec: spec)
                 if let last = try await store.candleCoverage(symbol: symbol, timeframe: .oneMinute)?.lastOpenTime {
                     replayFrom = last + 60_000 - Int64(spec.tradingHistoryMinutes) * 60_000
@@ -79,7 +80,7 @@ extension TraderRuntime {
             let (version, update) = loader.load(symbol)
             prepared.agents[symbol] = version
             var events: [(kind: String, message: String)] = [(
-                "started", saved == nil ? "started fresh: features warmed up on the stored history, paper capital \(trader.engine.account.initialCapital) USDT"
+                "started", saved == nil ? "started fresh: features warmed up on the stored history"
                     : "restored after the bar of \(UTCTime.format(trader.lastBarOpenTime ?? 0)): equity \(trader.engine.equity) USDT, "
                     + (trader.engine.account.position.map { "\($0.side.rawValue) \($0.size) open with its stop at \($0.stopLoss.map { "\($0)" } ?? "none")" } ?? "flat")
                     + ", risk \(trader.engine.risk.state.rawValue)")]
@@ -100,6 +101,20 @@ extension TraderRuntime {
             let recorded = events
             try? await store.run { _ in for event in recorded { try journal.event(symbol: symbol, kind: event.kind, message: event.message, at: now) } }
             prepared.traders[symbol] = trader
+        }
+        // A new account's paper capital: the allocator's share for its first bar, from every symbol's
+        // warmed-up volatility (a backtest from that bar starts with the same).
+        let plan = configuration.allocationRules(symbols: symbols)
+        for symbol in symbols {
+            guard var trader = prepared.traders[symbol], trader.lastBarOpenTime == nil, let last = prepared.lastDelivered[symbol] else { continue }
+            let time = plan.rebalanceTime(before: last + 120_000)
+            let capitals = plan.capitals(at: time) { member, at in prepared.traders[member]?.volatility.value(at: at) }
+            let capital = capitals[symbol] ?? plan.equalShare
+            trader.startCapital(capital, allocationTime: time)
+            prepared.traders[symbol] = trader
+            let message = String(format: "paper capital %.2f USDT (the %@ share of %.0f USDT at %@)", capital, plan.method.rawValue,
+                                 plan.totalCapital, UTCTime.format(time))
+            try? await store.run { _ in try journal.event(symbol: symbol, kind: "capital", message: message, at: TradingDesk.now()) }
         }
         return prepared
     }

@@ -95,7 +95,7 @@ public struct TraderRuntime: Sendable {
         }
         let runtime = configuration.runtime
         let desk = DeskService(
-            settings: deskSettings, traders: prepared.traders, parameters: prepared.parameters, store: database, funding: funding,
+            settings: deskSettings(symbols), traders: prepared.traders, parameters: prepared.parameters, store: database, funding: funding,
             metrics: metrics, health: health, logger: Logger(label: "trader.desk"), inputs: inputs)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: desk)]
         if runtime.metrics.enabled {
@@ -125,8 +125,9 @@ public struct TraderRuntime: Sendable {
         logger.notice("trader stopped")
     }
 
-    var deskSettings: DeskSettings {
-        DeskSettings(mode: options.mode, catchUpLagSeconds: configuration.runtime.marketData.catchUpLagSeconds,
+    func deskSettings(_ symbols: [Symbol]) -> DeskSettings {
+        DeskSettings(mode: options.mode, allocation: configuration.allocationRules(symbols: symbols),
+                     catchUpLagSeconds: configuration.runtime.marketData.catchUpLagSeconds,
                      staleAfterSeconds: configuration.runtime.marketData.staleAfterSeconds,
                      equitySnapshotMinutes: configuration.runtime.equitySnapshotMinutes,
                      tradingTimeframe: configuration.symbols.tradingTimeframe, stopTimeframe: configuration.risk.atr.timeframe,

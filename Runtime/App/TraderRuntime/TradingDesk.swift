@@ -68,6 +68,7 @@ final class TradingDesk {
             trader.addFunding(settled)
             logger.debug("funding settlements", metadata: ["symbol": "\(symbol)", "new": "\(settled.map { "\(UTCTime.format($0.time)) \($0.rate)" })"])
         }
+        allocate(&trader, close: close)
         var blocked: String?
         if closed.exchangeTime - close > Int64(settings.catchUpLagSeconds * 1000) { blocked = "catch_up" }
         if trader.agentVersion == nil { blocked = blocked ?? "no_agent" }
@@ -83,6 +84,24 @@ final class TradingDesk {
         traders[symbol] = trader
         publish(symbol, trader, blocked: blocked)
         await write(entry, bar: bar)
+    }
+
+    /// Moves the symbol to the allocator's capital for the rebalance that governs a decision at `close`,
+    /// read from every traded symbol's volatility one stop-timeframe bar before it (final by now, in
+    /// whatever order the symbols' bars arrive).
+    func allocate(_ trader: inout SymbolTrader, close: Int64) {
+        let plan = settings.allocation
+        let time = plan.rebalanceTime(before: close)
+        guard trader.allocationTime != time else { return }
+        let symbol = trader.symbol
+        let capitals = plan.capitals(at: time) { member, at in
+            member == symbol ? trader.volatility.value(at: at) : self.traders[member]?.volatility.value(at: at)
+        }
+        let capital = capitals[symbol] ?? plan.equalShare
+        if trader.allocationTime != nil, abs(capital - trader.engine.allocatedCapital) > 1e-9 {
+            logger.info("capital re-balanced", metadata: ["symbol": "\(symbol)", "capital": "\(capital)", "rebalance": "\(UTCTime.format(time))"])
+        }
+        trader.setAllocation(capital, at: time)
     }
 
     /// The persistent record of one traded bar: the state, the orders and their fills, trades with
@@ -332,6 +351,7 @@ struct PersistedTrader: Codable {
 /// The desk's settings, from the configuration.
 struct DeskSettings: Sendable {
     var mode: String
+    var allocation: AllocationPlan
     var catchUpLagSeconds: Double
     var staleAfterSeconds: Double
     var equitySnapshotMinutes: Int

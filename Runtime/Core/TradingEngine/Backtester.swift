@@ -44,6 +44,8 @@ public struct FeatureColumns: Sendable {
     public var averageTrueRangeFraction: Int
     public var rsi: Int
     public var trends: [Int]
+    /// Whose ATR sets the stop distance.
+    public var stopTimeframe: Timeframe
 
     /// Looks the columns up by name: `atr_fraction_{tf}` of the stop timeframe, `rsi_{tf}` of the trading
     /// timeframe and `trend_{tf}` of each confirmation timeframe.
@@ -54,6 +56,7 @@ public struct FeatureColumns: Sendable {
         let trends = confirmationTimeframes.compactMap { names.firstIndex(of: "trend_\($0.rawValue)") }
         guard trends.count == confirmationTimeframes.count else { return nil }
         averageTrueRangeFraction = atr
+        self.stopTimeframe = stopTimeframe
         self.rsi = rsi
         self.trends = trends
     }
@@ -87,6 +90,12 @@ public struct Backtester<Policy: TradingPolicy, Venue: ExecutionVenue> {
     public var entriesAllowed = true
     /// Entries turned into holds because entries were not allowed.
     public private(set) var blockedEntries = 0
+    /// The symbol's capital over time (the allocator's rebalances): each capital applies to the decisions at
+    /// bar closes after its time. Empty: the engine's capital stays as it is.
+    public var capitalSchedule: [(from: Int64, capital: Double)] = [] {
+        didSet { scheduleIndex = 0 }
+    }
+    private var scheduleIndex = 0
 
     public init(engine: TradingEngine<Venue>, policy: Policy, columns: FeatureColumns) {
         self.engine = engine
@@ -97,6 +106,13 @@ public struct Backtester<Policy: TradingPolicy, Venue: ExecutionVenue> {
 
     /// Processes one bar and its feature row.
     public mutating func step(_ bar: Bar, features: UnsafeBufferPointer<Double>, isValid: Bool) {
+        if scheduleIndex < capitalSchedule.count {
+            let close = bar.openTime + engine.barMilliseconds
+            while scheduleIndex < capitalSchedule.count, capitalSchedule[scheduleIndex].from < close {
+                engine.allocatedCapital = capitalSchedule[scheduleIndex].capital
+                scheduleIndex += 1
+            }
+        }
         let hadPosition = engine.account.position != nil
         engine.process(bar)
         if engine.account.position != nil {

@@ -1,4 +1,3 @@
-import MarketModel
 
 /// A bar of a higher timeframe built from shorter bars, with how many it was built from (fewer than
 /// `timeframe.milliseconds / source.milliseconds` means bars were missing).
