@@ -32,22 +32,21 @@ struct StatusCommand: AsyncParsableCommand {
             }
             total += status.equity
             let position = status.position.map { position in
-                String(format: "%@ %@ @ %.6g %.0fx stop %@ tp %@", position.side.rawValue, "\(position.size)", position.entryPrice, position.leverage,
-                       position.stopLoss.map { String(format: "%.6g", $0) } ?? "none", position.takeProfit.map { String(format: "%.6g", $0) } ?? "none")
+                "\(position.side.rawValue) \(position.size) @ " + String(format: "%.6g %.0fx", position.entryPrice, position.leverage)
+                    + " stop " + (position.stopLoss.map { String(format: "%.6g", $0) } ?? "none")
+                    + " tp " + (position.takeProfit.map { String(format: "%.6g", $0) } ?? "none")
             } ?? "flat"
-            print(String(format: "%-10@ %11.2f %13.2f  %-9@ %7.2f%%  %-42@ %-16@ %@  %@", row.symbol as NSString, status.equity, status.wallet,
-                         status.risk.state.rawValue as NSString, status.drawdown * 100, position as NSString,
-                         String((row.agentVersion ?? "none").prefix(16)) as NSString, UTCTime.format(row.lastBarOpenTime),
-                         coverage[row.symbol].map { UTCTime.format($0.lastOpenTime) } ?? "-"))
+            print(cell(row.symbol, 10) + String(format: " %11.2f %13.2f  ", status.equity, status.wallet) + cell(status.risk.state.rawValue, 9)
+                  + String(format: " %7.2f%%  ", status.drawdown * 100) + cell(position, 42) + " " + cell(row.agentVersion ?? "none", 16) + " "
+                  + UTCTime.format(row.lastBarOpenTime) + "  " + (coverage[row.symbol].map { UTCTime.format($0.lastOpenTime) } ?? "-"))
         }
         if !states.isEmpty { print(String(format: "total equity %.2f USDT", total)) }
         let recent = try journal.trades(limit: trades)
         if !recent.isEmpty {
             print("recent trades:")
             for trade in recent {
-                print(String(format: "  %@ %-9@ %-5@ %@ → %@  %@ @ %@ → %@  net %+.2f USDT (%@)", UTCTime.format(trade.exitTime), trade.symbol as NSString,
-                             trade.side as NSString, UTCTime.format(trade.entryTime), UTCTime.format(trade.exitTime), trade.size,
-                             trade.entryPrice, trade.exitPrice, trade.netPnL, trade.exitReason))
+                print("  " + cell(trade.symbol, 9) + " " + cell(trade.side, 5) + " " + UTCTime.format(trade.entryTime) + " → " + UTCTime.format(trade.exitTime)
+                      + "  \(trade.size) @ \(trade.entryPrice) → \(trade.exitPrice)" + String(format: "  net %+.2f USDT ", trade.netPnL) + "(\(trade.exitReason))")
             }
         }
         let log = try journal.events(limit: events)
@@ -125,4 +124,9 @@ func queue(_ command: String, common: CommonOptions, symbol: Symbol?, reason: St
     let id = try TraderJournal(store: store, mode: common.mode).request(command, symbol: symbol, reason: reason,
                                                                         at: Int64(Date().timeIntervalSince1970 * 1000))
     print("queued request \(id): \(command) \(symbol?.name ?? "all symbols") (\(common.mode)); the running trader carries it out within a second, else the next start does")
+}
+
+/// `text` left-aligned in a column `width` characters wide (cut to fit), for the status table.
+private func cell(_ text: String, _ width: Int) -> String {
+    text.count >= width ? String(text.prefix(width)) : text + String(repeating: " ", count: width - text.count)
 }
