@@ -108,6 +108,9 @@ let package = Package(
 
         // MARK: Runtime/Testing: fakes shipped as libraries, shared by tests and the demo.
         .target(
+            name: "ScriptedAgents", dependencies: ["Policy", "Features", "TradingEngine"], path: "Runtime/Testing/ScriptedAgents",
+            swiftSettings: settings),
+        .target(
             name: "ExchangeSimulator",
             dependencies: [
                 "MarketModel", "TradingEngine", "Features", "CSVArchive", "BitGet", hummingbird, hummingbirdWebSocket,
@@ -147,7 +150,8 @@ let package = Package(
             name: "bench",
             dependencies: [
                 "MarketModel", "CSVArchive", "Storage", "DataStages", "CLibPQ", "Indicators", "Features", "TensorStore",
-                "TradingEngine", "BitGet", "Training", "ChildProcesses", argumentParser,
+                "TradingEngine", "BitGet", "Training", "ChildProcesses", "Policy", "TraderConfiguration", "TraderRuntime", "ScriptedAgents",
+                argumentParser,
             ],
             path: "Pipelines/bench", swiftSettings: settings),
 
@@ -172,7 +176,7 @@ let package = Package(
         .testTarget(
             name: "TraderTests",
             dependencies: ["trader", "pipeline", "bitget-sim", "TraderRuntime", "TestSupport", "Storage", "MarketModel", "TradingEngine",
-                           "ChildProcesses", "Policy", asyncHTTPClient],
+                           "ChildProcesses", "Policy", "Features", "BitGet", "ScriptedAgents", asyncHTTPClient, logging],
             path: "Tests/TraderTests", swiftSettings: settings),
         .testTarget(
             name: "ReconciliationTests", dependencies: ["Reconciliation", "MarketModel"], path: "Tests/ReconciliationTests",

@@ -1,6 +1,7 @@
 import ChildProcesses
 import Foundation
 import MarketModel
+import ScriptedAgents
 import Storage
 import TestSupport
 import Testing

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import ChildProcesses
 import Foundation
 import MarketModel
+import ScriptedAgents
 import Storage
 import TestSupport
 import Testing

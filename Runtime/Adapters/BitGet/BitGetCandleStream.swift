@@ -88,8 +88,8 @@ public struct BitGetCandleStream: Sendable {
         try await WebSocketClient.connect(url: url, configuration: .init(maxFrameSize: 1 << 22), logger: logger) { inbound, outbound, _ in
             try await outbound.write(.text(subscribe))
             stream.onEvent(.connected)
-            // Whatever was missed while disconnected comes over REST first.
-            for symbol in stream.symbols { try await stream.backfill(symbol, state: state, deliver: deliver) }
+            // Whatever was missed while disconnected comes over REST first, the symbols merged in time order.
+            try await stream.backfillTogether(state: state, deliver: deliver)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     while !Task.isCancelled {
@@ -155,30 +155,6 @@ public struct BitGetCandleStream: Sendable {
             try await backfill(symbol, state: state, deliver: deliver, before: closed.bar.openTime)
         }
         if await state.markDelivered(symbol, closed.bar.openTime) { await deliver(symbol, closed) }
-    }
-
-    /// Fetches and delivers the closed bars after the last delivered one (and before `before`, if given).
-    func backfill(_ symbol: Symbol, state: StreamState, deliver: @escaping @Sendable (Symbol, ClosedBar) async -> Void,
-                  before: Int64? = nil) async throws {
-        guard let last = await state.lastDelivered[symbol] else { return }
-        var cursor = last + timeframe.milliseconds
-        let serverTime = try await rest.serverTime()
-        let lastClosed = timeframe.barOpenTime(containing: serverTime) - timeframe.milliseconds
-        let end = min(before.map { $0 - timeframe.milliseconds } ?? lastClosed, lastClosed)
-        while cursor <= end {
-            let pageEnd = min(end, cursor + 999 * timeframe.milliseconds)
-            let page = try await rest.candles(symbol: symbol, timeframe: timeframe, startTime: cursor, endTime: pageEnd, limit: 1_000)
-            for bar in page.bars where bar.openTime >= cursor && bar.openTime <= pageEnd {
-                if await state.markDelivered(symbol, bar.openTime) {
-                    await deliver(symbol, ClosedBar(bar: bar, exchangeTime: serverTime, source: .backfill))
-                }
-            }
-            cursor = pageEnd + timeframe.milliseconds
-        }
-        if cursor > last + timeframe.milliseconds {
-            onEvent(.backfilled(symbol: symbol, bars: Int((cursor - last) / timeframe.milliseconds) - 1))
-            logger.info("backfilled missed bars", metadata: ["symbol": "\(symbol)", "from": "\(UTCTime.format(last))", "to": "\(UTCTime.format(end))"])
-        }
     }
 
     private func json(_ object: [String: Any]) -> String {

@@ -47,17 +47,22 @@ public struct MarketDataSettings: Sendable, Codable, Equatable {
     public var catchUpLagSeconds: Double
     /// Confirm each streamed bar against the exchange's REST candle and trade on the exchange's bar.
     public var confirmBars: Bool
+    /// A symbol's bar that starts a new capital rebalance waits up to this long (wall clock) for the other
+    /// symbols' bars to reach the volatility it is computed from; then it trades on what is known.
+    public var allocationWaitSeconds: Double
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case staleAfterSeconds = "stale_after_seconds"
         case catchUpLagSeconds = "catch_up_lag_seconds"
         case confirmBars = "confirm_bars"
+        case allocationWaitSeconds = "allocation_wait_seconds"
     }
 
     init() {
         staleAfterSeconds = 150
         catchUpLagSeconds = 90
         confirmBars = true
+        allocationWaitSeconds = 120
     }
 
     public init(from decoder: any Decoder) throws {
@@ -65,6 +70,7 @@ public struct MarketDataSettings: Sendable, Codable, Equatable {
         staleAfterSeconds = fields.number(.staleAfterSeconds, or: 150, within: 10...86_400, unit: " s")
         catchUpLagSeconds = fields.number(.catchUpLagSeconds, or: 90, within: 1...86_400, unit: " s")
         confirmBars = fields.value(.confirmBars, or: true)
+        allocationWaitSeconds = fields.number(.allocationWaitSeconds, or: 120, within: 0...3_600, unit: " s")
     }
 }
 

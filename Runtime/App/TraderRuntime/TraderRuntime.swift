@@ -129,6 +129,7 @@ public struct TraderRuntime: Sendable {
         DeskSettings(mode: options.mode, allocation: configuration.allocationRules(symbols: symbols),
                      catchUpLagSeconds: configuration.runtime.marketData.catchUpLagSeconds,
                      staleAfterSeconds: configuration.runtime.marketData.staleAfterSeconds,
+                     allocationWaitSeconds: configuration.runtime.marketData.allocationWaitSeconds,
                      equitySnapshotMinutes: configuration.runtime.equitySnapshotMinutes,
                      tradingTimeframe: configuration.symbols.tradingTimeframe, stopTimeframe: configuration.risk.atr.timeframe,
                      confirmationTimeframes: configuration.symbols.confirmationTimeframes,

@@ -26,6 +26,8 @@ final class TradingDesk {
     var agentDirectories: [Symbol: String] = [:]
     /// The agent version that opened each symbol's position (for its trade and strategy record).
     var entryAgents: [Symbol: String] = [:]
+    /// Bars held, per symbol and in order, until the other symbols' bars reach a rebalance's volatility.
+    var held: [Symbol: HeldBars] = [:]
 
     init(settings: DeskSettings, traders: [Symbol: SymbolTrader], parameters: [Symbol: EngineParameters], store: AsyncStore,
          funding: FundingBook, metrics: TraderMetrics, health: HealthBoard, logger: Logger) {
@@ -53,7 +55,8 @@ final class TradingDesk {
 
     // MARK: Bars
 
-    func trade(_ symbol: Symbol, _ closed: ClosedBar) async {
+    /// Trades one closed bar now (``trade(_:_:)`` decides when).
+    func tradeNow(_ symbol: Symbol, _ closed: ClosedBar) async {
         guard var trader = traders[symbol] else { return }
         let bar = closed.bar
         if let last = trader.lastBarOpenTime, bar.openTime <= last {
@@ -84,24 +87,6 @@ final class TradingDesk {
         traders[symbol] = trader
         publish(symbol, trader, blocked: blocked)
         await write(entry, bar: bar)
-    }
-
-    /// Moves the symbol to the allocator's capital for the rebalance that governs a decision at `close`,
-    /// read from every traded symbol's volatility one stop-timeframe bar before it (final by now, in
-    /// whatever order the symbols' bars arrive).
-    func allocate(_ trader: inout SymbolTrader, close: Int64) {
-        let plan = settings.allocation
-        let time = plan.rebalanceTime(before: close)
-        guard trader.allocationTime != time else { return }
-        let symbol = trader.symbol
-        let capitals = plan.capitals(at: time) { member, at in
-            member == symbol ? trader.volatility.value(at: at) : self.traders[member]?.volatility.value(at: at)
-        }
-        let capital = capitals[symbol] ?? plan.equalShare
-        if trader.allocationTime != nil, abs(capital - trader.engine.allocatedCapital) > 1e-9 {
-            logger.info("capital re-balanced", metadata: ["symbol": "\(symbol)", "capital": "\(capital)", "rebalance": "\(UTCTime.format(time))"])
-        }
-        trader.setAllocation(capital, at: time)
     }
 
     /// The persistent record of one traded bar: the state, the orders and their fills, trades with
@@ -293,6 +278,7 @@ final class TradingDesk {
 
     func tick() async {
         if !unwritten.isEmpty { await flush() }
+        if !held.isEmpty { await releaseHeld() }
         let (stale, recovered) = health.refreshStaleness(staleAfter: settings.staleAfterSeconds)
         for name in stale {
             await note(Symbol(name), "stale", "no closed bar for more than \(Int(settings.staleAfterSeconds)) s: entries wait for fresh data",
@@ -354,6 +340,7 @@ struct DeskSettings: Sendable {
     var allocation: AllocationPlan
     var catchUpLagSeconds: Double
     var staleAfterSeconds: Double
+    var allocationWaitSeconds: Double
     var equitySnapshotMinutes: Int
     var tradingTimeframe: Timeframe
     var stopTimeframe: Timeframe

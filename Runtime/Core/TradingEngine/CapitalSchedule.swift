@@ -11,6 +11,8 @@ public struct VolatilityTracker: Sendable {
     /// The latest values: (bucket close time UTC ms, ATR / close), newest last; `retained` of them kept
     /// (enough to look back over the longest rebalance period).
     public private(set) var values: [(time: Int64, fraction: Double)] = []
+    /// Close time of the last 1m bar added, UTC ms: every value up to it is final.
+    public private(set) var lastBarClose: Int64?
 
     public let retained: Int
 
@@ -23,6 +25,7 @@ public struct VolatilityTracker: Sendable {
 
     /// Adds a closed 1m bar.
     public mutating func update(_ bar: Bar) {
+        lastBarClose = bar.openTime + 60_000
         var closed: [ResampledBar] = []
         resampler.update(bar) { closed.append($0) }
         for bucket in closed {

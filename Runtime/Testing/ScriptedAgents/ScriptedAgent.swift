@@ -3,7 +3,7 @@ import Foundation
 import Policy
 import TradingEngine
 
-/// A deterministic agent for end-to-end tests: it goes long when the 1m MACD histogram is clearly
+/// A deterministic agent for end-to-end tests and benchmarks (a real network of the trained agents' shape): it goes long when the 1m MACD histogram is clearly
 /// positive, short when clearly negative, and holds in between — so it trades often, both ways, and
 /// what it does is known without training. Written as a real artifact (safetensors + manifest).
 public enum ScriptedAgent {
@@ -64,6 +64,12 @@ public enum ScriptedAgent {
         let link = "\(agentsDirectory)/\(symbol)/current", temporary = link + ".new-\(getpid())"
         try? FileManager.default.removeItem(atPath: temporary)
         try FileManager.default.createSymbolicLink(atPath: temporary, withDestinationPath: version)
-        guard rename(temporary, link) == 0 else { throw TestSetupError("cannot switch \(link) to \(version)") }
+        guard rename(temporary, link) == 0 else { throw ScriptedAgentError(message: "cannot switch \(link) to \(version): errno \(errno)") }
     }
+}
+
+/// A scripted agent could not be written.
+public struct ScriptedAgentError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
 }
