@@ -31,13 +31,31 @@ import Testing
 
     @Test func anOrderThatNeverReachedTheVenueIsForgottenAndAnUnknownOneHalts() {
         let never = Reconciliation.reconcile(believed: BelievedState(position: nil, inFlight: [Self.entry]),
-                                             report: VenueReport(position: nil, resolutions: [Self.entry: .notFound]))
+                                             report: VenueReport(position: nil, resolutions: [Self.entry: .notFound(secondsSinceSubmission: 90)]))
         #expect(never == [.forgetOrder(Self.entry, reason: "the venue never received it")])
+        let soon = Reconciliation.reconcile(believed: BelievedState(position: nil, inFlight: [Self.entry]),
+                                            report: VenueReport(position: nil, resolutions: [Self.entry: .notFound(secondsSinceSubmission: 5)]))
+        #expect(soon == [.halt(reason: "order \(Self.entry) is not at the venue 5 s after it was sent; it may still be in transit")],
+                "not found yet is not proof it never arrived")
         let unknown = Reconciliation.reconcile(believed: BelievedState(position: nil, inFlight: [Self.entry]),
                                                report: VenueReport(position: nil, resolutions: [Self.entry: .unknown("timeout")]))
         #expect(unknown == [.halt(reason: "the outcome of order \(Self.entry) is unknown (timeout); not trading until it is resolved")])
         let notLookedUp = Reconciliation.reconcile(believed: BelievedState(position: nil, inFlight: [Self.entry]), report: VenueReport(position: nil))
         #expect(notLookedUp.count == 1 && { if case .halt = notLookedUp[0] { true } else { false } }(), "no resolution is no proof")
+    }
+
+    /// A partly filled entry whose rest was cancelled is booked for the part that filled; one still working
+    /// is waited for.
+    @Test func aPartialFillIsBookedOnlyOnceTheOrderIsDone() {
+        let done = Reconciliation.reconcile(
+            believed: BelievedState(position: nil, inFlight: [Self.entry]),
+            report: VenueReport(position: Self.reported, protections: [Self.stop, Self.target],
+                                resolutions: [Self.entry: .partiallyFilled(Self.fill, stillWorking: false)]))
+        #expect(done == [.bookFill(Self.entry, Self.fill)])
+        let working = Reconciliation.reconcile(
+            believed: BelievedState(position: nil, inFlight: [Self.entry]),
+            report: VenueReport(position: Self.reported, resolutions: [Self.entry: .partiallyFilled(Self.fill, stillWorking: true)]))
+        #expect(working.count == 1 && { if case .halt = working[0] { true } else { false } }())
     }
 
     @Test func aMissingStopIsReArmedAndAMisplacedOneMoved() {

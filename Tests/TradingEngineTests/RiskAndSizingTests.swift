@@ -81,6 +81,21 @@ import TradingEngine
         #expect(gate.peakEquity == 10_100)
     }
 
+    /// A resume of a symbol that is not halted changes nothing: it must not move the drawdown reference
+    /// (an operator's `resume --all` would otherwise loosen every symbol's limits).
+    @Test func aResetOfASymbolThatIsNotHaltedChangesNothing() {
+        var gate = RiskGate(rules: RiskRules(dailyLossCap: 0.5), equity: 10_000)
+        _ = gate.observe(equity: 10_200, time: midnight)
+        _ = gate.observe(equity: 9_780, time: midnight + 60_000)  // 4.1%: reducing
+        #expect(gate.state == .reducing)
+        #expect(gate.reset(equity: 9_780, time: midnight + 120_000) == nil)
+        #expect(gate.state == .reducing && gate.peakEquity == 10_200, "the peak stays")
+        var active = RiskGate(rules: RiskRules(), equity: 10_000)
+        _ = active.observe(equity: 10_300, time: midnight)
+        _ = active.observe(equity: 10_100, time: midnight + 60_000)
+        #expect(active.reset(equity: 10_100, time: midnight + 120_000) == nil && active.peakEquity == 10_300)
+    }
+
     @Test func theDailyLossCapHaltsUntilTheNextUTCDay() {
         var gate = RiskGate(rules: RiskRules(reducingDrawdown: 0.2, haltDrawdown: 0.3, dailyLossCap: 0.03), equity: 10_000)
         _ = gate.observe(equity: 10_000, time: midnight)
@@ -126,5 +141,21 @@ import TradingEngine
         #expect(close(capped["BTCUSDT"]!, 0.4))
         #expect(close(capped["ETHUSDT"]!, 0.6 * 50 / 75))
         #expect(close(capped.values.reduce(0, +), 1))
+    }
+
+    /// A symbol without a volatility reading (no bars yet) gets the equal share; the others split what is
+    /// left, so the capitals never add up to more than the total, and the cap stays a share of the total.
+    @Test func aSymbolWithoutVolatilityGetsTheEqualShareAndTheRestIsSplit() {
+        let symbols: [Symbol] = ["BTCUSDT", "ETHUSDT", "DOGEUSDT"]
+        let volatility: [Symbol: Double] = ["BTCUSDT": 0.01, "ETHUSDT": 0.02]
+        let open = AllocationPlan(method: .inverseVolatility, rebalanceHours: 24, maximumWeight: 1, totalCapital: 9_000, symbols: symbols)
+        let capitals = open.capitals(at: 86_400_000) { symbol, _ in volatility[symbol] }
+        // DOGEUSDT: 9,000 / 3; the other 6,000 split 1/0.01 : 1/0.02 = 2 : 1.
+        #expect(close(capitals["DOGEUSDT"]!, 3_000) && close(capitals["BTCUSDT"]!, 4_000) && close(capitals["ETHUSDT"]!, 2_000))
+        let capped = AllocationPlan(method: .inverseVolatility, rebalanceHours: 24, maximumWeight: 0.3, totalCapital: 9_000, symbols: symbols)
+        let limited = capped.capitals(at: 86_400_000) { symbol, _ in volatility[symbol] }
+        // At most 30% of 9,000 = 2,700 each: both known symbols are capped, 600 stays unallocated.
+        #expect(close(limited["BTCUSDT"]!, 2_700) && close(limited["ETHUSDT"]!, 2_700) && close(limited["DOGEUSDT"]!, 3_000), "\(limited)")
+        #expect(close(capped.capitals(at: 0) { _, _ in nil }.values.reduce(0, +), 9_000), "nothing known: equal shares")
     }
 }

@@ -115,6 +115,39 @@ import TradingEngine
         #expect(gate.observe(equity: 9_580, time: 5, isFlat: true) == nil && gate.state == .active, "the reset makes the equity the new peak")
     }
 
+    /// An operator's halt between a decision and the next open cancels the entry still working: nothing
+    /// is opened after a halt (and nothing needs flattening a bar later).
+    @Test func anOperatorHaltCancelsTheWorkingEntry() {
+        var engine = SimulatedTradingEngine(parameters: testParameters(), initialCapital: 10_000,
+                                            funding: FundingSchedule(rates: [], fallbackRate: 0), confirmation: .off)
+        engine.process(bar(0, open: 30_000))
+        #expect(engine.decide(.long, averageTrueRange: 300) == .enter(.long))
+        guard case let .submitEntry(order)? = engine.workingOrder else { Issue.record("no working entry"); return }
+        engine.journal = EngineJournal()
+        #expect(engine.haltByOperator(reason: "by hand")?.to == .halted)
+        #expect(engine.journal?.commands == [.cancel(order.clientOrderID)])
+        #expect(engine.workingOrder == nil)
+        engine.process(bar(1, open: 30_010))
+        #expect(engine.account.position == nil && engine.trades.isEmpty, "the cancelled entry never fills")
+    }
+
+    /// An order whose outcome the venue could not report is never taken for rejected: it stays the working
+    /// order, nothing new is sent, until it is resolved by its client id.
+    @Test func anOrderOfUnknownOutcomeBlocksNewOrdersUntilResolved() {
+        var engine = SimulatedTradingEngine(parameters: testParameters(), initialCapital: 10_000,
+                                            funding: FundingSchedule(rates: [], fallbackRate: 0), confirmation: .off)
+        engine.process(bar(0, open: 30_000))
+        #expect(engine.decide(.long, averageTrueRange: 300) == .enter(.long))
+        guard let id = engine.workingOrder?.clientOrderID else { Issue.record("no working entry"); return }
+        engine.apply(.orderOutcomeUnknown(id, reason: "timeout", time: 1))
+        #expect(engine.unresolvedOrder == id && engine.workingOrder?.clientOrderID == id)
+        #expect(engine.decide(.short, averageTrueRange: 300) == .none, "nothing new while the outcome is unknown")
+        #expect(engine.snapshot.unresolvedOrder == id, "a restart keeps it unresolved")
+        // Resolved by its client id (here: the venue never executed it).
+        engine.apply(.orderRejected(id, reason: "not executed", time: 2))
+        #expect(engine.unresolvedOrder == nil && engine.workingOrder == nil)
+    }
+
     /// An entry that cannot be paid for at the fill is rejected by the venue, counted, and leaves the engine
     /// free to decide again.
     @Test func aRejectedEntryIsCountedAndFreesTheEngine() {

@@ -8,12 +8,15 @@ import MarketModel
 public final class SQLiteStore: Store {
     public let backend = StoreBackend.sqlite
     public let location: String
+    /// The database file.
+    public let path: String
     let queue: DatabaseQueue
     private let seriesIdentifiers = SeriesIdentifierCache()
 
     /// Opens (creating if needed) the database file at `path`, and its directory.
     public init(path: String) throws(StoreError) {
         location = "sqlite:\(path)"
+        self.path = path
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         var configuration = GRDB.Configuration()

@@ -88,6 +88,21 @@ extension TraderJournal {
                            [.text(status), .text(result), .integer(time), .integer(id)], context: "finishing request \(id)")
     }
 
+    /// This account's orders not yet filled, rejected or cancelled, oldest first (a restarted trader
+    /// follows them to their end).
+    public func workingOrders() throws -> [OrderRow] {
+        try store.rows("""
+            SELECT client_order_id, exchange_order_id, symbol, side, order_type, size, price, reduce_only, stop_loss, take_profit, status,
+                   filled_size, average_price, fee, agent_version, created_at, updated_at
+            FROM orders WHERE mode = $1 AND status IN ('submitted', 'accepted', 'unknown') ORDER BY created_at, id
+            """, [.text(mode)], context: "reading the working orders").map { row in
+            OrderRow(clientOrderID: row[0] ?? "", exchangeOrderID: row[1], symbol: row[2] ?? "", side: row[3] ?? "", orderType: row[4] ?? "market",
+                     size: row[5] ?? "0", price: row[6], reduceOnly: row[7] == "1" || row[7] == "t", stopLoss: row[8], takeProfit: row[9],
+                     status: row[10] ?? "", filledSize: row[11] ?? "0", averagePrice: row[12], fee: row[13] ?? "0", agentVersion: row[14],
+                     createdAt: Int64(row[15] ?? "") ?? 0, updatedAt: Int64(row[16] ?? "") ?? 0)
+        }
+    }
+
     /// Every symbol's stored state: (symbol, last bar open time, agent version, state JSON, updated at).
     public func states() throws -> [(symbol: String, lastBarOpenTime: Int64, agentVersion: String?, state: String, updatedAt: Int64)] {
         try store.rows("""

@@ -15,7 +15,7 @@ public struct OrderRow: Sendable, Equatable {
     public var reduceOnly: Bool
     public var stopLoss: String?
     public var takeProfit: String?
-    /// submitted, accepted, filled, rejected, canceled.
+    /// submitted, accepted, unknown (its outcome not reported yet), filled, rejected, canceled.
     public var status: String
     public var filledSize: String
     public var averagePrice: String?
@@ -90,12 +90,26 @@ public struct BarJournalEntry: Sendable {
     public var riskEvents: [RiskChangeRow] = []
     public var equity: EquityRow?
     public var strategies: [StrategyRecord] = []
+    /// An operator's request this entry carries out, marked done in the same transaction (so a restart
+    /// never carries it out again).
+    public var completedRequest: CompletedRequest?
 
     public init(symbol: Symbol, lastBarOpenTime: Int64, agentVersion: String?, state: String) {
         self.symbol = symbol
         self.lastBarOpenTime = lastBarOpenTime
         self.agentVersion = agentVersion
         self.state = state
+    }
+}
+
+/// An operator's request done, with what came of it (`control_requests`).
+public struct CompletedRequest: Sendable, Equatable {
+    public var id: Int64
+    public var result: String
+
+    public init(id: Int64, result: String) {
+        self.id = id
+        self.result = result
     }
 }
 
@@ -195,6 +209,10 @@ public struct TraderJournal: Sendable {
                       .text("\(equity.unrealized)")]))
         }
         for record in entry.strategies { statements += strategyStatements(record, keep: 1_000) }
+        if let request = entry.completedRequest {
+            statements.append(SQLStatement("UPDATE control_requests SET status = 'done', result = $1, handled_at = $2 WHERE id = $3",
+                                           [.text(request.result), .integer(time), .integer(request.id)]))
+        }
         try store.executeAtomically(statements, context: "recording the bar \(UTCTime.format(entry.lastBarOpenTime)) of \(symbol)")
     }
 
@@ -223,7 +241,7 @@ public struct TraderJournal: Sendable {
             INSERT INTO orders (client_order_id, exchange_order_id, mode, symbol, side, order_type, size, price, reduce_only, stop_loss,
                                 take_profit, status, filled_size, average_price, fee, agent_version, created_at, updated_at)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
-            ON CONFLICT (client_order_id) DO UPDATE SET exchange_order_id = COALESCE(excluded.exchange_order_id, orders.exchange_order_id),
+            ON CONFLICT (mode, client_order_id) DO UPDATE SET exchange_order_id = COALESCE(excluded.exchange_order_id, orders.exchange_order_id),
                 status = excluded.status, filled_size = excluded.filled_size, average_price = excluded.average_price, fee = excluded.fee,
                 updated_at = excluded.updated_at
             """, [.text(order.clientOrderID), .optional(order.exchangeOrderID), .text(mode), .text(order.symbol), .text(order.side),

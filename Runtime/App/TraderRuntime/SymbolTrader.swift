@@ -52,6 +52,9 @@ public struct SymbolTrader: Sendable {
     public var engine: SimulatedTradingEngine { driver.engine }
     public var agentVersion: String? { driver.policy.base.agent?.artifact.manifest.version }
 
+    /// Forgets where the features started (a trader saved before its first bar warms up again).
+    public mutating func forgetWarmUp() { warmUpStart = nil }
+
     /// Feeds a bar of history to the features only (warm-up, or a restart's replay).
     public mutating func warmUp(_ bar: Bar, funding: FundingRate?) {
         if warmUpStart == nil { warmUpStart = bar.openTime }
@@ -88,7 +91,20 @@ public struct SymbolTrader: Sendable {
         driver.engine.journal = nil
         driver.engine.clearHistory()
         lastBarOpenTime = bar.openTime
+        keepOnlyLiveContexts(decidedAt: bar.openTime + 60_000, closed: journal.trades)
         return journal
+    }
+
+    /// Drops the entry contexts no trade can still need: only those of the trades just `closed` (taken
+    /// next by the desk), the open position's and the working entry's (fill time `decidedAt`) stay, so a
+    /// symbol whose entries keep being refused does not grow its state.
+    private mutating func keepOnlyLiveContexts(decidedAt close: Int64, closed: [ClosedTrade]) {
+        var keep = Set(closed.map(\.entryTime))
+        if let position = engine.account.position { keep.insert(position.openedAt) }
+        if case .submitEntry? = engine.workingOrder { keep.insert(close) }
+        if driver.policy.contexts.keys.contains(where: { !keep.contains($0) }) {
+            driver.policy.contexts = driver.policy.contexts.filter { keep.contains($0.key) }
+        }
     }
 
     /// The entry context recorded for the position entered at `time` (a fill time), removed: a long-running
@@ -106,8 +122,20 @@ public struct SymbolTrader: Sendable {
         driver.entryFilter = filter.map { ($0, layout) }
     }
 
-    public mutating func resetRisk() -> RiskStateChanged? { driver.engine.resetRisk() }
-    public mutating func halt(reason: String) -> RiskStateChanged? { driver.engine.haltByOperator(reason: reason) }
+    /// The operator's resume of a halt: the transition (nil when not halted) and what the engine recorded.
+    public mutating func resetRisk() -> (RiskStateChanged?, EngineJournal) { operate { $0.resetRisk() } }
+    /// The operator's halt: the transition (nil when already halted) and what the engine sent (a working
+    /// entry cancelled, the position closed at the next open).
+    public mutating func halt(reason: String) -> (RiskStateChanged?, EngineJournal) { operate { $0.haltByOperator(reason: reason) } }
+
+    private mutating func operate(_ body: (inout SimulatedTradingEngine) -> RiskStateChanged?) -> (RiskStateChanged?, EngineJournal) {
+        driver.engine.journal = EngineJournal()
+        let change = body(&driver.engine)
+        let journal = driver.engine.journal ?? EngineJournal()
+        driver.engine.journal = nil
+        driver.engine.clearHistory()
+        return (change, journal)
+    }
 
     /// Moves the paper venue's funding schedule forward with settlements that became known.
     public mutating func addFunding(_ rates: [FundingRate]) { driver.engine.venue.funding.add(rates) }

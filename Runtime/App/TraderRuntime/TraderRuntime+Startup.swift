@@ -15,6 +15,8 @@ struct PreparedSymbols {
     var lastDelivered: [Symbol: Int64] = [:]
     /// The agent version each symbol trades at start ("" for none).
     var agents: [Symbol: String] = [:]
+    /// The symbols restored from a stored state.
+    var restored: Set<Symbol> = []
 }
 
 extension TraderRuntime {
@@ -55,6 +57,14 @@ extension TraderRuntime {
                                       confirmation: confirmation, columns: columns, spec: spec)
                 (replayFrom, replayTo) = (persisted.trader.warmUpStart, persisted.trader.lastBarOpenTime)
                 prepared.lastDelivered[symbol] = persisted.trader.lastBarOpenTime
+                prepared.restored.insert(symbol)
+                if persisted.trader.lastBarOpenTime == nil, let last = try await store.candleCoverage(symbol: symbol, timeframe: .oneMinute)?.lastOpenTime {
+                    // Saved before its first bar (an operator's halt): its risk state is restored, its features
+                    // warm up on the stored history as a new trader's do.
+                    (replayFrom, replayTo) = (last + 60_000 - Int64(spec.tradingHistoryMinutes) * 60_000, last)
+                    prepared.lastDelivered[symbol] = last
+                    trader.forgetWarmUp()
+                }
                 logger.notice("restored", metadata: [
                     "symbol": "\(symbol)", "last_bar": "\(persisted.trader.lastBarOpenTime.map(UTCTime.format) ?? "none")",
                     "position": "\(trader.engine.account.position.map { "\($0.side.rawValue) \($0.size)" } ?? "flat")",
@@ -74,7 +84,8 @@ extension TraderRuntime {
                 }
             }
             if let from = replayFrom, let to = replayTo {
-                let fed = try await warm(&trader, from: from, to: to, store: store, funding: rates, restoring: saved != nil)
+                let fed = try await warm(&trader, from: from, to: to, store: store, funding: rates,
+                                         restoring: saved != nil && trader.lastBarOpenTime != nil)
                 logger.info("features warmed up", metadata: ["symbol": "\(symbol)", "bars": "\(fed)", "valid": "\(trader.features.isValid)"])
             }
             let (version, update) = loader.load(symbol)
@@ -106,7 +117,9 @@ extension TraderRuntime {
         // warmed-up volatility (a backtest from that bar starts with the same).
         let plan = configuration.allocationRules(symbols: symbols)
         for symbol in symbols {
-            guard var trader = prepared.traders[symbol], trader.lastBarOpenTime == nil, let last = prepared.lastDelivered[symbol] else { continue }
+            // (A trader saved before its first bar keeps the account it was saved with, and its risk state.)
+            guard var trader = prepared.traders[symbol], trader.lastBarOpenTime == nil, !prepared.restored.contains(symbol),
+                  let last = prepared.lastDelivered[symbol] else { continue }
             let time = plan.rebalanceTime(before: last + 120_000)
             let capitals = plan.capitals(at: time) { member, at in prepared.traders[member]?.volatility.value(at: at) }
             let capital = capitals[symbol] ?? plan.equalShare

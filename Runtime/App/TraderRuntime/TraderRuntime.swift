@@ -71,6 +71,13 @@ public struct TraderRuntime: Sendable {
             throw TraderStartError("trading/symbols.yaml trading_timeframe is \(configuration.symbols.tradingTimeframe): the trader trades 1m bars only")
         }
         let symbols = try symbols()
+        let accountLock: TraderAccountLock
+        do {
+            accountLock = try TraderAccountLock(store: store, mode: options.mode)
+        } catch let busy as TraderAccountLock.Busy {
+            throw TraderStartError(busy.description)
+        }
+        defer { withExtendedLifetime(accountLock) {} }
         let database = AsyncStore(store, label: "trader-journal")
         let health = HealthBoard(mode: options.mode, version: version)
         let metrics = TraderMetrics(version: version, mode: options.mode)
@@ -174,6 +181,13 @@ struct DeskService: Service {
     func run() async throws {
         let desk = TradingDesk(settings: settings, traders: traders, parameters: parameters, store: store, funding: funding.book,
                                metrics: metrics, health: health, logger: logger)
+        // Orders still working when the last run stopped: their fills and cancels update their rows.
+        let journal = TraderJournal(store: store.store, mode: settings.mode)
+        do {
+            for row in try await store.run({ _ in try journal.workingOrders() }) { desk.openOrders[ClientOrderID(rawValue: row.clientOrderID)] = row }
+        } catch {
+            logger.error("the working orders cannot be read; their rows keep their last status", metadata: ["error": "\(error)"])
+        }
         health.service("decisions", "running")
         for await input in inputs.cancelOnGracefulShutdown() { await desk.handle(input) }
         health.service("decisions", "stopping")

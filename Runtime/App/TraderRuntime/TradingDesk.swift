@@ -22,7 +22,7 @@ final class TradingDesk {
     /// Orders sent and not yet filled, rejected or cancelled, as stored.
     var openOrders: [ClientOrderID: OrderRow] = [:]
     /// Writes that failed (the store was unreachable), retried in order before anything new is written.
-    var unwritten: [(entry: BarJournalEntry, bar: Bar?)] = []
+    var unwritten: [JournalWrite] = []
     var agentDirectories: [Symbol: String] = [:]
     /// The agent version that opened each symbol's position (for its trade and strategy record).
     var entryAgents: [Symbol: String] = [:]
@@ -91,10 +91,12 @@ final class TradingDesk {
 
     /// The persistent record of one traded bar: the state, the orders and their fills, trades with
     /// their strategy records, the position, risk transitions and (on its schedule) the equity.
-    func journalEntry(_ symbol: Symbol, _ trader: inout SymbolTrader, _ outcome: EngineJournal, bar: Bar) -> BarJournalEntry {
+    /// `bar`: the bar traded (nil: an operator's request between bars).
+    func journalEntry(_ symbol: Symbol, _ trader: inout SymbolTrader, _ outcome: EngineJournal, bar: Bar?) -> BarJournalEntry {
         let engine = trader.engine
         let contract = engine.parameters.contract
-        var entry = BarJournalEntry(symbol: symbol, lastBarOpenTime: bar.openTime, agentVersion: trader.agentVersion, state: "{}")
+        var entry = BarJournalEntry(symbol: symbol, lastBarOpenTime: bar?.openTime ?? trader.lastBarOpenTime ?? 0, agentVersion: trader.agentVersion,
+                                    state: "{}")
         var touched: Set<ClientOrderID> = []
         for command in outcome.commands {
             guard let id = command.clientOrderID else { continue }
@@ -132,6 +134,12 @@ final class TradingDesk {
             case let .orderCanceled(id, time):
                 update(id, time: time) { $0.status = "canceled" }
                 touched.insert(id)
+            case let .orderOutcomeUnknown(id, reason, time):
+                update(id, time: time) { $0.status = "unknown" }
+                touched.insert(id)
+                metrics.order(symbol, purpose: id.purpose == .entry ? "entry" : "exit", result: "unknown")
+                logger.error("order outcome unknown: nothing new is sent for the symbol until it is resolved by its client id",
+                             metadata: ["symbol": "\(symbol)", "order": "\(id)", "reason": "\(reason)"])
             case let .orderFilled(fill, _):
                 guard let id = fill.clientOrderID else { continue }
                 update(id, time: fill.time) { row in
@@ -172,8 +180,8 @@ final class TradingDesk {
             logger.notice("risk state changed", metadata: ["symbol": "\(symbol)", "to": "\($0.to.rawValue)", "reason": "\($0.reason)"])
             return RiskChangeRow(time: $0.time, from: $0.from.rawValue, to: $0.to.rawValue, reason: $0.reason)
         }
-        let close = bar.openTime + 60_000
-        if close % (Int64(settings.equitySnapshotMinutes) * 60_000) == 0 {
+        if let bar, (bar.openTime + 60_000) % (Int64(settings.equitySnapshotMinutes) * 60_000) == 0 {
+            let close = bar.openTime + 60_000
             let wallet = engine.account.walletBalance
             entry.equity = EquityRow(time: close, equity: engine.equity, realized: wallet - engine.account.initialCapital,
                                      unrealized: engine.equity - wallet)
@@ -191,24 +199,38 @@ final class TradingDesk {
     /// Writes `entry` (and the bar it follows, so the nightly pipeline sees it), after any earlier write
     /// that failed; a failure keeps it for the next try and blocks entries until the store is back.
     func write(_ entry: BarJournalEntry, bar: Bar?) async {
-        unwritten.append((entry, bar))
+        unwritten.append(JournalWrite(entry: entry, bar: bar))
         await flush()
     }
 
     func flush() async {
-        while let (entry, bar) = unwritten.first {
+        while let next = unwritten.first {
             let journal = self.journal
             do {
-                try await store.run { store in
-                    if let bar { _ = try store.upsertCandles([bar], symbol: entry.symbol, timeframe: .oneMinute) }
-                    try journal.record(entry, at: Self.now())
+                let alreadyStored = try await store.run { store -> Bool in
+                    // A retry after an error the commit may have outlived (a connection lost after COMMIT):
+                    // the entry's state already stored means it was written; writing it again would
+                    // duplicate its trades and records.
+                    if next.failedBefore, let entry = next.entry, try journal.state(symbol: entry.symbol)?.state == entry.state { return true }
+                    if let entry = next.entry {
+                        if let bar = next.bar { _ = try store.upsertCandles([bar], symbol: entry.symbol, timeframe: .oneMinute) }
+                        try journal.record(entry, at: Self.now())
+                    } else if let request = next.request {
+                        try journal.finishRequest(request.id, status: "done", result: request.result, at: Self.now())
+                    }
+                    return false
+                }
+                if alreadyStored {
+                    logger.notice("a retried write had been stored before its error; not written twice",
+                                  metadata: ["symbol": "\(next.entry?.symbol.name ?? "-")"])
                 }
                 unwritten.removeFirst()
             } catch {
+                unwritten[0].failedBefore = true
                 metrics.storeFailure()
                 health.service("store", "failing: \(error)")
                 logger.error("the store is unreachable; the bar's records are kept and retried, entries wait",
-                             metadata: ["symbol": "\(entry.symbol)", "error": "\(error)", "waiting": "\(unwritten.count)"])
+                             metadata: ["symbol": "\(next.entry?.symbol.name ?? "-")", "error": "\(error)", "waiting": "\(unwritten.count)"])
                 return
             }
         }
@@ -243,37 +265,42 @@ final class TradingDesk {
         publish(symbol, trader)
     }
 
+    /// Carries out an operator's request on each symbol it names; the orders it sends (a halt cancels a
+    /// working entry and closes the position at the next open) and the request's completion are stored
+    /// with the symbol's state in one transaction, so a restart neither repeats nor loses it.
     func perform(_ request: ControlRequest) async {
         let symbols = request.symbol.map { [$0] } ?? traders.keys.sorted()
         var results: [String] = []
+        var entries: [BarJournalEntry] = []
         for symbol in symbols {
             guard var trader = traders[symbol] else {
                 results.append("\(symbol) is not traded by this trader")
                 continue
             }
-            let change: RiskStateChanged? = switch request.command {
+            let (change, outcome) = switch request.command {
             case .resume: trader.resetRisk()
             case .halt: trader.halt(reason: "halted by the operator" + (request.reason.map { ": \($0)" } ?? ""))
             }
             guard let change else {
-                results.append("\(symbol): already \(trader.engine.risk.state.rawValue)")
+                let state = trader.engine.risk.state.rawValue
+                results.append(request.command == .resume ? "\(symbol): not halted (\(state)); nothing changed" : "\(symbol): already \(state)")
                 continue
             }
             results.append("\(symbol): \(change.from.rawValue) → \(change.to.rawValue)")
-            var entry = BarJournalEntry(symbol: symbol, lastBarOpenTime: trader.lastBarOpenTime ?? 0, agentVersion: trader.agentVersion,
-                                        state: Self.encode(PersistedTrader(trader: trader.state, entryAgent: entryAgents[symbol])))
-            entry.position = trader.engine.account.position.map {
-                PositionRow(symbol: symbol.name, position: $0, liquidationPrice: $0.liquidationPrice(contract: trader.engine.parameters.contract))
-            }
-            entry.riskEvents = [RiskChangeRow(time: change.time, from: change.from.rawValue, to: change.to.rawValue, reason: change.reason)]
+            entries.append(journalEntry(symbol, &trader, outcome, bar: nil))
             traders[symbol] = trader
             publish(symbol, trader)
-            await write(entry, bar: nil)
             await note(symbol, "operator", "\(request.command.rawValue): \(change.from.rawValue) → \(change.to.rawValue) (\(change.reason))")
         }
-        let result = results.joined(separator: "; ")
-        let journal = self.journal
-        _ = try? await store.run { _ in try journal.finishRequest(request.id, status: "done", result: result, at: Self.now()) }
+        let completion = CompletedRequest(id: request.id, result: results.joined(separator: "; "))
+        if entries.isEmpty {
+            unwritten.append(JournalWrite(request: completion))
+            await flush()
+            return
+        }
+        entries[entries.count - 1].completedRequest = completion
+        for entry in entries { unwritten.append(JournalWrite(entry: entry, bar: nil)) }
+        await flush()
     }
 
     func tick() async {
@@ -335,6 +362,22 @@ struct PersistedTrader: Codable {
 }
 
 /// The desk's settings, from the configuration.
+/// One write of the desk's journal: a traded bar's (or an operator request's) entry, or only a request's
+/// completion; `failedBefore` once a try failed (its retry first checks whether it was stored anyway).
+struct JournalWrite {
+    var entry: BarJournalEntry?
+    var bar: Bar?
+    var request: CompletedRequest?
+    var failedBefore = false
+
+    init(entry: BarJournalEntry, bar: Bar?) {
+        self.entry = entry
+        self.bar = bar
+    }
+
+    init(request: CompletedRequest) { self.request = request }
+}
+
 struct DeskSettings: Sendable {
     var mode: String
     var allocation: AllocationPlan

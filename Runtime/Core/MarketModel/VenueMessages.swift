@@ -111,6 +111,10 @@ public enum VenueEvent: Sendable, Equatable, Codable {
     case orderAccepted(ClientOrderID, time: Int64)
     /// The venue refused the order; nothing was executed.
     case orderRejected(ClientOrderID, reason: String, time: Int64)
+    /// The order's outcome is not known (a timeout, a 5xx, a lost response): it is never taken for
+    /// rejected. The engine keeps it as the working order, sends nothing new, and waits for it to be
+    /// resolved by its client id (a fill, a rejection or a cancel).
+    case orderOutcomeUnknown(ClientOrderID, reason: String, time: Int64)
     /// A commanded order filled (an entry, or a close with its reason).
     case orderFilled(Fill, exitReason: ExitReason?)
     case orderCanceled(ClientOrderID, time: Int64)
@@ -126,7 +130,7 @@ public enum VenueEvent: Sendable, Equatable, Codable {
     /// When it happened, UTC ms.
     public var time: Int64 {
         switch self {
-        case let .orderAccepted(_, time), let .orderRejected(_, _, time), let .orderCanceled(_, time),
+        case let .orderAccepted(_, time), let .orderRejected(_, _, time), let .orderOutcomeUnknown(_, _, time), let .orderCanceled(_, time),
              let .protectionArmed(_, _, time), let .positionLiquidated(_, _, time), let .fundingSettled(_, _, time):
             time
         case let .orderFilled(fill, _), let .protectionTriggered(_, fill): fill.time

@@ -48,12 +48,16 @@ public struct ReportedProtection: Sendable, Equatable {
 public enum OrderResolution: Sendable, Equatable {
     /// It filled (fully): its fill is `fill`.
     case filled(Fill)
+    /// Part of it filled (`fill`: the part); `stillWorking` when the rest may still fill, else the rest was
+    /// cancelled.
+    case partiallyFilled(Fill, stillWorking: Bool)
     /// It is still working.
     case working
     /// The venue refused or cancelled it: nothing was executed.
     case notExecuted(String)
-    /// The venue has no order with that id: the request never reached it.
-    case notFound
+    /// The venue has no order with that id, `secondsSinceSubmission` after it was sent: within the grace
+    /// period it may still be in transit (or not yet indexed); after it, the request never reached the venue.
+    case notFound(secondsSinceSubmission: Double)
     /// The lookup itself failed: the outcome is unknown.
     case unknown(String)
 }
@@ -117,13 +121,16 @@ public enum Reconciliation {
         public var priceTolerance: Double
         /// For an adopted position without a stop: the stop's distance from the entry, fraction of price.
         public var adoptedStopDistance: Double
+        /// An order not found sooner than this after it was sent may still be in transit: seconds.
+        public var notFoundGraceSeconds: Double
 
         public init(unknownPosition: UnknownPositionPolicy = .flatten, sizeTolerance: Double = 1e-9, priceTolerance: Double = 1e-9,
-                    adoptedStopDistance: Double = 0.01) {
+                    adoptedStopDistance: Double = 0.01, notFoundGraceSeconds: Double = 60) {
             self.unknownPosition = unknownPosition
             self.sizeTolerance = sizeTolerance
             self.priceTolerance = priceTolerance
             self.adoptedStopDistance = adoptedStopDistance
+            self.notFoundGraceSeconds = notFoundGraceSeconds
         }
     }
 
@@ -136,11 +143,18 @@ public enum Reconciliation {
             case let .filled(fill):
                 actions.append(.bookFill(id, fill))
                 if id.purpose == .entry { openedByInFlight = true } else { closedByInFlight = true }
+            case let .partiallyFilled(fill, stillWorking):
+                if stillWorking { return actions + [.halt(reason: "order \(id) is partly filled and still working; wait for it before trading")] }
+                actions.append(.bookFill(id, fill))
+                if id.purpose == .entry { openedByInFlight = true } else { closedByInFlight = true }
             case .working:
                 return actions + [.halt(reason: "order \(id) is still working at the venue; wait for it before trading")]
             case let .notExecuted(reason):
                 actions.append(.forgetOrder(id, reason: reason))
-            case .notFound:
+            case let .notFound(seconds):
+                guard seconds >= rules.notFoundGraceSeconds else {
+                    return actions + [.halt(reason: "order \(id) is not at the venue \(Int(seconds)) s after it was sent; it may still be in transit")]
+                }
                 actions.append(.forgetOrder(id, reason: "the venue never received it"))
             case let .unknown(reason):
                 return actions + [.halt(reason: "the outcome of order \(id) is unknown (\(reason)); not trading until it is resolved")]

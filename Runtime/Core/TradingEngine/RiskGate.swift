@@ -117,8 +117,10 @@ public struct RiskGate: Sendable {
         return transition(to: .halted, reason: reason, time: time)
     }
 
-    /// An operator's reset after a halt: the current equity becomes the new peak.
+    /// An operator's reset of a halt: the current equity becomes the new peak. Only a halt is lifted: a
+    /// resume of an active or reducing symbol changes nothing (it must not move the drawdown reference).
     public mutating func reset(equity: Double, time: Int64) -> RiskStateChanged? {
+        guard state == .halted else { return nil }
         peakEquity = equity
         dayStartEquity = equity
         consecutiveLosses = 0

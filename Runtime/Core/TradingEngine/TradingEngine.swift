@@ -37,6 +37,9 @@ public struct TradingEngine<Venue: ExecutionVenue>: Sendable {
     public private(set) var lastTime: Int64 = 0
     /// The order sent and not yet filled, rejected or cancelled (at most one per symbol).
     public private(set) var workingOrder: VenueCommand?
+    /// An order whose outcome the venue could not report (``VenueEvent/orderOutcomeUnknown``), until it is
+    /// resolved: the runtime resolves it by its client id, else halts the symbol.
+    public private(set) var unresolvedOrder: ClientOrderID?
     private var events: [VenueEvent] = []
 
     public init(parameters: EngineParameters, venue: Venue, initialCapital: Double, confirmation: ConfirmationRules = ConfirmationRules(),
@@ -104,7 +107,7 @@ public struct TradingEngine<Venue: ExecutionVenue>: Sendable {
         }
     }
 
-    /// The operator's reset of a halt; returns the transition (nil when already active).
+    /// The operator's reset of a halt; returns the transition (nil when the symbol is not halted).
     @discardableResult
     public mutating func resetRisk() -> RiskStateChanged? {
         guard let change = risk.reset(equity: equity, time: lastTime) else { return nil }
@@ -112,11 +115,13 @@ public struct TradingEngine<Venue: ExecutionVenue>: Sendable {
         return change
     }
 
-    /// The operator's halt: no entries; an open position is closed at the next open.
+    /// The operator's halt: no entries (an entry still working is cancelled); an open position is closed
+    /// at the next open.
     @discardableResult
     public mutating func haltByOperator(reason: String) -> RiskStateChanged? {
         guard let change = risk.halt(reason: reason, time: lastTime) else { return nil }
         riskChanged(change)
+        if case let .submitEntry(order)? = workingOrder { send(.cancel(order.clientOrderID)) }
         if account.position != nil, !exitIsWorking { send(.closePosition(exitOrder(.halt))) }
         return change
     }
@@ -133,13 +138,19 @@ public struct TradingEngine<Venue: ExecutionVenue>: Sendable {
         switch event {
         case .orderAccepted:
             break
+        case let .orderOutcomeUnknown(id, _, _):
+            // Still the working order: nothing new is sent until its outcome is known.
+            unresolvedOrder = id
         case let .orderRejected(id, reason, _):
             refusals[reason, default: 0] += 1
             if workingOrder?.clientOrderID == id { workingOrder = nil }
+            if unresolvedOrder == id { unresolvedOrder = nil }
         case let .orderCanceled(id, _):
             if workingOrder?.clientOrderID == id { workingOrder = nil }
+            if unresolvedOrder == id { unresolvedOrder = nil }
         case let .orderFilled(fill, exitReason):
             if workingOrder?.clientOrderID == fill.clientOrderID { workingOrder = nil }
+            if unresolvedOrder == fill.clientOrderID { unresolvedOrder = nil }
             book(fill, reason: exitReason ?? .signal)
         case let .protectionArmed(stopLoss, takeProfit, _):
             account.setProtection(stopLoss: stopLoss, takeProfit: takeProfit)
@@ -199,11 +210,12 @@ extension TradingEngine {
         public var lastClose: Double
         public var lastTime: Int64
         public var workingOrder: VenueCommand?
+        public var unresolvedOrder: ClientOrderID?
     }
 
     public var snapshot: Snapshot {
         Snapshot(account: account, risk: risk.snapshot, allocatedCapital: allocatedCapital, refusals: refusals, lastClose: lastClose,
-                 lastTime: lastTime, workingOrder: workingOrder)
+                 lastTime: lastTime, workingOrder: workingOrder, unresolvedOrder: unresolvedOrder)
     }
 
     /// An engine continuing from `snapshot` with `venue` (restored separately).
@@ -218,6 +230,7 @@ extension TradingEngine {
         lastClose = snapshot.lastClose
         lastTime = snapshot.lastTime
         workingOrder = snapshot.workingOrder
+        unresolvedOrder = snapshot.unresolvedOrder
     }
 }
 

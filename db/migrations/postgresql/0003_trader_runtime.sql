@@ -53,3 +53,8 @@ CREATE TABLE control_requests (
 -- Strategy records also come from paper and live trades.
 ALTER TABLE ml_strategies DROP CONSTRAINT ml_strategies_phase_check;
 ALTER TABLE ml_strategies ADD CONSTRAINT ml_strategies_phase_check CHECK (phase IN ('training', 'held_out', 'paper', 'live'));
+
+-- Client order ids are unique per account mode, not across modes: a paper account and a live one
+-- running the same agent make the same decision at the same time.
+ALTER TABLE orders DROP CONSTRAINT orders_client_order_id_key;
+ALTER TABLE orders ADD CONSTRAINT orders_mode_client_order_id_key UNIQUE (mode, client_order_id);

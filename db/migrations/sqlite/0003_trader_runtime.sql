@@ -76,3 +76,33 @@ INSERT INTO ml_strategies_rebuilt (id, agent_version, symbol, "timestamp", actio
 DROP TABLE ml_strategies;
 ALTER TABLE ml_strategies_rebuilt RENAME TO ml_strategies;
 CREATE INDEX ml_strategies_agent_performance ON ml_strategies (agent_version, symbol, performance);
+
+-- Client order ids are unique per account mode, not across modes: a paper account and a live one
+-- running the same agent make the same decision at the same time (SQLite rebuilds the table to change
+-- the key).
+CREATE TABLE orders_by_mode (
+    id                 INTEGER PRIMARY KEY AUTOINCREMENT,
+    client_order_id    TEXT    NOT NULL,
+    exchange_order_id  TEXT,
+    mode               TEXT    NOT NULL CHECK (mode IN ('paper', 'live', 'backtest')),
+    symbol             TEXT    NOT NULL,
+    side               TEXT    NOT NULL CHECK (side IN ('buy', 'sell')),
+    order_type         TEXT    NOT NULL CHECK (order_type IN ('market', 'limit')),
+    size               TEXT    NOT NULL,
+    price              TEXT,
+    reduce_only        INTEGER NOT NULL DEFAULT 0,
+    stop_loss          TEXT,
+    take_profit        TEXT,
+    status             TEXT    NOT NULL,
+    filled_size        TEXT    NOT NULL DEFAULT '0',
+    average_price      TEXT,
+    fee                TEXT    NOT NULL DEFAULT '0',
+    agent_version      TEXT,
+    created_at         INTEGER NOT NULL,
+    updated_at         INTEGER NOT NULL,
+    UNIQUE (mode, client_order_id)
+);
+INSERT INTO orders_by_mode SELECT * FROM orders;
+DROP TABLE orders;
+ALTER TABLE orders_by_mode RENAME TO orders;
+CREATE INDEX orders_symbol_created ON orders (symbol, created_at);

@@ -1,0 +1,67 @@
+import Foundation
+import MarketModel
+import Storage
+import TestSupport
+import Testing
+
+/// The trader's journal on both backends: one trader per account, order rows per account mode, and an
+/// operator request completed in the transaction that carries it out.
+@Suite(.removesTemporaryFiles) struct TraderJournalTests {
+    /// Two connections to one database (as two trader processes would have).
+    static func twoStores(_ backend: StoreBackend) throws -> (first: any Store, second: any Store, migrations: [Migration], cleanup: () -> Void) {
+        let migrations = try MigrationCatalog.load(directory: TestEnvironment.migrationsDirectory, backend: backend)
+        switch backend {
+        case .sqlite:
+            let directory = TestEnvironment.temporaryDirectory("journal")
+            let path = directory + "/trader.sqlite"
+            return (try SQLiteStore(path: path), try SQLiteStore(path: path), migrations, { try? FileManager.default.removeItem(atPath: directory) })
+        case .postgresql:
+            let database = try PostgresTestDatabase.create()
+            return (try PostgresStore(url: database.url, displayLocation: database.name), try PostgresStore(url: database.url, displayLocation: database.name),
+                    migrations, { database.drop() })
+        }
+    }
+
+    @Test(arguments: [StoreBackend.sqlite, .postgresql])
+    func oneTraderPerAccountAndStore(backend: StoreBackend) throws {
+        let (first, second, migrations, cleanup) = try Self.twoStores(backend)
+        defer { cleanup() }
+        _ = try first.migrate(migrations)
+        var paper: TraderAccountLock? = try TraderAccountLock(store: first, mode: "paper")
+        #expect(throws: TraderAccountLock.Busy.self, "a second trader of the paper account is refused") {
+            try TraderAccountLock(store: second, mode: "paper")
+        }
+        let live = try TraderAccountLock(store: second, mode: "live")
+        _ = live
+        paper = nil
+        _ = paper
+        #expect(throws: Never.self, "released with its holder") { _ = try TraderAccountLock(store: second, mode: "paper") }
+    }
+
+    @Test(arguments: [StoreBackend.sqlite, .postgresql])
+    func ordersAreKeptPerModeAndARequestIsDoneWithItsEntry(backend: StoreBackend) throws {
+        let fixture = try StoreFixture.make(backend)
+        defer { fixture.tearDown() }
+        _ = try fixture.store.migrate(fixture.migrations)
+        let paper = TraderJournal(store: fixture.store, mode: "paper"), live = TraderJournal(store: fixture.store, mode: "live")
+        let order = OrderRow(clientOrderID: "BTCUSDT-E-1750000000000-1a2b3c4d", symbol: "BTCUSDT", side: "buy", size: "0.01", reduceOnly: false,
+                             status: "accepted", agentVersion: "v1", createdAt: 1, updatedAt: 1)
+        let request = try paper.request("halt", symbol: "BTCUSDT", reason: "by hand", at: 5)
+        for journal in [paper, live] {
+            var entry = BarJournalEntry(symbol: "BTCUSDT", lastBarOpenTime: 1_750_000_000_000, agentVersion: "v1", state: #"{"n":1}"#)
+            entry.orders = [order]
+            if journal.mode == "paper" { entry.completedRequest = CompletedRequest(id: request, result: "BTCUSDT: ACTIVE → HALTED") }
+            try journal.record(entry, at: 10)
+        }
+        #expect(try paper.workingOrders().map(\.clientOrderID) == [order.clientOrderID])
+        #expect(try live.workingOrders().map(\.clientOrderID) == [order.clientOrderID], "the same decision in both accounts: two rows")
+        #expect(try paper.pendingRequests().isEmpty, "done in the entry's transaction")
+        #expect(try paper.requests(limit: 1).first?.status == "done")
+        var filled = order
+        filled.status = "filled"
+        var next = BarJournalEntry(symbol: "BTCUSDT", lastBarOpenTime: 1_750_000_060_000, agentVersion: "v1", state: #"{"n":2}"#)
+        next.orders = [filled]
+        try paper.record(next, at: 11)
+        #expect(try paper.workingOrders().isEmpty && live.workingOrders().count == 1, "a fill in one account leaves the other's row")
+    }
+}
