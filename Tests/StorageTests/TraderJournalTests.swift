@@ -64,4 +64,25 @@ import Testing
         try paper.record(next, at: 11)
         #expect(try paper.workingOrders().isEmpty && live.workingOrders().count == 1, "a fill in one account leaves the other's row")
     }
+
+    /// A retry after an error the commit outlived asks whether the entry is stored already: by value, so
+    /// PostgreSQL's `jsonb` (its own key order and spacing) still says yes, and another state says no.
+    @Test(arguments: [StoreBackend.sqlite, .postgresql])
+    func aStoredEntryIsRecognisedWhateverTheJSONSpelling(backend: StoreBackend) throws {
+        let fixture = try StoreFixture.make(backend)
+        defer { fixture.tearDown() }
+        _ = try fixture.store.migrate(fixture.migrations)
+        let journal = TraderJournal(store: fixture.store, mode: "paper")
+        let state = #"{"zeta":{"b":[1,2.5,-0.000125],"a":null},"alpha":"x","equity":5910.987350384892}"#
+        let entry = BarJournalEntry(symbol: "BTCUSDT", lastBarOpenTime: 1_750_000_000_000, agentVersion: "v1", state: state)
+        #expect(try journal.holds(entry) == false, "nothing stored yet")
+        try journal.record(entry, at: 10)
+        #expect(try journal.holds(entry))
+        var other = entry
+        other.state = #"{"zeta":{"b":[1,2.5,-0.000125],"a":null},"alpha":"x","equity":5910.98735038}"#
+        #expect(try journal.holds(other) == false, "another equity is another state")
+        var later = entry
+        later.lastBarOpenTime += 60_000
+        #expect(try journal.holds(later) == false, "the same state at another bar was not written")
+    }
 }

@@ -131,6 +131,28 @@ import TradingEngine
         #expect(engine.account.position == nil && engine.trades.isEmpty, "the cancelled entry never fills")
     }
 
+    /// A halt's close has its own client id: after an exit sent at the same bar was rejected, the halt's
+    /// close is a new order (an exchange refuses a repeated `clientOid`).
+    @Test func aHaltsCloseNeverReusesAnExitsIDOfTheSameBar() {
+        var engine = SimulatedTradingEngine(parameters: testParameters(), initialCapital: 10_000,
+                                            funding: FundingSchedule(rates: [], fallbackRate: 0), confirmation: .off)
+        engine.process(bar(0, open: 30_000))
+        #expect(engine.decide(.long, averageTrueRange: 300) == .enter(.long))
+        engine.process(bar(1, open: 30_010))
+        #expect(engine.account.position?.side == .long)
+        #expect(engine.decide(.short, averageTrueRange: 300) == .close(.signal))
+        guard case let .closePosition(exit)? = engine.workingOrder else { Issue.record("no working exit"); return }
+        // The venue refused the exit (the simulated venue is told to drop it, as a real one would not keep it).
+        engine.venue.cancelPending()
+        engine.apply(.orderRejected(exit.clientOrderID, reason: "venue busy", time: 2))
+        #expect(engine.workingOrder == nil)
+        engine.journal = EngineJournal()
+        #expect(engine.haltByOperator(reason: "by hand")?.to == .halted)
+        guard case let .closePosition(close)? = engine.workingOrder else { Issue.record("the halt sent no close"); return }
+        #expect(close.clientOrderID != exit.clientOrderID && close.clientOrderID.purpose == .halt, "\(close.clientOrderID) vs \(exit.clientOrderID)")
+        #expect(close.clientOrderID.rawValue.contains("-H-") && close.reason == .halt)
+    }
+
     /// An order whose outcome the venue could not report is never taken for rejected: it stays the working
     /// order, nothing new is sent, until it is resolved by its client id.
     @Test func anOrderOfUnknownOutcomeBlocksNewOrdersUntilResolved() {

@@ -259,4 +259,15 @@ public struct TraderJournal: Sendable {
         guard let row = rows.first, let time = row[0].flatMap({ Int64($0) }), let state = row[2] else { return nil }
         return (time, row[1], state)
     }
+
+    /// Whether `entry` is the symbol's stored state already (its bar time and the same JSON values: a
+    /// PostgreSQL `jsonb` column gives back its own spacing and key order, never the text written).
+    public func holds(_ entry: BarJournalEntry) throws -> Bool {
+        guard let stored = try state(symbol: entry.symbol), stored.lastBarOpenTime == entry.lastBarOpenTime else { return false }
+        guard let storedValue = try? JSONSerialization.jsonObject(with: Data(stored.state.utf8)) as? NSObject,
+              let entryValue = try? JSONSerialization.jsonObject(with: Data(entry.state.utf8)) as? NSObject else {
+            return stored.state == entry.state
+        }
+        return storedValue.isEqual(entryValue)
+    }
 }

@@ -58,7 +58,7 @@ struct RetrainTrigger: Service {
     func check(_ symbol: Symbol, journal: TraderJournal) async throws {
         // The window ends at the last traded bar (market time: the same whether live or replayed).
         guard let (equity, trades) = try? await store.run({ _ -> ([(time: Int64, equity: Double)], Int)? in
-            guard let last = try journal.state(symbol: symbol)?.lastBarOpenTime else { return nil }
+            guard let last = try journal.state(symbol: symbol)?.lastBarOpenTime, last > 0 else { return nil }  // 0: no bar traded yet
             let since = last + 60_000 - Int64(settings.windowDays) * 86_400_000
             return (try journal.equity(symbol: symbol, since: since), try journal.trades(symbol: symbol, since: since).count)
         }) ?? nil, let sharpe = LiveSharpe.annualised(equity: equity) else { return }

@@ -20,6 +20,7 @@ extension TradingDesk {
     /// the same whatever order the symbols' bars arrive in. Held bars are not stored yet: after a crash the
     /// feed backfills them again from each symbol's last traded bar.
     func trade(_ symbol: Symbol, _ closed: ClosedBar) async {
+        if closed.exchangeTime > latestExchangeTime?.time ?? .min { latestExchangeTime = (closed.exchangeTime, .now) }
         if held[symbol] != nil {
             health.barArrived(symbol)
             held[symbol]?.bars.append(closed)
@@ -53,19 +54,28 @@ extension TradingDesk {
             progressed = false
             for symbol in held.keys.sorted() {
                 guard var waiting = held[symbol] else { continue }
-                while let next = waiting.bars.first {
+                while var next = waiting.bars.first {
                     let behind = volatilityBehind(symbol, close: next.bar.openTime + 60_000)
                     let expired = ContinuousClock.now - waiting.since >= .seconds(settings.allocationWaitSeconds)
                     if !behind.isEmpty && !expired { break }
                     waiting.bars.removeFirst()
                     waiting.since = .now
                     held[symbol] = waiting
+                    // A bar traded late is as late as the wait made it: past `catch_up_lag_seconds` it opens nothing.
+                    next.exchangeTime = max(next.exchangeTime, estimatedExchangeTime)
                     await tradeAfterWaiting(symbol, next, behind: behind)
                     progressed = true
                 }
                 held[symbol] = waiting.bars.isEmpty ? nil : waiting
             }
         }
+    }
+
+    /// The exchange's time now, UTC ms, as the latest bar's exchange time plus the wall time since it arrived.
+    private var estimatedExchangeTime: Int64 {
+        guard let latest = latestExchangeTime else { return .min }
+        let elapsed = ContinuousClock.now - latest.seen
+        return latest.time + elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
     }
 
     /// The traded symbols whose volatility for the rebalance a bar of `symbol` closing at `close` would

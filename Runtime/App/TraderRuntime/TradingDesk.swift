@@ -28,6 +28,9 @@ final class TradingDesk {
     var entryAgents: [Symbol: String] = [:]
     /// Bars held, per symbol and in order, until the other symbols' bars reach a rebalance's volatility.
     var held: [Symbol: HeldBars] = [:]
+    /// The latest exchange time a bar arrived with (UTC ms) and when (wall clock): how late a held bar is
+    /// when it is finally traded.
+    var latestExchangeTime: (time: Int64, seen: ContinuousClock.Instant)?
 
     init(settings: DeskSettings, traders: [Symbol: SymbolTrader], parameters: [Symbol: EngineParameters], store: AsyncStore,
          funding: FundingBook, metrics: TraderMetrics, health: HealthBoard, logger: Logger) {
@@ -211,7 +214,7 @@ final class TradingDesk {
                     // A retry after an error the commit may have outlived (a connection lost after COMMIT):
                     // the entry's state already stored means it was written; writing it again would
                     // duplicate its trades and records.
-                    if next.failedBefore, let entry = next.entry, try journal.state(symbol: entry.symbol)?.state == entry.state { return true }
+                    if next.failedBefore, let entry = next.entry, try journal.holds(entry) { return true }
                     if let entry = next.entry {
                         if let bar = next.bar { _ = try store.upsertCandles([bar], symbol: entry.symbol, timeframe: .oneMinute) }
                         try journal.record(entry, at: Self.now())
@@ -286,7 +289,8 @@ final class TradingDesk {
                 results.append(request.command == .resume ? "\(symbol): not halted (\(state)); nothing changed" : "\(symbol): already \(state)")
                 continue
             }
-            results.append("\(symbol): \(change.from.rawValue) → \(change.to.rawValue)")
+            results.append(change.from == change.to ? "\(symbol): \(change.to.rawValue), now until resumed"
+                                                     : "\(symbol): \(change.from.rawValue) → \(change.to.rawValue)")
             entries.append(journalEntry(symbol, &trader, outcome, bar: nil))
             traders[symbol] = trader
             publish(symbol, trader)
@@ -352,56 +356,5 @@ final class TradingDesk {
         encoder.outputFormatting = [.sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return String(decoding: (try? encoder.encode(value)) ?? Data("{}".utf8), as: UTF8.self)
-    }
-}
-
-/// What the trader stores per symbol in `trader_state.state`.
-struct PersistedTrader: Codable {
-    var trader: SymbolTrader.State
-    var entryAgent: String?
-}
-
-/// The desk's settings, from the configuration.
-/// One write of the desk's journal: a traded bar's (or an operator request's) entry, or only a request's
-/// completion; `failedBefore` once a try failed (its retry first checks whether it was stored anyway).
-struct JournalWrite {
-    var entry: BarJournalEntry?
-    var bar: Bar?
-    var request: CompletedRequest?
-    var failedBefore = false
-
-    init(entry: BarJournalEntry, bar: Bar?) {
-        self.entry = entry
-        self.bar = bar
-    }
-
-    init(request: CompletedRequest) { self.request = request }
-}
-
-struct DeskSettings: Sendable {
-    var mode: String
-    var allocation: AllocationPlan
-    var catchUpLagSeconds: Double
-    var staleAfterSeconds: Double
-    var allocationWaitSeconds: Double
-    var equitySnapshotMinutes: Int
-    var tradingTimeframe: Timeframe
-    var stopTimeframe: Timeframe
-    var confirmationTimeframes: [Timeframe]
-    var atrStopMultiple: Double
-    var atrTakeProfitMultiple: Double
-    var confirmation: Bool
-
-    func strategyRules(loserFilter: Bool) -> StrategyRecord.Rules {
-        StrategyRecord.Rules(tradingTimeframe: tradingTimeframe, stopTimeframe: stopTimeframe, confirmationTimeframes: confirmationTimeframes,
-                             atrStopMultiple: atrStopMultiple, atrTakeProfitMultiple: atrTakeProfitMultiple, confirmation: confirmation,
-                             loserFilter: loserFilter)
-    }
-}
-
-/// Reads a stored symbol state (for `trader status`).
-public enum TraderStateReader {
-    public static func decode(_ json: String) -> SymbolTrader.State? {
-        try? JSONDecoder().decode(PersistedTrader.self, from: Data(json.utf8)).trader
     }
 }

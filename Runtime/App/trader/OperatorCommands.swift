@@ -38,7 +38,7 @@ struct StatusCommand: AsyncParsableCommand {
             } ?? "flat"
             print(cell(row.symbol, 10) + String(format: " %11.2f %13.2f  ", status.equity, status.wallet) + cell(status.risk.state.rawValue, 9)
                   + String(format: " %7.2f%%  ", status.drawdown * 100) + cell(position, 42) + " " + cell(row.agentVersion ?? "none", 16) + " "
-                  + UTCTime.format(row.lastBarOpenTime) + "  " + (coverage[row.symbol].map { UTCTime.format($0.lastOpenTime) } ?? "-"))
+                  + (row.lastBarOpenTime > 0 ? UTCTime.format(row.lastBarOpenTime) : cell("none", 16)) + "  " + (coverage[row.symbol].map { UTCTime.format($0.lastOpenTime) } ?? "-"))
         }
         if !states.isEmpty { print(String(format: "total equity %.2f USDT", total)) }
         let recent = try journal.trades(limit: trades)

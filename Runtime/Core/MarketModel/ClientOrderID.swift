@@ -6,7 +6,9 @@
 public struct ClientOrderID: Hashable, Sendable, Codable, Comparable, CustomStringConvertible {
     /// What an order is for.
     public enum Purpose: String, Sendable, Codable {
-        case entry = "E", exit = "X"
+        /// An entry, the agent's or the risk gate's exit, and the close of a halt (its own purpose, so a
+        /// halt right after an exit sent at the same bar never reuses that exit's id).
+        case entry = "E", exit = "X", halt = "H"
     }
 
     public let rawValue: String
@@ -16,7 +18,12 @@ public struct ClientOrderID: Hashable, Sendable, Codable, Comparable, CustomStri
     /// The id of the order that decision `purpose` at `decisionTime` (UTC ms, the decision bar's close)
     /// of `agentVersion` on `symbol` sends.
     public init(symbol: Symbol, purpose: Purpose, decisionTime: Int64, agentVersion: String) {
-        rawValue = "\(symbol.name)-\(purpose.rawValue)-\(decisionTime)-\(Self.hash(agentVersion))"
+        self.init(symbol: symbol, purpose: purpose, decisionTime: decisionTime, versionHash: Self.hash(agentVersion))
+    }
+
+    /// The same id from the agent version's `hash(_:)`, computed once by a caller that sends many orders.
+    public init(symbol: Symbol, purpose: Purpose, decisionTime: Int64, versionHash: String) {
+        rawValue = symbol.name + "-" + purpose.rawValue + "-" + String(decisionTime) + "-" + versionHash
     }
 
     /// The purpose encoded in the id, when it is one of ours.
@@ -34,8 +41,8 @@ public struct ClientOrderID: Hashable, Sendable, Codable, Comparable, CustomStri
         try container.encode(rawValue)
     }
 
-    /// FNV-1a 32 of `text` as 8 hex digits.
-    static func hash(_ text: String) -> String {
+    /// FNV-1a 32 of `text` as 8 hex digits (the last part of an id).
+    public static func hash(_ text: String) -> String {
         var hash: UInt32 = 0x811C_9DC5
         for byte in text.utf8 {
             hash ^= UInt32(byte)

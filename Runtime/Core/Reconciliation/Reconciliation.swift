@@ -105,6 +105,13 @@ public enum ReconciliationAction: Sendable, Equatable {
     case armProtection(stopLoss: Double, takeProfit: Double?)
     /// Cancel these venue orders (duplicate or orphaned protection, stray orders), by venue id.
     case cancelOrders([String], reason: String)
+    /// Cancel what is left of an order still working at the venue, by its client id (its filled part is
+    /// booked once the order is done).
+    case cancelOrder(ClientOrderID, reason: String)
+    /// Nothing can be decided yet (an order still working, or not found so soon after it was sent):
+    /// reconcile again shortly, trading nothing for the symbol meanwhile. The runtime halts the symbol
+    /// when retries do not settle it within its limit.
+    case retryLater(reason: String)
     /// Stop trading the symbol and alert: the states cannot be made to agree safely.
     case halt(reason: String)
 }
@@ -144,16 +151,19 @@ public enum Reconciliation {
                 actions.append(.bookFill(id, fill))
                 if id.purpose == .entry { openedByInFlight = true } else { closedByInFlight = true }
             case let .partiallyFilled(fill, stillWorking):
-                if stillWorking { return actions + [.halt(reason: "order \(id) is partly filled and still working; wait for it before trading")] }
+                if stillWorking {
+                    return actions + [.cancelOrder(id, reason: "partly filled; the rest is cancelled so that the part filled can be booked"),
+                                      .retryLater(reason: "order \(id) is partly filled; its rest is being cancelled")]
+                }
                 actions.append(.bookFill(id, fill))
                 if id.purpose == .entry { openedByInFlight = true } else { closedByInFlight = true }
             case .working:
-                return actions + [.halt(reason: "order \(id) is still working at the venue; wait for it before trading")]
+                return actions + [.retryLater(reason: "order \(id) is still working at the venue; wait for it before trading")]
             case let .notExecuted(reason):
                 actions.append(.forgetOrder(id, reason: reason))
             case let .notFound(seconds):
                 guard seconds >= rules.notFoundGraceSeconds else {
-                    return actions + [.halt(reason: "order \(id) is not at the venue \(Int(seconds)) s after it was sent; it may still be in transit")]
+                    return actions + [.retryLater(reason: "order \(id) is not at the venue \(Int(seconds)) s after it was sent; it may still be in transit")]
                 }
                 actions.append(.forgetOrder(id, reason: "the venue never received it"))
             case let .unknown(reason):
@@ -195,7 +205,11 @@ public enum Reconciliation {
         }
         if !report.strayOrders.isEmpty { actions.append(.cancelOrders(report.strayOrders, reason: "not sent by the bot")) }
         guard let stopLoss = intended?.stopLoss else {
-            if intended == nil, openedByInFlight { return actions }  // the booked entry fill brings its own protection
+            if intended == nil, openedByInFlight {
+                // The entry filled unobserved: its preset stop must be at the venue, else the position is closed.
+                if report.protections.contains(where: { $0.kind == .stopLoss }) { return actions }
+                return actions + [.flatten(reason: "an entry filled while unobserved and the venue shows no stop for it")]
+            }
             return actions + [.halt(reason: "the position has no intended stop-loss to arm")]
         }
         return actions + protection(stopLoss: stopLoss, takeProfit: intended?.takeProfit, report: report, rules: rules)

@@ -84,18 +84,19 @@ public struct AllocationPlan: Sendable, Equatable {
     }
 
     /// Each symbol's capital at rebalance time `time`, from `volatility(symbol, at:)` (ATR / close). A symbol
-    /// whose volatility is not known (no bars yet) gets the equal share, and the others split what is left,
-    /// so the capitals never add up to more than `totalCapital` (the cap stays `maximumWeight` of the total).
+    /// whose volatility is not known (no bars yet) gets the equal share (at most `maximumWeight` of the
+    /// total), and the others split what is left, so the capitals never add up to more than `totalCapital`
+    /// and none is more than `maximumWeight` of it.
     public func capitals(at time: Int64, volatility: (Symbol, Int64) -> Double?) -> [Symbol: Double] {
-        let equal = Dictionary(uniqueKeysWithValues: symbols.map { ($0, equalShare) })
-        guard method == .inverseVolatility else { return equal }
+        guard method == .inverseVolatility else { return Dictionary(uniqueKeysWithValues: symbols.map { ($0, equalShare) }) }
+        let unknownShare = min(equalShare, maximumWeight * totalCapital)
         var known: [Symbol: Double] = [:]
         for symbol in symbols {
             if let value = volatility(symbol, time - lag), value > 0, value.isFinite { known[symbol] = value }
         }
-        let remainder = totalCapital - Double(symbols.count - known.count) * equalShare
-        guard !known.isEmpty, remainder > 0 else { return equal }
+        let remainder = totalCapital - Double(symbols.count - known.count) * unknownShare
+        guard !known.isEmpty, remainder > 0 else { return Dictionary(uniqueKeysWithValues: symbols.map { ($0, unknownShare) }) }
         let weights = CapitalAllocator.inverseVolatilityWeights(known, maximumWeight: min(1, maximumWeight * totalCapital / remainder))
-        return Dictionary(uniqueKeysWithValues: symbols.map { ($0, weights[$0].map { $0 * remainder } ?? equalShare) })
+        return Dictionary(uniqueKeysWithValues: symbols.map { ($0, weights[$0].map { $0 * remainder } ?? unknownShare) })
     }
 }

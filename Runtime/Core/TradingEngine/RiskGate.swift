@@ -111,8 +111,15 @@ public struct RiskGate: Sendable {
         return transition(to: .reducing, reason: "cooldown after \(rules.cooldownLosses) losing trades in a row", time: time)
     }
 
-    /// An operator's halt: no entries, flatten at the next open, until `reset`.
+    /// An operator's halt: no entries, flatten at the next open, until `reset`. A halt that would lift by
+    /// itself (the daily-loss cap, at 00:00 UTC) becomes the operator's: it now waits for `reset`, and the
+    /// HALTED → HALTED change with the operator's reason says so.
     public mutating func halt(reason: String, time: Int64) -> RiskStateChanged? {
+        if state == .halted {
+            guard haltLiftsAt != nil else { return nil }
+            haltLiftsAt = nil
+            return RiskStateChanged(from: .halted, to: .halted, reason: reason, time: time)
+        }
         haltLiftsAt = nil
         return transition(to: .halted, reason: reason, time: time)
     }

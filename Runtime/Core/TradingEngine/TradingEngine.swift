@@ -23,7 +23,8 @@ public struct TradingEngine<Venue: ExecutionVenue>: Sendable {
     /// Bar duration, ms.
     public let barMilliseconds: Int64
     /// The agent whose decisions this engine executes: part of every client order id.
-    public var agentVersion: String
+    public var agentVersion: String { didSet { agentVersionHash = ClientOrderID.hash(agentVersion) } }
+    private var agentVersionHash: String
     /// When set, every command sent and event applied is appended here for the runtime to persist.
     public var journal: EngineJournal?
 
@@ -53,6 +54,7 @@ public struct TradingEngine<Venue: ExecutionVenue>: Sendable {
         allocatedCapital = initialCapital
         self.barMilliseconds = barMilliseconds
         self.agentVersion = agentVersion
+        agentVersionHash = ClientOrderID.hash(agentVersion)
     }
 
     public var symbol: Symbol { parameters.contract.symbol }
@@ -63,7 +65,7 @@ public struct TradingEngine<Venue: ExecutionVenue>: Sendable {
     /// Steps through one closed bar: the venue executes and triggers what falls in it (its events update
     /// the books), equity is marked to market at the close, and a halted account is flattened.
     public mutating func process(_ bar: Bar) {
-        events.removeAll(keepingCapacity: true)
+        if !events.isEmpty { events.removeAll(keepingCapacity: true) }
         venue.advance(through: bar, events: &events)
         for index in events.indices { apply(events[index]) }
         lastClose = bar.close
@@ -95,7 +97,7 @@ public struct TradingEngine<Venue: ExecutionVenue>: Sendable {
                               available: account.availableBalance) {
             case let .success(plan):
                 send(.submitEntry(EntryOrder(
-                    clientOrderID: ClientOrderID(symbol: symbol, purpose: .entry, decisionTime: lastTime, agentVersion: agentVersion),
+                    clientOrderID: ClientOrderID(symbol: symbol, purpose: .entry, decisionTime: lastTime, versionHash: agentVersionHash),
                     side: plan.side, size: plan.size, leverage: plan.leverage, stopLoss: plan.stopLoss, takeProfit: plan.takeProfit,
                     referencePrice: plan.referencePrice, decisionTime: lastTime)))
                 return decision
@@ -171,7 +173,7 @@ public struct TradingEngine<Venue: ExecutionVenue>: Sendable {
     }
 
     private func exitOrder(_ reason: ExitReason) -> ExitOrder {
-        ExitOrder(clientOrderID: ClientOrderID(symbol: symbol, purpose: .exit, decisionTime: lastTime, agentVersion: agentVersion),
+        ExitOrder(clientOrderID: ClientOrderID(symbol: symbol, purpose: reason == .halt ? .halt : .exit, decisionTime: lastTime, versionHash: agentVersionHash),
                   reason: reason, decisionTime: lastTime)
     }
 

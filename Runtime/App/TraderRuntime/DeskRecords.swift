@@ -1,0 +1,55 @@
+import Foundation
+import MarketModel
+import Storage
+import TradingEngine
+
+/// What the trader stores per symbol in `trader_state.state`.
+struct PersistedTrader: Codable {
+    var trader: SymbolTrader.State
+    var entryAgent: String?
+}
+
+/// One write of the desk's journal: a traded bar's (or an operator request's) entry, or only a request's
+/// completion; `failedBefore` once a try failed (its retry first checks whether it was stored anyway).
+struct JournalWrite {
+    var entry: BarJournalEntry?
+    var bar: Bar?
+    var request: CompletedRequest?
+    var failedBefore = false
+
+    init(entry: BarJournalEntry, bar: Bar?) {
+        self.entry = entry
+        self.bar = bar
+    }
+
+    init(request: CompletedRequest) { self.request = request }
+}
+
+/// The desk's settings, from the configuration.
+struct DeskSettings: Sendable {
+    var mode: String
+    var allocation: AllocationPlan
+    var catchUpLagSeconds: Double
+    var staleAfterSeconds: Double
+    var allocationWaitSeconds: Double
+    var equitySnapshotMinutes: Int
+    var tradingTimeframe: Timeframe
+    var stopTimeframe: Timeframe
+    var confirmationTimeframes: [Timeframe]
+    var atrStopMultiple: Double
+    var atrTakeProfitMultiple: Double
+    var confirmation: Bool
+
+    func strategyRules(loserFilter: Bool) -> StrategyRecord.Rules {
+        StrategyRecord.Rules(tradingTimeframe: tradingTimeframe, stopTimeframe: stopTimeframe, confirmationTimeframes: confirmationTimeframes,
+                             atrStopMultiple: atrStopMultiple, atrTakeProfitMultiple: atrTakeProfitMultiple, confirmation: confirmation,
+                             loserFilter: loserFilter)
+    }
+}
+
+/// Reads a stored symbol state (for `trader status`).
+public enum TraderStateReader {
+    public static func decode(_ json: String) -> SymbolTrader.State? {
+        try? JSONDecoder().decode(PersistedTrader.self, from: Data(json.utf8)).trader
+    }
+}
