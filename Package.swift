@@ -59,8 +59,10 @@ let package = Package(
             name: "Features", dependencies: ["MarketModel", "Indicators", crypto], path: "Runtime/Core/Features",
             swiftSettings: settings),
         .target(
+            // Cross-module optimisation lets the callers (backtests, the PPO environment, the trader) specialise
+            // the generic `TradingEngine<Venue>` for `SimulatedVenue`: without it the simulated path ran at half speed.
             name: "TradingEngine", dependencies: ["MarketModel", "Indicators"], path: "Runtime/Core/TradingEngine",
-            swiftSettings: settings),
+            swiftSettings: settings + [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]),
         .systemLibrary(name: "COpenBLAS", path: "Runtime/Core/COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .target(name: "Kernels", dependencies: ["COpenBLAS"], path: "Runtime/Core/Kernels", swiftSettings: settings),
         .target(name: "Policy", dependencies: ["Kernels", "TradingEngine"], path: "Runtime/Core/Policy", swiftSettings: settings),

@@ -28,7 +28,7 @@ struct BacktestCommand: AsyncParsableCommand {
     @Option(help: "An agent: current, a version, SYMBOL/VERSION or a directory.") var agent: String?
     @Option(help: "First bar to trade: YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC).") var from: String?
     @Option(help: "Last bar to trade: YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC), inclusive.") var to: String?
-    @Option(help: "Capital allocated to the symbol, USDT (default: initial_capital split equally across enabled symbols).")
+    @Option(help: "Capital allocated to the symbol, USDT (default: the allocator's share of initial_capital across the enabled symbols, re-balanced on its schedule).")
     var capital: Double?
     @Option(help: "Seed of the random policy.") var seed: UInt64 = 1
     @Flag(help: "Enter without the higher-timeframe confirmation.") var noConfirmation = false
