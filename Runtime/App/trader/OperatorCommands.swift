@@ -46,7 +46,7 @@ struct StatusCommand: AsyncParsableCommand {
             print("recent trades:")
             for trade in recent {
                 print("  " + cell(trade.symbol, 9) + " " + cell(trade.side, 5) + " " + UTCTime.format(trade.entryTime) + " → " + UTCTime.format(trade.exitTime)
-                      + "  \(trade.size) @ \(trade.entryPrice) → \(trade.exitPrice)" + String(format: "  net %+.2f USDT ", trade.netPnL) + "(\(trade.exitReason))")
+                      + "  \(trade.size) @ \(price(trade.entryPrice)) → \(price(trade.exitPrice))" + String(format: "  net %+.2f USDT ", trade.netPnL) + "(\(trade.exitReason))")
             }
         }
         let log = try journal.events(limit: events)
@@ -129,4 +129,10 @@ func queue(_ command: String, common: CommonOptions, symbol: Symbol?, reason: St
 /// `text` left-aligned in a column `width` characters wide (cut to fit), for the status table.
 private func cell(_ text: String, _ width: Int) -> String {
     text.count >= width ? String(text.prefix(width)) : text + String(repeating: " ", count: width - text.count)
+}
+
+/// A stored price (exact decimal text) shown with 10 significant digits: a fill after slippage is off the
+/// tick grid, and its binary-double spelling (`0.13061443700000003`) says nothing more.
+private func price(_ text: String) -> String {
+    Double(text).map { String(format: "%.10g", $0) } ?? text
 }
