@@ -153,6 +153,30 @@ import TradingEngine
         #expect(close.clientOrderID.rawValue.contains("-H-") && close.reason == .halt)
     }
 
+    /// The operator halts a symbol the daily-loss cap has just halted, whose close the venue refused: the
+    /// halt becomes the operator's and sends nothing (a close now would repeat the refused close's id); the
+    /// gate's next bar sends the close again under a new id.
+    @Test func anOperatorHaltOfAHaltedSymbolSendsNothingMore() {
+        var engine = SimulatedTradingEngine(parameters: testParameters(risk: RiskRules(reducingDrawdown: 0.5, haltDrawdown: 0.6, dailyLossCap: 0.002)),
+                                            initialCapital: 10_000, funding: FundingSchedule(rates: [], fallbackRate: 0), confirmation: .off)
+        engine.process(bar(0, open: 30_000))
+        #expect(engine.decide(.long, averageTrueRange: 300) == .enter(.long))
+        engine.process(bar(1, open: 30_000))
+        #expect(engine.account.position?.side == .long)
+        engine.process(bar(2, open: 30_000, low: 29_880, close: 29_900))
+        #expect(engine.risk.state == .halted, "a loss past 0.2% of the day's equity halts")
+        guard case let .closePosition(close)? = engine.workingOrder, close.reason == .halt else { Issue.record("the gate sent no close"); return }
+        engine.venue.cancelPending()
+        engine.apply(.orderRejected(close.clientOrderID, reason: "venue busy", time: 3))
+        engine.journal = EngineJournal()
+        let change = engine.haltByOperator(reason: "by hand")
+        #expect(change?.from == .halted && change?.to == .halted)
+        #expect(engine.journal?.commands.isEmpty == true, "\(engine.journal?.commands ?? [])")
+        engine.process(bar(3, open: 29_900))
+        guard case let .closePosition(again)? = engine.workingOrder else { Issue.record("no close at the next bar"); return }
+        #expect(again.clientOrderID != close.clientOrderID && again.reason == .halt)
+    }
+
     /// An order whose outcome the venue could not report is never taken for rejected: it stays the working
     /// order, nothing new is sent, until it is resolved by its client id.
     @Test func anOrderOfUnknownOutcomeBlocksNewOrdersUntilResolved() {

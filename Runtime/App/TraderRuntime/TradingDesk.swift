@@ -88,7 +88,7 @@ final class TradingDesk {
         }
         let entry = journalEntry(symbol, &trader, outcome, bar: bar)
         traders[symbol] = trader
-        publish(symbol, trader, blocked: blocked)
+        publish(symbol, trader, blocked: blocked, riskChanges: outcome.riskEvents)
         await write(entry, bar: bar)
     }
 
@@ -293,7 +293,7 @@ final class TradingDesk {
                                                      : "\(symbol): \(change.from.rawValue) → \(change.to.rawValue)")
             entries.append(journalEntry(symbol, &trader, outcome, bar: nil))
             traders[symbol] = trader
-            publish(symbol, trader)
+            publish(symbol, trader, riskChanges: [change])
             await note(symbol, "operator", "\(request.command.rawValue): \(change.from.rawValue) → \(change.to.rawValue) (\(change.reason))")
         }
         let completion = CompletedRequest(id: request.id, result: results.joined(separator: "; "))
@@ -328,14 +328,15 @@ final class TradingDesk {
         _ = try? await store.run { _ in try journal.event(symbol: symbol, kind: kind, message: message, at: Self.now()) }
     }
 
-    /// The symbol's account, risk and position in the health board and the metrics.
-    func publish(_ symbol: Symbol, _ trader: SymbolTrader, blocked: String? = nil) {
+    /// The symbol's account, risk and position in the health board and the metrics; `riskChanges`: the
+    /// transitions just made (the engine's own list is cleared once they are journaled).
+    func publish(_ symbol: Symbol, _ trader: SymbolTrader, blocked: String? = nil, riskChanges: [RiskStateChanged] = []) {
         let engine = trader.engine
         metrics.account(symbol, engine: engine)
         health.update(symbol) { health in
             health.lastBarClose = trader.lastBarOpenTime.map { $0 + 60_000 }
             health.riskState = engine.risk.state.rawValue
-            health.riskReason = engine.riskEvents.last?.reason ?? health.riskReason
+            health.riskReason = riskChanges.last?.reason ?? engine.riskEvents.last?.reason ?? health.riskReason
             health.agentVersion = trader.agentVersion
             health.position = engine.account.position?.side.rawValue ?? "flat"
             health.positionSize = engine.account.position?.size ?? 0

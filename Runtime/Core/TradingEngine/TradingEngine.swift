@@ -123,6 +123,8 @@ public struct TradingEngine<Venue: ExecutionVenue>: Sendable {
     public mutating func haltByOperator(reason: String) -> RiskStateChanged? {
         guard let change = risk.halt(reason: reason, time: lastTime) else { return nil }
         riskChanged(change)
+        // Already halted (a daily-loss halt made the operator's): the gate's own flatten is under way.
+        guard change.from != .halted else { return change }
         if case let .submitEntry(order)? = workingOrder { send(.cancel(order.clientOrderID)) }
         if account.position != nil, !exitIsWorking { send(.closePosition(exitOrder(.halt))) }
         return change
