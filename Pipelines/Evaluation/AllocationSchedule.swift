@@ -6,14 +6,16 @@ import TradingEngine
 /// time, from every symbol's volatility in the store (the same `VolatilityTracker` the trader runs on its
 /// streamed bars). Without `inverse_volatility` (or with no data) it is the equal share throughout.
 public enum AllocationSchedule {
-    /// The capital of `symbol` at the start and its changes over `[from, to]` (UTC ms, bar open times). Each
-    /// symbol's volatility is computed from its stored bars from `historyStart` on: the start of the
-    /// backtest's feature history, where the live trader that started at `from` began too (the ATR's
-    /// smoothing depends on where it starts).
+    /// The capital of `symbol` over the backtest of `data`, as `BacktestSetup.capitalSchedule` takes it: one
+    /// entry per rebalance time from the one before the first traded bar on. Each symbol's volatility is
+    /// computed from its stored bars from the first bar of `data` on: the start of the backtest's feature
+    /// history, where the live trader that started at the first traded bar began too (the ATR's smoothing
+    /// depends on where it starts).
     public static func build(store: any Store, rules: AllocationPlan, symbol: Symbol, stopTimeframe: Timeframe, atrPeriod: Int,
-                             historyStart: Int64, from: Int64, to: Int64) throws -> (initial: Double, changes: [(from: Int64, capital: Double)]) {
-        guard rules.method == .inverseVolatility else { return (rules.equalShare, []) }
-        let first = rules.rebalanceTime(before: from + 60_000)
+                             data: BacktestData) throws -> [(from: Int64, capital: Double)] {
+        let historyStart = data.bars[0].openTime, to = data.bars[data.bars.count - 1].openTime
+        let first = rules.rebalanceTime(before: data.bars[data.firstTraded].openTime + 60_000)
+        guard rules.method == .inverseVolatility else { return [(from: first, capital: rules.equalShare)] }
         let period = Int64(rules.rebalanceHours) * 3_600_000
         var times: [Int64] = []
         var time = first
@@ -43,17 +45,8 @@ public enum AllocationSchedule {
             }
             volatility[member] = values
         }
-        let capitals = times.map { time in
-            rules.capitals(at: time) { member, _ in volatility[member]?[time] }[symbol] ?? rules.equalShare
+        return times.map { time in
+            (from: time, capital: rules.capitals(at: time) { member, _ in volatility[member]?[time] }[symbol] ?? rules.equalShare)
         }
-        let changes = zip(times, capitals).dropFirst().map { (from: $0.0, capital: $0.1) }
-        return (capitals.first ?? rules.equalShare, changes)
-    }
-
-    /// The schedule as `BacktestSetup.capitalSchedule` takes it: the starting capital at the rebalance
-    /// before `from`, then the changes.
-    public static func entries(_ schedule: (initial: Double, changes: [(from: Int64, capital: Double)]), from: Int64,
-                               rules: AllocationPlan) -> [(from: Int64, capital: Double)] {
-        [(from: rules.rebalanceTime(before: from + 60_000), capital: schedule.initial)] + schedule.changes
     }
 }

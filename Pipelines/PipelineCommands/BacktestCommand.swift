@@ -80,13 +80,10 @@ struct BacktestCommand: AsyncParsableCommand {
         do {
             data = try BacktestData.load(from: store, setup: setup)
             if capital == nil {
-                let schedule = try AllocationSchedule.build(
+                setup.capitalSchedule = try AllocationSchedule.build(
                     store: store, rules: configuration.allocationRules(), symbol: symbol, stopTimeframe: configuration.risk.atr.timeframe,
-                    atrPeriod: configuration.risk.atr.period, historyStart: data.bars[0].openTime,
-                    from: data.bars[data.firstTraded].openTime, to: data.bars.last!.openTime)
-                setup.capitalSchedule = AllocationSchedule.entries(schedule, from: data.bars[data.firstTraded].openTime,
-                                                                   rules: configuration.allocationRules())
-                setup.initialCapital = schedule.initial
+                    atrPeriod: configuration.risk.atr.period, data: data)
+                setup.initialCapital = setup.capitalSchedule[0].capital
             }
         } catch {
             printError("\(error)")

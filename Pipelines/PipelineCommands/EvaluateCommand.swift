@@ -73,12 +73,9 @@ struct EvaluateCommand: ParsableCommand {
             confirmationTimeframes: configuration.symbols.confirmationTimeframes, from: nil, to: nil)
         let (store, _) = try context.openStore()
         let data = try BacktestData.load(from: store, setup: setup)
-        let allocation = configuration.allocationRules()
-        let schedule = try AllocationSchedule.build(store: store, rules: allocation, symbol: symbol, stopTimeframe: configuration.risk.atr.timeframe,
-                                                    atrPeriod: configuration.risk.atr.period, historyStart: data.bars[0].openTime,
-                    from: data.bars[data.firstTraded].openTime,
-                                                    to: data.bars.last!.openTime)
-        setup.capitalSchedule = AllocationSchedule.entries(schedule, from: data.bars[data.firstTraded].openTime, rules: allocation)
+        setup.capitalSchedule = try AllocationSchedule.build(store: store, rules: configuration.allocationRules(), symbol: symbol,
+                                                             stopTimeframe: configuration.risk.atr.timeframe,
+                                                             atrPeriod: configuration.risk.atr.period, data: data)
         let settings = configuration.training.evaluation
         let plan = EvaluationPlan(
             windows: configuration.training.walkForward.windows, bootstrapSamples: settings.bootstrapSamples, seed: seed,

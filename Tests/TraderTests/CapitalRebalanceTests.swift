@@ -44,8 +44,9 @@ import TradingEngine
             mode: "paper",
             allocation: AllocationPlan(method: .inverseVolatility, rebalanceHours: 1, maximumWeight: 0.9, totalCapital: 10_000, symbols: symbols),
             catchUpLagSeconds: 90, staleAfterSeconds: 150, allocationWaitSeconds: waitSeconds, equitySnapshotMinutes: 1,
-            tradingTimeframe: .oneMinute, stopTimeframe: .fifteenMinutes, confirmationTimeframes: [.fifteenMinutes, .oneHour],
-            atrStopMultiple: 1.5, atrTakeProfitMultiple: 3, confirmation: false)
+            strategyRules: StrategyRecord.Rules(tradingTimeframe: .oneMinute, stopTimeframe: .fifteenMinutes,
+                                                confirmationTimeframes: [.fifteenMinutes, .oneHour], atrStopMultiple: 1.5,
+                                                atrTakeProfitMultiple: 3, confirmation: false, loserFilter: false))
         let asyncStore = AsyncStore(store)
         let logger = Logger(label: "test.desk")
         // No funding falls due in the window, so the book never calls the (unreachable) exchange.

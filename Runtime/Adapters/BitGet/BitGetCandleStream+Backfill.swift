@@ -1,25 +1,28 @@
 import MarketModel
 
 extension BitGetCandleStream {
-    /// Fetches and delivers every symbol's closed bars missed since its last delivered one, merged across
-    /// the symbols in open-time order (ties in `symbols` order), so that a consumer reading them together
-    /// sees the symbols advance together, as they do live, however long the gap. At most one REST page
-    /// (1,000 bars) per symbol is held at a time.
-    func backfillTogether(state: StreamState, deliver: @escaping @Sendable (Symbol, ClosedBar) async -> Void) async throws {
+    /// Fetches and delivers the closed bars of `members` missed since each one's last delivered bar (and
+    /// opened before `before`, if given), merged across them in open-time order (ties in `members` order):
+    /// after a (re)connect all the symbols, so that a consumer reading them together sees the symbols
+    /// advance together, as they do live, however long the gap; one symbol for a gap in its stream. At most
+    /// one REST page (1,000 bars) per symbol is held at a time.
+    func backfill(_ members: [Symbol], state: StreamState, deliver: @escaping @Sendable (Symbol, ClosedBar) async -> Void,
+                  before: Int64? = nil) async throws {
         let step = timeframe.milliseconds
         let serverTime = try await rest.serverTime()
-        let end = timeframe.barOpenTime(containing: serverTime) - step
+        let lastClosed = timeframe.barOpenTime(containing: serverTime) - step
+        let end = min(before.map { $0 - step } ?? lastClosed, lastClosed)
         struct Missed {
             var last: Int64
             var cursor: Int64
             var bars: ArraySlice<Bar> = []
         }
         var missed: [Symbol: Missed] = [:]
-        for symbol in symbols {
+        for symbol in members {
             if let last = await state.lastDelivered[symbol] { missed[symbol] = Missed(last: last, cursor: last + step) }
         }
         while true {
-            for symbol in symbols {
+            for symbol in members {
                 guard var range = missed[symbol] else { continue }
                 while range.bars.isEmpty, range.cursor <= end {
                     let pageEnd = min(end, range.cursor + 999 * step)
@@ -28,37 +31,17 @@ extension BitGetCandleStream {
                 }
                 missed[symbol] = range
             }
-            let waiting = symbols.filter { missed[$0]?.bars.first != nil }
+            let waiting = members.filter { missed[$0]?.bars.first != nil }
             guard let next = waiting.min(by: { missed[$0]!.bars.first!.openTime < missed[$1]!.bars.first!.openTime }) else { break }
             let bar = missed[next]!.bars.removeFirst()
             if await state.markDelivered(next, bar.openTime) {
                 await deliver(next, ClosedBar(bar: bar, exchangeTime: serverTime, source: .backfill))
             }
         }
-        for symbol in symbols {
+        for symbol in members {
             guard let range = missed[symbol], range.cursor > range.last + step else { continue }
             reportBackfill(symbol, after: range.last, through: end)
         }
-    }
-
-    /// Fetches and delivers one symbol's closed bars after the last delivered one (and before `before`, if
-    /// given): a gap in the stream.
-    func backfill(_ symbol: Symbol, state: StreamState, deliver: @escaping @Sendable (Symbol, ClosedBar) async -> Void,
-                  before: Int64? = nil) async throws {
-        guard let last = await state.lastDelivered[symbol] else { return }
-        let step = timeframe.milliseconds
-        var cursor = last + step
-        let serverTime = try await rest.serverTime()
-        let lastClosed = timeframe.barOpenTime(containing: serverTime) - step
-        let end = min(before.map { $0 - step } ?? lastClosed, lastClosed)
-        while cursor <= end {
-            let pageEnd = min(end, cursor + 999 * step)
-            for bar in try await page(symbol, from: cursor, through: pageEnd) where await state.markDelivered(symbol, bar.openTime) {
-                await deliver(symbol, ClosedBar(bar: bar, exchangeTime: serverTime, source: .backfill))
-            }
-            cursor = pageEnd + step
-        }
-        if cursor > last + step { reportBackfill(symbol, after: last, through: end) }
     }
 
     /// The closed bars of `symbol` opened in `[from, through]` (at most 1,000), oldest first.

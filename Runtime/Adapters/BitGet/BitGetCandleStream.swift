@@ -89,7 +89,7 @@ public struct BitGetCandleStream: Sendable {
             try await outbound.write(.text(subscribe))
             stream.onEvent(.connected)
             // Whatever was missed while disconnected comes over REST first, the symbols merged in time order.
-            try await stream.backfillTogether(state: state, deliver: deliver)
+            try await stream.backfill(stream.symbols, state: state, deliver: deliver)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     while !Task.isCancelled {
@@ -152,7 +152,7 @@ public struct BitGetCandleStream: Sendable {
     private func emit(_ symbol: Symbol, _ closed: ClosedBar, state: StreamState,
                       deliver: @escaping @Sendable (Symbol, ClosedBar) async -> Void) async throws {
         if let last = await state.lastDelivered[symbol], closed.bar.openTime > last + timeframe.milliseconds {
-            try await backfill(symbol, state: state, deliver: deliver, before: closed.bar.openTime)
+            try await backfill([symbol], state: state, deliver: deliver, before: closed.bar.openTime)
         }
         if await state.markDelivered(symbol, closed.bar.openTime) { await deliver(symbol, closed) }
     }

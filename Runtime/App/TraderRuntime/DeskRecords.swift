@@ -33,18 +33,8 @@ struct DeskSettings: Sendable {
     var staleAfterSeconds: Double
     var allocationWaitSeconds: Double
     var equitySnapshotMinutes: Int
-    var tradingTimeframe: Timeframe
-    var stopTimeframe: Timeframe
-    var confirmationTimeframes: [Timeframe]
-    var atrStopMultiple: Double
-    var atrTakeProfitMultiple: Double
-    var confirmation: Bool
-
-    func strategyRules(loserFilter: Bool) -> StrategyRecord.Rules {
-        StrategyRecord.Rules(tradingTimeframe: tradingTimeframe, stopTimeframe: stopTimeframe, confirmationTimeframes: confirmationTimeframes,
-                             atrStopMultiple: atrStopMultiple, atrTakeProfitMultiple: atrTakeProfitMultiple, confirmation: confirmation,
-                             loserFilter: loserFilter)
-    }
+    /// The rules every strategy record names (`loserFilter` is set per agent).
+    var strategyRules: StrategyRecord.Rules
 }
 
 /// Reads a stored symbol state (for `trader status`).

@@ -138,10 +138,11 @@ public struct TraderRuntime: Sendable {
                      staleAfterSeconds: configuration.runtime.marketData.staleAfterSeconds,
                      allocationWaitSeconds: configuration.runtime.marketData.allocationWaitSeconds,
                      equitySnapshotMinutes: configuration.runtime.equitySnapshotMinutes,
-                     tradingTimeframe: configuration.symbols.tradingTimeframe, stopTimeframe: configuration.risk.atr.timeframe,
-                     confirmationTimeframes: configuration.symbols.confirmationTimeframes,
-                     atrStopMultiple: configuration.risk.atr.stopMultiple, atrTakeProfitMultiple: configuration.risk.atr.takeProfitMultiple,
-                     confirmation: configuration.execution.confirmation.enabled)
+                     strategyRules: StrategyRecord.Rules(
+                         tradingTimeframe: configuration.symbols.tradingTimeframe, stopTimeframe: configuration.risk.atr.timeframe,
+                         confirmationTimeframes: configuration.symbols.confirmationTimeframes,
+                         atrStopMultiple: configuration.risk.atr.stopMultiple, atrTakeProfitMultiple: configuration.risk.atr.takeProfitMultiple,
+                         confirmation: configuration.execution.confirmation.enabled, loserFilter: false))
     }
 
     /// `pipeline` beside this executable (or the one given), with this configuration directory.

@@ -160,6 +160,8 @@ final class TradingDesk {
         }
         entry.orders = touched.sorted().compactMap { openOrders[$0] }
         for id in touched where ["filled", "rejected", "canceled"].contains(openOrders[id]?.status ?? "") { openOrders[id] = nil }
+        var rules = settings.strategyRules
+        rules.loserFilter = trader.driver.entryFilter != nil
         for trade in outcome.trades {
             let agent = entryAgents[symbol] ?? trader.agentVersion
             entry.trades.append(TradeRow(symbol: symbol.name, trade: trade, agentVersion: agent))
@@ -169,7 +171,7 @@ final class TradingDesk {
             ])
             if let context = trader.takeEntryContext(enteredAt: trade.entryTime), let agent {
                 entry.strategies.append(StrategyRecord(
-                    trade: trade, context: context, layout: trader.layout, rules: settings.strategyRules(loserFilter: trader.driver.entryFilter != nil),
+                    trade: trade, context: context, layout: trader.layout, rules: rules,
                     riskUnit: engine.allocatedCapital * engine.parameters.risk.riskPerTrade, agentVersion: agent, symbol: symbol,
                     phase: settings.mode))
             }
