@@ -169,5 +169,16 @@ public struct RunningMeanStd: Sendable, Equatable, Codable {
         count += batchCount
     }
 
-    public var normalizer: ObservationNormalizer { ObservationNormalizer(mean: mean, variance: variance) }
+    /// The normaliser training uses and the agent freezes, with the variance floored: a feature (almost)
+    /// constant in training (variance below ``constantVariance``) is centred but not scaled (variance 1),
+    /// and any other variance is at least ``varianceFloor``, so a value the training never saw moves the
+    /// input by about its own size instead of saturating at ±clip out of sample. Every feature is scaled
+    /// to order 1 (percent, ±1 flags), so the floor (a standard deviation of 0.01) sits below the real spread
+    /// of each feature in real data.
+    public var normalizer: ObservationNormalizer {
+        ObservationNormalizer(mean: mean, variance: variance.map { $0 < Self.constantVariance ? 1 : max($0, Self.varianceFloor) })
+    }
+
+    public static let constantVariance = 1e-6
+    public static let varianceFloor = 1e-4
 }

@@ -58,7 +58,8 @@ public struct RewardWeights: Sendable, Equatable {
 /// hold / long / short. Reward = `equityChange` × Δequity − `drawdownPenalty` × the increase in drawdown
 /// (both in risk units) − `tradePenalty` per entry − `holdingPenalty` per bar in a position. Episodes are
 /// random windows of `episodeBars` inside the training rows, ending by time limit, or as terminal when the
-/// risk gate halts.
+/// risk gate halts for drawdown (the forced exit's costs charged in the last reward; a daily-loss halt,
+/// which lifts at 00:00 UTC, is not terminal).
 public struct TradingEnvironment: TrainingEnvironment {
     public static let positionFeatures = AgentPositionState.names
     public let rows: TrainingRows
@@ -82,6 +83,10 @@ public struct TradingEnvironment: TrainingEnvironment {
     public var equity: Double { engine.equity }
     /// Trades closed in the current episode.
     public var closedTrades: Int { engine.trades.count }
+    /// Whether a position is open now.
+    public var hasPosition: Bool { engine.account.position != nil }
+    /// The risk gate's state now.
+    public var riskState: RiskState { engine.risk.state }
     public let actionCount = 3
 
     public init(rows: TrainingRows, parameters: EngineParameters, rewards: RewardWeights, capital: Double, episodeBars: Int,
@@ -129,17 +134,20 @@ public struct TradingEnvironment: TrainingEnvironment {
         }
         row += 1
         engine.process(rows.bars[row])
-        let newEquity = engine.equity
-        let newDrawdown = engine.risk.drawdown(at: newEquity)
         let entered = !hadPosition && engine.account.position != nil
         if entered { openedAt = row }
+        // A drawdown halt ends the episode; its forced exit (at this close, with the exit's fee and slippage)
+        // is in the last reward. A daily-loss halt lifts at 00:00 UTC: the episode goes on through it.
+        let terminated = engine.risk.state == .halted && !engine.risk.haltLiftsByItself
+        if terminated { engine.closeAtLastPrice(reason: .halt) }
+        let newEquity = engine.equity
+        let newDrawdown = engine.risk.drawdown(at: newEquity)
         var reward = rewards.equityChange * (newEquity - lastEquity) / riskUnit
         reward -= rewards.drawdownPenalty * max(0, newDrawdown - drawdown) * capital / riskUnit
         if entered { reward -= rewards.tradePenalty }
         if engine.account.position != nil { reward -= rewards.holdingPenalty }
         lastEquity = newEquity
         drawdown = newDrawdown
-        let terminated = engine.risk.state == .halted
         return EnvironmentStep(observation: observation(), reward: reward, terminated: terminated,
                                truncated: !terminated && row - start >= episodeBars)
     }

@@ -89,6 +89,15 @@ import Testing
         #expect(issues.contains("trading/risk.yaml:8: reducing_drawdown = 0.08: must not exceed halt_drawdown (0.05)"))
     }
 
+    /// Every layer steps 1m bars: a 5m trading timeframe is refused with the reason, not accepted and run wrong.
+    @Test func aTradingTimeframeOtherThanOneMinuteIsRefused() throws {
+        let fixture = try ConfigurationFixture()
+        try fixture.replace(in: "trading/symbols.yaml", "trading_timeframe: 1m", with: "trading_timeframe: 5m")
+        let issues = fixture.issues()
+        #expect(issues.contains { $0.hasPrefix("trading/symbols.yaml:") && $0.contains("trading_timeframe = 5m: must be 1m: trading on 5m (or longer) bars is not supported yet") },
+                "\(issues)")
+    }
+
     @Test func aSymbolWithoutContractDataMustGiveItsContract() throws {
         let fixture = try ConfigurationFixture()
         try fixture.replace(in: "trading/symbols.yaml", "  - symbol: LINKUSDT", with: "  - symbol: DOTUSDT")

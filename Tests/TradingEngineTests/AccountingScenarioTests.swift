@@ -44,13 +44,14 @@ import TradingEngine
         // 1 BTC at 30,000, 80×: margin 375; maintenance rate 0.4% (notional 30,000 in the first tier).
         account.fill(direction: 1, size: 1, price: 30_000, fee: 18, leverage: 80, time: 0)
         let position = account.position!
-        // p = (s·e − M) / (s·(1 − r)) = 29,625 / 0.996
-        let liquidation = position.liquidationPrice(contract: testContract)
-        #expect(close(liquidation, 29_625 / 0.996))
-        // About 1/80 = 1.25% below entry less the maintenance margin: 0.853%.
-        #expect(close((30_000 - liquidation) / 30_000, 0.008534, 1e-4))
+        // p = (M − s·e·d) / (s·(r + f − d)), d = +1: (s·e − M) / (s·(1 − r − f)) = 29,625 / (1 − 0.004 − 0.0006)
+        let liquidation = testParameters().liquidationPrice(of: position)
+        #expect(close(liquidation, 29_625 / 0.9954))
+        // About 1/80 = 1.25% below entry less the maintenance margin and the closing fee: 0.794%.
+        #expect(close((30_000 - liquidation) / 30_000, 1 - 29_625 / 0.9954 / 30_000, 1e-9))
+        #expect(close((30_000 - liquidation) / 30_000, 0.00794, 1e-4))
         // A bar through it liquidates at it; the loss stops at the margin (isolated): the liquidation fee
-        // (0.5% of notional = 148.7) is capped at the 118.98 left.
+        // (0.5% of notional = 148.8) is capped at the 137.9 left.
         let model = FillModel(parameters: testParameters())
         let trigger = model.trigger(for: position, in: bar(1, open: 29_900, low: 29_700, close: 29_800))
         #expect(trigger?.reason == .liquidation)

@@ -28,32 +28,34 @@ import TradingEngine
         let sizer = PositionSizer(parameters: testParameters())
         // 1% of 10,000 over 335.82 per BTC → 0.297 BTC, notional 8,910 on 10,000 available: 1× would do, the
         // band's minimum 5× is used.
-        let small = try! sizer.plan(side: .long, price: 30_000, averageTrueRange: 200, capital: 10_000, available: 10_000).get()
+        let small = try! sizer.plan(side: .long, price: 30_000, averageTrueRange: 200, capital: 10_000, available: 10_000, referenceRange: 0).get()
         #expect(small.leverage == 5)
         #expect(close(small.margin, small.size * 30_000 / 5))
-        // Only 500 available: 8,910 / 500 = 17.8 → 18×.
-        let tight = try! sizer.plan(side: .long, price: 30_000, averageTrueRange: 200, capital: 10_000, available: 500).get()
-        #expect(tight.leverage == 18)
-        // 100 available would need 89.1 → 90×, above the band's 80.
-        let refused = sizer.plan(side: .long, price: 30_000, averageTrueRange: 200, capital: 10_000, available: 100)
-        #expect(refused == .failure(.leverageAboveBand(requiredLeverage: 90, maximum: 80)))
+        // Only 500 available: the margin and the entry fee must fit at a fill 0.5% worse: notional 8,910 × 1.005
+        // = 8,954.55, fee 5.37, so 8,954.55 / (500 − 5.37) = 18.1 → 19× (18× would leave no room for the fee).
+        let tight = try! sizer.plan(side: .long, price: 30_000, averageTrueRange: 200, capital: 10_000, available: 500, referenceRange: 0).get()
+        #expect(tight.leverage == 19)
+        // 100 available would need 8,954.55 / 94.63 = 94.6 → 95×, above the band's 80.
+        let refused = sizer.plan(side: .long, price: 30_000, averageTrueRange: 200, capital: 10_000, available: 100, referenceRange: 0)
+        #expect(refused == .failure(.leverageAboveBand(requiredLeverage: 95, maximum: 80)))
     }
 
     @Test func anEntryWhoseLiquidationWouldComeBeforeTheStopIsRefused() {
-        // Stop 1.5 × ATR 300 = 450 (1.5%) with a 50% buffer: liquidation must be ≥ 2.25% away, so leverage
-        // ≤ 1 / (0.004 + 0.996 × 0.0225) = 37; the band starts at 50.
+        // Stop 1.5 × ATR 300 = 450 (1.5%) with a 50% buffer: liquidation must be ≥ 2.25% away; with the
+        // maintenance rate 0.4% plus the 0.06% closing fee, leverage ≤ 1 / (0.0046 + 0.9954 × 0.0225) = 37.04 → 37;
+        // the band starts at 50.
         let sizer = PositionSizer(parameters: testParameters(band: LeverageBand(minimum: 50, maximum: 80)))
-        let plan = sizer.plan(side: .long, price: 30_000, averageTrueRange: 300, capital: 10_000, available: 10_000)
+        let plan = sizer.plan(side: .long, price: 30_000, averageTrueRange: 300, capital: 10_000, available: 10_000, referenceRange: 0)
         #expect(plan == .failure(.liquidationBeforeStop(requiredLeverage: 50, safeLeverage: 37)))
         // A calmer market (ATR 50) is fine at 50×, and the liquidation lies beyond the stop by the buffer.
-        let calm = try! sizer.plan(side: .short, price: 30_000, averageTrueRange: 50, capital: 10_000, available: 10_000).get()
+        let calm = try! sizer.plan(side: .short, price: 30_000, averageTrueRange: 50, capital: 10_000, available: 10_000, referenceRange: 0).get()
         #expect(calm.leverage == 50)
         #expect(calm.liquidationPrice - 30_000 >= 1.5 * (calm.stopLoss - 30_000))
     }
 
     @Test func sizesAndPricesAreOnTheContractsGrid() {
         let sizer = PositionSizer(parameters: testParameters())
-        let plan = try! sizer.plan(side: .short, price: 30_123.4, averageTrueRange: 77.77, capital: 12_345, available: 12_345).get()
+        let plan = try! sizer.plan(side: .short, price: 30_123.4, averageTrueRange: 77.77, capital: 12_345, available: 12_345, referenceRange: 0).get()
         #expect(plan.size == PriceGrid.floor(plan.size, step: 0.001))
         #expect((plan.stopLoss * 10).rounded() / 10 == plan.stopLoss)
         #expect((plan.takeProfit * 10).rounded() / 10 == plan.takeProfit)

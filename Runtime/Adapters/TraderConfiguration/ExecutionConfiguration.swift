@@ -62,13 +62,13 @@ public struct ExecutionConfiguration: Sendable, Codable, Equatable {
         }
 
         init() {
-            fallbackRate = 0.0001
+            fallbackRate = 0
             intervalHours = 8
         }
 
         public init(from decoder: any Decoder) throws {
             let fields = ConfigMapping(decoder, keys: CodingKeys.self)
-            fallbackRate = fields.number(.fallbackRate, or: 0.0001, within: -0.01...0.01)
+            fallbackRate = fields.number(.fallbackRate, or: 0, within: -0.01...0.01)
             intervalHours = fields.value(.intervalHours, or: 8)
             fields.check([1, 2, 4, 8].contains(intervalHours), .intervalHours, value: intervalHours, "must be 1, 2, 4 or 8")
         }

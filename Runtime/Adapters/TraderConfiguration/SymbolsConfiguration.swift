@@ -34,6 +34,10 @@ public struct SymbolsConfiguration: Sendable, Codable, Equatable {
                      "lists a timeframe twice")
         fields.check(timeframes.contains(tradingTimeframe), .tradingTimeframe, value: tradingTimeframe,
                      "must be one of timeframes (\(timeframes.map(\.rawValue).joined(separator: ", ")))")
+        // Every layer steps 1m bars (training steps, the engine's bar length, funding times, Sharpe
+        // annualisation, the live loop): another trading timeframe would be accepted and silently wrong.
+        fields.check(tradingTimeframe == .oneMinute, .tradingTimeframe, value: tradingTimeframe,
+                     "must be 1m: trading on 5m (or longer) bars is not supported yet; 5m and longer timeframes confirm entries through confirmation_timeframes")
         let notListed = confirmationTimeframes.filter { !timeframes.contains($0) || $0 <= tradingTimeframe }
         fields.check(notListed.isEmpty, .confirmationTimeframes, value: notListed.map(\.rawValue),
                      "each must be in timeframes and longer than trading_timeframe \(tradingTimeframe)")

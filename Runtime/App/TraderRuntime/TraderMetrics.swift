@@ -77,7 +77,7 @@ public final class TraderMetrics: Sendable {
         gauge("trader_unrealized_pnl_usdt", labels).record(position?.unrealizedPnL(at: engine.lastClose) ?? 0)
         gauge("trader_stop_armed", labels).record(position.map { $0.stopLoss == nil ? 0 : 1 } ?? 0)
         if let position {
-            let liquidation = position.liquidationPrice(contract: engine.parameters.contract)
+            let liquidation = engine.parameters.liquidationPrice(of: position)
             gauge("trader_liquidation_distance_ratio", labels).record(abs(engine.lastClose - liquidation) / max(engine.lastClose, 1e-9))
         }
         riskState(symbol, engine.risk.state)

@@ -179,7 +179,7 @@ final class TradingDesk {
         if engine.account.position == nil { entryAgents[symbol] = nil }
         entry.state = Self.encode(PersistedTrader(trader: trader.state, entryAgent: entryAgents[symbol]))
         entry.position = engine.account.position.map {
-            PositionRow(symbol: symbol.name, position: $0, liquidationPrice: $0.liquidationPrice(contract: contract))
+            PositionRow(symbol: symbol.name, position: $0, liquidationPrice: engine.parameters.liquidationPrice(of: $0))
         }
         entry.riskEvents = outcome.riskEvents.map {
             logger.notice("risk state changed", metadata: ["symbol": "\(symbol)", "to": "\($0.to.rawValue)", "reason": "\($0.reason)"])

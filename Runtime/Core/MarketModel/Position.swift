@@ -46,13 +46,16 @@ public struct Position: Sendable, Equatable, Codable {
     /// Unrealised profit at `price`, USDT.
     public func unrealizedPnL(at price: Double) -> Double { side.sign * size * (price - entryPrice) }
 
-    /// The price at which margin + unrealised PnL equals the maintenance margin at that price
-    /// (isolated margin; maintenance-margin rate from the tier of the position's notional).
+    /// The price at which margin + unrealised PnL equals the maintenance margin plus the taker fee of
+    /// closing at that price (BitGet's isolated-margin formula; maintenance-margin rate r from the tier of
+    /// the position's notional, taker fee rate f, direction d = +1 long, −1 short):
     ///
-    /// long:  M + s·(p − e) = r·s·p  ⇒  p = (s·e − M) / (s·(1 − r))
-    /// short: M + s·(e − p) = r·s·p  ⇒  p = (s·e + M) / (s·(1 + r))
-    public func liquidationPrice(contract: ContractSpec) -> Double {
-        let rate = contract.maintenanceMarginRate(notional: notional(at: entryPrice))
+    /// p = (M − s·e·d) / (s·(r + f − d))
+    ///
+    /// long:  M + s·(p − e) = (r + f)·s·p  ⇒  p = (s·e − M) / (s·(1 − r − f))
+    /// short: M + s·(e − p) = (r + f)·s·p  ⇒  p = (s·e + M) / (s·(1 + r + f))
+    public func liquidationPrice(contract: ContractSpec, takerFeeRate: Double) -> Double {
+        let rate = contract.maintenanceMarginRate(notional: notional(at: entryPrice)) + takerFeeRate
         switch side {
         case .long: return max(0, (size * entryPrice - margin) / (size * (1 - rate)))
         case .short: return (size * entryPrice + margin) / (size * (1 + rate))

@@ -96,6 +96,13 @@ public struct Backtester<Policy: TradingPolicy, Venue: ExecutionVenue> {
         didSet { scheduleIndex = 0 }
     }
     private var scheduleIndex = 0
+    /// What happens after a halt that only an operator lifts (``HaltHandling``).
+    public var afterHalt = HaltHandling.stayHalted
+    /// When the current operator-only halt began, UTC ms.
+    private var haltedSince: Int64?
+    /// Halts that only an operator lifts (drawdown halts), and the resumes of the backtest's operator.
+    public private(set) var operatorHalts = 0
+    public private(set) var resumes = 0
 
     public init(engine: TradingEngine<Venue>, policy: Policy, columns: FeatureColumns) {
         self.engine = engine
@@ -114,7 +121,10 @@ public struct Backtester<Policy: TradingPolicy, Venue: ExecutionVenue> {
             }
         }
         let hadPosition = engine.account.position != nil
+        let wasHaltedForOperator = engine.risk.state == .halted && !engine.risk.haltLiftsByItself
         engine.process(bar)
+        if !wasHaltedForOperator, engine.risk.state == .halted, !engine.risk.haltLiftsByItself { operatorHalts += 1 }
+        if case let .resumeAfter(minutes) = afterHalt { resumeIfCooledOff(minutes: minutes) }
         if engine.account.position != nil {
             barsInMarket += 1
             if !hadPosition { openedAtIndex = index }
@@ -150,6 +160,20 @@ public struct Backtester<Policy: TradingPolicy, Venue: ExecutionVenue> {
         index += 1
     }
 
+    /// The simulated operator: resumes a flat account `minutes` after a halt that does not lift by itself.
+    private mutating func resumeIfCooledOff(minutes: Int) {
+        guard engine.risk.state == .halted, !engine.risk.haltLiftsByItself else {
+            haltedSince = nil
+            return
+        }
+        let since = haltedSince ?? engine.lastTime
+        haltedSince = since
+        guard engine.account.position == nil, engine.workingOrder == nil, engine.lastTime - since >= Int64(minutes) * 60_000 else { return }
+        engine.resetRisk(reason: "resumed after a cooling-off of \(minutes) min (the backtest's operator; drawdown measured from here)")
+        haltedSince = nil
+        resumes += 1
+    }
+
     /// Where the driver stands (what a restart must restore besides the engine).
     public struct Progress: Sendable, Codable, Equatable {
         public var index: Int
@@ -182,7 +206,26 @@ extension Backtester where Venue == SimulatedVenue {
                               equityCurve: equityCurve, equityTimes: equityTimes, bars: index, barsInMarket: barsInMarket,
                               riskEvents: engine.riskEvents, refusals: engine.refusals,
                               fundingSettlements: engine.fundingSettlements, fundingFallbacks: engine.fundingFallbacks,
-                              ledger: engine.account.ledger, finalEquity: engine.equity)
+                              ledger: engine.account.ledger, finalEquity: engine.equity, operatorHalts: operatorHalts, resumes: resumes)
+    }
+}
+
+/// What a backtest does after a halt that only an operator lifts (the drawdown halt). Live, the halt waits
+/// for the operator; a backtest that did the same would end its record at the first losing streak, so
+/// the edge of a policy is measured with an operator who resumes after a cooling-off.
+public enum HaltHandling: Sendable, Equatable, Codable {
+    /// The live rule: the account stays halted (and flat) to the end.
+    case stayHalted
+    /// An operator resumes once the account is flat and `minutes` have passed since the halt; the drawdown
+    /// reference restarts from the equity then.
+    case resumeAfter(minutes: Int)
+
+    /// "stay halted" or "resume after N min".
+    public var label: String {
+        switch self {
+        case .stayHalted: "stay halted (the live rule)"
+        case let .resumeAfter(minutes): "resume after \(minutes) min"
+        }
     }
 }
 
@@ -201,4 +244,27 @@ public struct BacktestResult: Sendable {
     public var fundingFallbacks: Int
     public var ledger: Ledger
     public var finalEquity: Double
+    /// Halts that only an operator lifts (the drawdown halts), and the resumes of the backtest's operator.
+    public var operatorHalts = 0
+    public var resumes = 0
+
+    public init(policy: String, initialCapital: Double, trades: [ClosedTrade], equityCurve: [Double], equityTimes: [Int64], bars: Int,
+                barsInMarket: Int, riskEvents: [RiskStateChanged], refusals: [String: Int], fundingSettlements: Int, fundingFallbacks: Int,
+                ledger: Ledger, finalEquity: Double, operatorHalts: Int = 0, resumes: Int = 0) {
+        self.policy = policy
+        self.initialCapital = initialCapital
+        self.trades = trades
+        self.equityCurve = equityCurve
+        self.equityTimes = equityTimes
+        self.bars = bars
+        self.barsInMarket = barsInMarket
+        self.riskEvents = riskEvents
+        self.refusals = refusals
+        self.fundingSettlements = fundingSettlements
+        self.fundingFallbacks = fundingFallbacks
+        self.ledger = ledger
+        self.finalEquity = finalEquity
+        self.operatorHalts = operatorHalts
+        self.resumes = resumes
+    }
 }

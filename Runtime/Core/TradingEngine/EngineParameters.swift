@@ -12,7 +12,8 @@ public struct EngineParameters: Sendable, Equatable {
     /// reference bar's high − low, against the trader.
     public var slippageBasisPoints: Double
     public var slippageRangeFraction: Double
-    /// Funding rate per interval used when no data covers a settlement (fraction; positive: longs pay).
+    /// Funding rate per interval used at a settlement time the data does not cover (fraction; positive:
+    /// longs pay; 0 by default, so a guess favours neither side).
     public var fallbackFundingRate: Double
     /// Hours between funding settlements (8 on BitGet: 00:00, 08:00, 16:00 UTC).
     public var fundingIntervalHours: Int
@@ -22,7 +23,7 @@ public struct EngineParameters: Sendable, Equatable {
 
     public init(contract: ContractSpec, leverageBand: LeverageBand, makerFeeRate: Double = 0.0002,
                 takerFeeRate: Double = 0.0006, slippageBasisPoints: Double = 0, slippageRangeFraction: Double = 0,
-                fallbackFundingRate: Double = 0.0001, fundingIntervalHours: Int = 8, liquidationFeeRate: Double = 0.005,
+                fallbackFundingRate: Double = 0, fundingIntervalHours: Int = 8, liquidationFeeRate: Double = 0.005,
                 risk: RiskRules = RiskRules()) {
         self.contract = contract
         self.leverageBand = leverageBand
@@ -34,6 +35,12 @@ public struct EngineParameters: Sendable, Equatable {
         self.fundingIntervalHours = fundingIntervalHours
         self.liquidationFeeRate = liquidationFeeRate
         self.risk = risk
+    }
+
+    /// Where `position` is liquidated, the taker fee of the forced close included (BitGet's isolated
+    /// formula, see ``Position/liquidationPrice(contract:takerFeeRate:)``), USDT.
+    public func liquidationPrice(of position: Position) -> Double {
+        position.liquidationPrice(contract: contract, takerFeeRate: takerFeeRate)
     }
 
     /// Problems that make these parameters unusable, in words that say what to fix.

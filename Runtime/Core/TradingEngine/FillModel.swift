@@ -12,8 +12,13 @@ public struct FillModel: Sendable {
     /// Price of a market order of `direction` (+1 buy, −1 sell) at `price`, with `referenceRange` the high −
     /// low of the bar that sets the slippage.
     public func marketPrice(direction: Double, price: Double, referenceRange: Double) -> Double {
-        let slip = price * parameters.slippageBasisPoints / 10_000 + referenceRange * parameters.slippageRangeFraction
-        return price + direction * slip
+        price + direction * slippage(price: price, referenceRange: referenceRange)
+    }
+
+    /// How far a market order at `price` fills against the trader, USDT per unit: `slippageBasisPoints` of
+    /// the price plus `slippageRangeFraction` of `referenceRange` (a bar's high − low).
+    public func slippage(price: Double, referenceRange: Double) -> Double {
+        price * parameters.slippageBasisPoints / 10_000 + referenceRange * parameters.slippageRangeFraction
     }
 
     /// Taker fee of a fill, USDT.
@@ -30,7 +35,7 @@ public struct FillModel: Sendable {
     /// within its range the stop is taken first (conservative), and the risk manager keeps the stop
     /// before the liquidation price, so liquidation inside a bar happens only without a stop.
     public func trigger(for position: Position, in bar: Bar) -> (reason: ExitReason, price: Double)? {
-        let liquidation = position.liquidationPrice(contract: parameters.contract)
+        let liquidation = parameters.liquidationPrice(of: position)
         let sign = position.side.sign
         // "Beyond" a level in the losing direction: below it for a long, above it for a short.
         func losing(_ price: Double, _ level: Double) -> Bool { sign * (price - level) <= 0 }

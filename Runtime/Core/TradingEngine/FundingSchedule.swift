@@ -1,6 +1,9 @@
 import MarketModel
 
-/// Funding rates by settlement time, with a constant for settlements the data does not cover.
+/// Funding rates by settlement time, with a constant for settlements the data does not cover. A
+/// settlement happens at every time the data has one (contracts settle every 8, 4 or 1 hours, and
+/// exchanges change a contract's interval), and, where the data has none, at the configured interval's
+/// times with the fallback rate (0 by default: no side is favoured by a guess).
 public struct FundingSchedule: Sendable {
     private var rates: [Int64: Double]
     public let fallbackRate: Double
@@ -19,6 +22,9 @@ public struct FundingSchedule: Sendable {
         guard let first = new.map(\.time).min(), let last = new.map(\.time).max() else { return }
         coverage = coverage.map { min($0.lowerBound, first)...max($0.upperBound, last) } ?? first...last
     }
+
+    /// Whether the data has a settlement at `time`.
+    public func hasSettlement(at time: Int64) -> Bool { rates[time] != nil }
 
     /// The rate settled at `time` and whether it came from data.
     public func rate(at time: Int64) -> (rate: Double, fromData: Bool) {

@@ -48,6 +48,8 @@ public struct RiskGate: Sendable {
     }
 
     public var allowsEntries: Bool { state == .active }
+    /// Halted until the next UTC day (the daily-loss cap), not until an operator resumes.
+    public var haltLiftsByItself: Bool { state == .halted && haltLiftsAt != nil }
     public var mustFlatten: Bool { state == .halted }
 
     /// Drawdown from peak equity as a fraction.
@@ -126,14 +128,14 @@ public struct RiskGate: Sendable {
 
     /// An operator's reset of a halt: the current equity becomes the new peak. Only a halt is lifted: a
     /// resume of an active or reducing symbol changes nothing (it must not move the drawdown reference).
-    public mutating func reset(equity: Double, time: Int64) -> RiskStateChanged? {
+    public mutating func reset(equity: Double, time: Int64, reason: String = "reset by the operator") -> RiskStateChanged? {
         guard state == .halted else { return nil }
         peakEquity = equity
         dayStartEquity = equity
         consecutiveLosses = 0
         cooldownUntil = nil
         haltLiftsAt = nil
-        return transition(to: .active, reason: "reset by the operator", time: time)
+        return transition(to: .active, reason: reason, time: time)
     }
 
     private mutating func transition(to next: RiskState, reason: String, time: Int64) -> RiskStateChanged? {

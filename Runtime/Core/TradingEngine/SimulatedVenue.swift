@@ -74,7 +74,7 @@ public struct SimulatedVenue: ExecutionVenue {
             }
         }
         let closeTime = bar.openTime + barMilliseconds
-        if closeTime % (Int64(parameters.fundingIntervalHours) * 3_600_000) == 0 {
+        if funding.hasSettlement(at: closeTime) || closeTime % (Int64(parameters.fundingIntervalHours) * 3_600_000) == 0 {
             let (rate, fromData) = funding.rate(at: closeTime)
             fundingSettlements += 1
             if !fromData { fundingFallbacks += 1 }

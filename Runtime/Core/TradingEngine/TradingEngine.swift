@@ -34,6 +34,8 @@ public struct TradingEngine<Venue: ExecutionVenue>: Sendable {
     public private(set) var refusals: [String: Int] = [:]
 
     public private(set) var lastClose = 0.0
+    /// High − low of the last processed bar, USDT (the slippage reference of what is decided at its close).
+    public private(set) var lastRange = 0.0
     /// Close time of the last processed bar, UTC ms.
     public private(set) var lastTime: Int64 = 0
     /// The order sent and not yet filled, rejected or cancelled (at most one per symbol).
@@ -69,6 +71,7 @@ public struct TradingEngine<Venue: ExecutionVenue>: Sendable {
         venue.advance(through: bar, events: &events)
         for index in events.indices { apply(events[index]) }
         lastClose = bar.close
+        lastRange = bar.high - bar.low
         lastTime = bar.openTime + barMilliseconds
         let flat = account.position == nil
         if let change = risk.observe(equity: account.equity(at: bar.close), time: lastTime, isFlat: flat) { riskChanged(change) }
@@ -94,7 +97,7 @@ public struct TradingEngine<Venue: ExecutionVenue>: Sendable {
         case let .enter(side):
             guard workingOrder == nil else { return .none }
             switch sizer.plan(side: side, price: lastClose, averageTrueRange: averageTrueRange, capital: allocatedCapital,
-                              available: account.availableBalance) {
+                              available: account.availableBalance, referenceRange: lastRange) {
             case let .success(plan):
                 send(.submitEntry(EntryOrder(
                     clientOrderID: ClientOrderID(symbol: symbol, purpose: .entry, decisionTime: lastTime, versionHash: agentVersionHash),
@@ -111,8 +114,8 @@ public struct TradingEngine<Venue: ExecutionVenue>: Sendable {
 
     /// The operator's reset of a halt; returns the transition (nil when the symbol is not halted).
     @discardableResult
-    public mutating func resetRisk() -> RiskStateChanged? {
-        guard let change = risk.reset(equity: equity, time: lastTime) else { return nil }
+    public mutating func resetRisk(reason: String = "reset by the operator") -> RiskStateChanged? {
+        guard let change = risk.reset(equity: equity, time: lastTime, reason: reason) else { return nil }
         riskChanged(change)
         return change
     }
@@ -212,6 +215,8 @@ extension TradingEngine {
         public var allocatedCapital: Double
         public var refusals: [String: Int]
         public var lastClose: Double
+        /// Absent in snapshots written before it was kept (read as 0 until the next bar).
+        public var lastRange: Double?
         public var lastTime: Int64
         public var workingOrder: VenueCommand?
         public var unresolvedOrder: ClientOrderID?
@@ -219,7 +224,7 @@ extension TradingEngine {
 
     public var snapshot: Snapshot {
         Snapshot(account: account, risk: risk.snapshot, allocatedCapital: allocatedCapital, refusals: refusals, lastClose: lastClose,
-                 lastTime: lastTime, workingOrder: workingOrder, unresolvedOrder: unresolvedOrder)
+                 lastRange: lastRange, lastTime: lastTime, workingOrder: workingOrder, unresolvedOrder: unresolvedOrder)
     }
 
     /// An engine continuing from `snapshot` with `venue` (restored separately).
@@ -232,6 +237,7 @@ extension TradingEngine {
         allocatedCapital = snapshot.allocatedCapital
         refusals = snapshot.refusals
         lastClose = snapshot.lastClose
+        lastRange = snapshot.lastRange ?? 0
         lastTime = snapshot.lastTime
         workingOrder = snapshot.workingOrder
         unresolvedOrder = snapshot.unresolvedOrder

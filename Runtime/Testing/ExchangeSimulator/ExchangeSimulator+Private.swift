@@ -74,13 +74,12 @@ extension ExchangeSimulator {
         let now = clock.now()
         let rows: [[String: Any]] = await accounts.allPositions.filter { only == nil || $0.0 == only }.map { symbol, position in
             let price = market.price(symbol, now: now) ?? position.entryPrice
-            let contract = KnownContracts.spec(for: symbol)!
             return [
                 "symbol": symbol.name, "marginCoin": "USDT", "holdSide": position.side.rawValue, "total": Self.text(position.size),
                 "available": Self.text(position.size), "openPriceAvg": Self.text(position.entryPrice),
                 "leverage": Self.text(position.leverage), "marginSize": Self.text(position.margin), "marginMode": "isolated",
                 "posMode": "one_way_mode", "unrealizedPL": Self.text(position.unrealizedPnL(at: price)),
-                "liquidationPrice": Self.text(position.liquidationPrice(contract: contract)), "markPrice": Self.text(price),
+                "liquidationPrice": Self.text(accounts.parameters[symbol].map { $0.liquidationPrice(of: position) } ?? 0), "markPrice": Self.text(price),
                 "stopLoss": position.stopLoss.map(Self.text) ?? "", "takeProfit": position.takeProfit.map(Self.text) ?? "",
                 "cTime": String(position.openedAt), "uTime": String(now),
             ]
