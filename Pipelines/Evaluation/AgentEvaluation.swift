@@ -12,8 +12,13 @@ public struct EvaluationPlan: Sendable {
     public var filterNeighbours: Int
     public var filterBlockingShare: Double
     public var rules: PromotionRules
+    /// Candidates tried for the symbol so far (every trained seed, this candidate included): the deflated
+    /// Sharpe's trial count.
+    public var trials: Int
 
-    public init(windows: Int, bootstrapSamples: Int, seed: UInt64, filterNeighbours: Int, filterBlockingShare: Double, rules: PromotionRules) {
+    public init(windows: Int, bootstrapSamples: Int, seed: UInt64, filterNeighbours: Int, filterBlockingShare: Double, rules: PromotionRules,
+                trials: Int = 1) {
+        self.trials = trials
         self.windows = windows
         self.bootstrapSamples = bootstrapSamples
         self.seed = seed
@@ -41,17 +46,9 @@ public struct PolicyEvaluation: Codable, Sendable {
     public var windows: [Window]
     public var confidence: BootstrapResult?
     public var refusals: [String: Int]
-}
-
-/// Whether the loser-similarity filter helps out of sample, with both results.
-public struct LoserFilterEvaluation: Codable, Sendable {
-    public var trainingTrades: Int
-    public var examples: Int
-    public var without: BacktestMetrics
-    public var with: BacktestMetrics
-    public var filteredEntries: Int
-    public var enabled: Bool
-    public var reason: String
+    /// The same policy under the live rule (a drawdown halt stays to the end), when `metrics` come from a
+    /// run whose operator resumed after halts: the account's path as it would have been live.
+    public var liveRule: BacktestMetrics?
 }
 
 /// Everything the evaluation of one symbol produced.
@@ -92,11 +89,11 @@ public struct AgentEvaluator {
         let windowRanges = windows(from: heldOut.firstOpenTime, to: last.openTime)
 
         func evaluatePolicy(_ policy: any TradingPolicy, role: String, version: String?, bootstrap: Bool,
-                            wholeRange: BacktestResult? = nil) throws -> (PolicyEvaluation, BacktestResult) {
+                            wholeRange: BacktestResult? = nil, windowed: Bool = true) throws -> (PolicyEvaluation, BacktestResult) {
             let result = try wholeRange ?? BacktestRun.run(any: policy, data: outOfSample, setup: setup)
             let metrics = BacktestMetrics(result: result, barsPerYear: barsPerYear)
             var perWindow: [PolicyEvaluation.Window] = []
-            if windowRanges.count > 1 {
+            if windowed, windowRanges.count > 1 {
                 for range in windowRanges {
                     guard let slice = data.window(from: range.from, to: range.to) else { continue }
                     let windowResult = try BacktestRun.run(any: policy, data: slice, setup: setup)
@@ -107,7 +104,7 @@ public struct AgentEvaluator {
             let confidence = bootstrap ? ReturnBootstrap.run(equity: result.equityCurve, times: result.equityTimes, initial: result.initialCapital,
                                                              trades: result.trades.count, samples: plan.bootstrapSamples, seed: plan.seed) : nil
             return (PolicyEvaluation(name: policy.name, role: role, version: version, metrics: metrics, finalEquity: result.finalEquity,
-                                     windows: perWindow, confidence: confidence, refusals: result.refusals), result)
+                                     windows: perWindow, confidence: confidence, refusals: result.refusals, liveRule: nil), result)
         }
 
         // The subject out of sample, recording entry contexts.
@@ -121,8 +118,17 @@ public struct AgentEvaluator {
         subjectEvaluation.name = "agent"
         var records = ranking.records(trades: recorded.result.trades, contexts: recorded.policy.contexts,
                                       agentVersion: subject.manifest.version, phase: "held_out", filterEnabled: false)
-        var evaluations = [subjectEvaluation]
         var series = [EquityChart.Series(label: "agent \(subject.manifest.version)", times: subjectResult.equityTimes, equity: subjectResult.equityCurve)]
+        if setup.afterHalt != .stayHalted {
+            var liveSetup = setup
+            liveSetup.afterHalt = .stayHalted
+            let live = try BacktestRun.run(AgentPolicy(artifact: subject), data: outOfSample, setup: liveSetup)
+            subjectEvaluation.liveRule = BacktestMetrics(result: live, barsPerYear: barsPerYear)
+            if live.operatorHalts > 0 {
+                series.append(EquityChart.Series(label: "agent, live rule (halted for good)", times: live.equityTimes, equity: live.equityCurve))
+            }
+        }
+        var evaluations = [subjectEvaluation]
 
         var currentMetrics: BacktestMetrics?
         if let current, candidate != nil, current.manifest.version != subject.manifest.version {
@@ -137,48 +143,42 @@ public struct AgentEvaluator {
         }
         var flatMetrics: BacktestMetrics?
         for name in BacktestRun.baselineNames {
-            let (evaluation, result) = try evaluatePolicy(BacktestRun.baseline(name, seed: plan.seed)!, role: "baseline", version: nil, bootstrap: false)
+            let (evaluation, result): (PolicyEvaluation, BacktestResult)
+            if let policy = BacktestRun.baseline(name, seed: plan.seed) {
+                (evaluation, result) = try evaluatePolicy(policy, role: "baseline", version: nil, bootstrap: false)
+            } else if let run = try BacktestRun.runBaseline(name, seed: plan.seed, data: outOfSample, setup: setup) {
+                (evaluation, result) = try evaluatePolicy(FlatPolicy(), role: "baseline", version: nil, bootstrap: false, wholeRange: run,
+                                                          windowed: false)
+            } else { continue }
+            var named = evaluation
+            named.name = name
             if name == "flat" { flatMetrics = evaluation.metrics }
-            evaluations.append(evaluation)
+            evaluations.append(named)
             series.append(EquityChart.Series(label: name, times: result.equityTimes, equity: result.equityCurve))
         }
 
-        // The loser-similarity filter, learned in sample and judged out of sample.
+        // The loser-similarity filter: switched on or off on an inner validation split of the training range
+        // (never on these held-out bars), then only reported out of sample.
         var filterEvaluation: LoserFilterEvaluation?
         var enabledFilter: LoserSimilarityFilter?
         if let training = subject.manifest.trainingRange, let inSample = data.window(from: training.firstOpenTime, to: training.lastOpenTime) {
-            let trainingRun = try BacktestRun.runDetailed(
-                ContextRecordingPolicy(base: AgentPolicy(artifact: subject), layout: layout, barMilliseconds: barMilliseconds),
-                data: inSample, setup: setup, entryFilter: nil)
-            let trainingRecords = ranking.records(trades: trainingRun.result.trades, contexts: trainingRun.policy.contexts,
-                                                  agentVersion: subject.manifest.version, phase: "training", filterEnabled: false)
-            records += trainingRecords
-            let filter = ranking.filter(from: trainingRecords, neighbours: plan.filterNeighbours, blockingShare: plan.filterBlockingShare)
-            let filtered = try BacktestRun.runDetailed(AgentPolicy(artifact: subject), data: outOfSample, setup: setup, entryFilter: filter)
-            let with = BacktestMetrics(result: filtered.result, barsPerYear: barsPerYear)
-            let without = subjectEvaluation.metrics
-            let better = with.sharpe > without.sharpe && with.totalReturn >= without.totalReturn
-            let reason: String
-            if trainingRecords.count < plan.filterNeighbours * 2 {
-                reason = "too few in-sample trades (\(trainingRecords.count)) to learn from"
-            } else if filtered.filteredEntries == 0 {
-                reason = "it skipped no out-of-sample entry"
-            } else {
-                reason = String(format: "out of sample it %@ Sharpe %.2f → %.2f and return %+.2f%% → %+.2f%% (%d entries skipped)",
-                                better ? "improves" : "does not improve", without.sharpe, with.sharpe, without.totalReturn * 100,
-                                with.totalReturn * 100, filtered.filteredEntries)
-            }
-            let enabled = better && trainingRecords.count >= plan.filterNeighbours * 2 && filtered.filteredEntries > 0
-            filterEvaluation = LoserFilterEvaluation(trainingTrades: trainingRun.result.trades.count, examples: filter.examples.count,
-                                                     without: without, with: with, filteredEntries: filtered.filteredEntries,
-                                                     enabled: enabled, reason: (enabled ? "enabled: " : "disabled: ") + reason)
-            if enabled { enabledFilter = filter }
+            let decided = try decideLoserFilter(subject: subject, inSample: inSample, training: training, outOfSample: outOfSample,
+                                                withoutOutOfSample: subjectEvaluation.metrics)
+            records += decided.trainingRecords
+            filterEvaluation = decided.evaluation
+            enabledFilter = decided.enabled
         } else {
             notes.append("no training range in the manifest: the loser filter was not evaluated")
         }
 
-        let decision = candidate != nil && flatMetrics != nil
-            ? PromotionDecision(candidate: subjectEvaluation.metrics, flat: flatMetrics!, current: currentMetrics, rules: plan.rules) : nil
+        var decision: PromotionDecision?
+        if candidate != nil, let flatMetrics {
+            let evidence = PromotionEvidence(
+                returns: PromotionEvidence.periodReturns(equity: subjectResult.equityCurve, initial: subjectResult.initialCapital),
+                trades: subjectResult.trades.count, barsPerYear: barsPerYear, trials: plan.trials, samples: plan.bootstrapSamples, seed: plan.seed)
+            decision = PromotionDecision(candidate: subjectEvaluation.metrics, evidence: evidence, flat: flatMetrics, current: currentMetrics,
+                                         rules: plan.rules)
+        }
         let report = EvaluationReport(
             symbol: setup.symbol.name, createdAt: createdAt, codeVersion: codeVersion, candidateVersion: candidate?.manifest.version,
             currentVersion: current?.manifest.version, from: UTCTime.format(heldOut.firstOpenTime), to: UTCTime.format(last.openTime),
@@ -188,7 +188,8 @@ public struct AgentEvaluator {
                 "held out: never trained on (the agent's manifest records the split); costs: fees, slippage and funding as configured",
                 "Sharpe is annualised from per-bar returns; the intervals come from resampled \(subjectEvaluation.confidence?.period == "hour" ? "hourly" : "daily") returns",
             ])
-        let chart = EquityChart(title: "\(setup.symbol) out of sample \(report.from) → \(report.to): agent vs baselines (after costs)", series: series)
+        var chart = EquityChart(title: "\(setup.symbol) out of sample \(report.from) → \(report.to): agent vs baselines (after costs)", series: series)
+        chart.markers = EquityChart.haltMarkers(subjectResult)
         return AgentEvaluation(report: report, records: records, filter: enabledFilter, chart: chart)
     }
 

@@ -22,6 +22,9 @@ public struct BacktestSetup: Sendable {
     /// decisions at bar closes after its time; the one in force at the first traded bar is the starting
     /// capital. Empty: `initialCapital` throughout.
     public var capitalSchedule: [(from: Int64, capital: Double)] = []
+    /// After a drawdown halt: stay halted (the live rule) or resume after a cooling-off (`evaluation:
+    /// after_halt` in `ml/training.yaml`), so a window yields the policy's trades over its whole range.
+    public var afterHalt = HaltHandling.stayHalted
 
     public init(symbol: Symbol, parameters: EngineParameters, confirmation: ConfirmationRules, initialCapital: Double,
                 tradingTimeframe: Timeframe = .oneMinute, stopTimeframe: Timeframe = .fifteenMinutes,
@@ -115,6 +118,7 @@ public enum BacktestRun {
                                    confirmation: setup.confirmation, barMilliseconds: setup.tradingTimeframe.milliseconds)
         var backtester = Backtester(engine: engine, policy: policy, columns: columns)
         backtester.capitalSchedule = setup.capitalSchedule
+        backtester.afterHalt = setup.afterHalt
         if let entryFilter { backtester.entryFilter = (entryFilter, EntryContextLayout(featureNames: setup.spec.names)) }
         FeatureMatrixBuilder.build(bars: data.bars, funding: data.funding, spec: setup.spec) { index, values, isValid in
             guard index >= data.firstTraded else { return }
@@ -124,18 +128,27 @@ public enum BacktestRun {
         return BacktestOutcome(result: result, policy: backtester.policy, filteredEntries: backtester.filteredEntries)
     }
 
-    /// A baseline policy by name: flat, buyhold, ema-cross, random.
+    /// A baseline policy of the engine by name: flat, always-long, ema-cross, random (buy-and-hold is not
+    /// one: it runs outside the engine's risk rules, see `runBaseline`).
     public static func baseline(_ name: String, seed: UInt64) -> (any TradingPolicy)? {
         switch name {
         case "flat": FlatPolicy()
-        case "buyhold": BuyAndHoldPolicy()
+        case "always-long": AlwaysLongPolicy()
         case "ema-cross": EMACrossPolicy()
         case "random": RandomPolicy(seed: seed)
         default: nil
         }
     }
 
-    public static let baselineNames = ["flat", "buyhold", "ema-cross", "random"]
+    public static let baselineNames = ["flat", "buy-and-hold", "always-long", "ema-cross", "random"]
+
+    /// Runs the baseline `name` (one of `baselineNames`); nil for an unknown name or a buy-and-hold the
+    /// capital cannot buy.
+    public static func runBaseline(_ name: String, seed: UInt64, data: BacktestData, setup: BacktestSetup) throws -> BacktestResult? {
+        if name == BuyAndHoldBaseline.name { return BuyAndHoldBaseline.run(data: data, setup: setup) }
+        guard let policy = baseline(name, seed: seed) else { return nil }
+        return try run(any: policy, data: data, setup: setup)
+    }
 
     /// Runs an existential policy (opens it to the generic run).
     public static func run(any policy: any TradingPolicy, data: BacktestData, setup: BacktestSetup) throws -> BacktestResult {

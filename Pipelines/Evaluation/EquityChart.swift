@@ -1,5 +1,6 @@
 import Foundation
 import MarketModel
+import TradingEngine
 
 /// An SVG chart of equity curves (top) and their drawdowns (bottom) on a shared UTC time axis, with a
 /// legend — what a person wants to look at after a backtest or an evaluation.
@@ -16,8 +17,23 @@ public struct EquityChart {
         }
     }
 
+    /// A vertical line at a moment worth seeing (a halt, a resume), labelled.
+    public struct Marker {
+        public var time: Int64
+        public var label: String
+        /// "halt" (red) or "resume" (green).
+        public var kind: String
+
+        public init(time: Int64, label: String, kind: String) {
+            self.time = time
+            self.label = label
+            self.kind = kind
+        }
+    }
+
     public var title: String
     public var series: [Series]
+    public var markers: [Marker] = []
     public var width = 1_000.0
     public var height = 620.0
 
@@ -87,9 +103,23 @@ public struct EquityChart {
             let last = line.equity.last ?? 0
             svg += "<text x=\"\(f(left + 28))\" y=\"\(f(legendY - 4))\">\(Self.escape(line.label)): \(Self.money(last))</text>\n"
         }
+        for marker in markers where marker.time >= start && marker.time <= end {
+            let color = marker.kind == "halt" ? "#d62728" : "#2ca02c", position = f(x(marker.time))
+            svg += "<line x1=\"\(position)\" y1=\"\(top)\" x2=\"\(position)\" y2=\"\(f(drawdownTop + drawdownHeight))\" stroke=\"\(color)\" stroke-dasharray=\"4 3\" opacity=\"0.7\"/>\n"
+            svg += "<text x=\"\(position)\" y=\"\(f(top + equityHeight - 6))\" fill=\"\(color)\" font-size=\"10\" text-anchor=\"middle\">\(Self.escape(marker.label))</text>\n"
+        }
         svg += "<rect x=\"\(left)\" y=\"\(top)\" width=\"\(f(plotWidth))\" height=\"\(f(equityHeight))\" fill=\"none\" stroke=\"#999\"/>\n"
         svg += "<rect x=\"\(left)\" y=\"\(f(drawdownTop))\" width=\"\(f(plotWidth))\" height=\"\(f(drawdownHeight))\" fill=\"none\" stroke=\"#999\"/>\n"
         return svg + "</svg>\n"
+    }
+
+    /// Halt and resume markers of `result`'s drawdown halts.
+    public static func haltMarkers(_ result: BacktestResult) -> [Marker] {
+        result.riskEvents.compactMap { event in
+            if event.to == .halted, event.from != .halted, !event.reason.hasPrefix("daily loss") { return Marker(time: event.time, label: "halt", kind: "halt") }
+            if event.from == .halted, event.reason.hasPrefix("resumed") { return Marker(time: event.time, label: "resume", kind: "resume") }
+            return nil
+        }
     }
 
     /// Writes the SVG atomically.

@@ -8,7 +8,7 @@ import MarketModel
 import Policy
 import TradingEngine
 
-/// `pipeline backtest --symbol BTCUSDT --policy flat|buyhold|ema-cross|random [--from --to]`.
+/// `pipeline backtest --symbol BTCUSDT --policy flat|buy-and-hold|always-long|ema-cross|random [--from --to]`.
 struct BacktestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backtest",
@@ -32,6 +32,8 @@ struct BacktestCommand: AsyncParsableCommand {
     var capital: Double?
     @Option(help: "Seed of the random policy.") var seed: UInt64 = 1
     @Flag(help: "Enter without the higher-timeframe confirmation.") var noConfirmation = false
+    @Option(help: "Minutes after a drawdown halt at which the backtest's operator resumes a flat account (0: stay halted, the live rule; default: ml/training.yaml evaluation.resume_after_halt_minutes).")
+    var resumeAfterHalt: Int?
 
     func validate() throws {
         guard Symbol(symbol) != nil else { throw ValidationError("--symbol \(symbol): upper-case letters and digits, e.g. BTCUSDT") }
@@ -44,6 +46,7 @@ struct BacktestCommand: AsyncParsableCommand {
             }
         }
         if let capital, capital <= 0 { throw ValidationError("--capital must be > 0 USDT") }
+        if let resumeAfterHalt, resumeAfterHalt < 0 { throw ValidationError("--resume-after-halt must be >= 0 minutes (0: stay halted)") }
     }
 
     var policyNames: [String] {
@@ -76,6 +79,7 @@ struct BacktestCommand: AsyncParsableCommand {
             tradingTimeframe: configuration.symbols.tradingTimeframe, stopTimeframe: configuration.risk.atr.timeframe,
             confirmationTimeframes: configuration.symbols.confirmationTimeframes,
             from: from.flatMap(UTCDateParser.milliseconds), to: end)
+        setup.afterHalt = resumeAfterHalt.map { $0 == 0 ? .stayHalted : .resumeAfter(minutes: $0) } ?? configuration.training.evaluation.afterHalt
         let data: BacktestData
         do {
             data = try BacktestData.load(from: store, setup: setup)
@@ -90,12 +94,12 @@ struct BacktestCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
         let traded = data.bars.count - data.firstTraded
-        print("\(symbol): \(traded) 1m bars \(UTCTime.format(data.bars[data.firstTraded].openTime)) → \(UTCTime.format(data.bars.last!.openTime)) UTC, capital \(String(format: "%.2f", setup.initialCapital)) USDT, confirmation \(setup.confirmation.enabled ? "on" : "off")")
+        print("\(symbol): \(traded) 1m bars \(UTCTime.format(data.bars[data.firstTraded].openTime)) → \(UTCTime.format(data.bars.last!.openTime)) UTC, capital \(String(format: "%.2f", setup.initialCapital)) USDT, confirmation \(setup.confirmation.enabled ? "on" : "off"), after a drawdown halt: \(setup.afterHalt.label)")
         print(MetricsTable.header)
-        var chart: [EquityChart.Series] = []
+        var chart: [EquityChart.Series] = [], markers: [EquityChart.Marker] = []
         let stamp = UTCTime(milliseconds: data.bars[data.firstTraded].openTime).dayString + "_" + UTCTime(milliseconds: data.bars.last!.openTime).dayString
-        var runs: [(name: String, run: () throws -> BacktestResult)] = policyNames.map { name in
-            (name, { try BacktestRun.run(any: BacktestRun.baseline(name, seed: seed)!, data: data, setup: setup) })
+        var runs: [(name: String, run: () throws -> BacktestResult?)] = policyNames.map { name in
+            (name, { try BacktestRun.runBaseline(name, seed: seed, data: data, setup: setup) })
         }
         if let agent {
             let directory = agentDirectory(agent, symbol: symbol, agents: configuration.paths.agents)
@@ -116,18 +120,25 @@ struct BacktestCommand: AsyncParsableCommand {
             }), at: 0)
         }
         for (name, run) in runs {
-            let result = try run()
+            guard let result = try run() else {
+                print("\(name): skipped (the capital buys less than the contract's minimum size)")
+                continue
+            }
             let metrics = BacktestMetrics(result: result, barsPerYear: 525_600 / Double(setup.tradingTimeframe.milliseconds / 60_000))
             print(MetricsTable.row(name, metrics))
             let report = BacktestReport(symbol: symbol, result: result, metrics: metrics, fallbackRate: parameters.fallbackFundingRate)
             let path = "\(configuration.paths.reports)/backtest/\(symbol.name)-\(name)-\(stamp).json"
             try report.write(to: path)
             for note in report.notes.dropLast() { print("  note (\(name)): \(note)") }
+            if metrics.halts > 0 { print("  note (\(name)): \(metrics.halts) drawdown halt(s), \(metrics.resumes) resumed after the cooling-off") }
             chart.append(EquityChart.Series(label: name, times: result.equityTimes, equity: result.equityCurve))
+            markers += EquityChart.haltMarkers(result).map { EquityChart.Marker(time: $0.time, label: "\(name) \($0.label)", kind: $0.kind) }
         }
         let chartPath = "\(configuration.paths.reports)/backtest/\(symbol.name)-\(stamp).svg"
-        try EquityChart(title: "\(symbol) backtest \(stamp.replacingOccurrences(of: "_", with: " → ")) (after fees, slippage and funding)",
-                        series: chart).write(to: chartPath)
+        var equityChart = EquityChart(title: "\(symbol) backtest \(stamp.replacingOccurrences(of: "_", with: " → ")) (after fees, slippage and funding)",
+                                      series: chart)
+        equityChart.markers = markers
+        try equityChart.write(to: chartPath)
         print("reports: \(configuration.paths.reports)/backtest/\(symbol.name)-*-\(stamp).json; chart: \(chartPath)")
     }
 }

@@ -17,7 +17,8 @@ struct EvaluateCommand: ParsableCommand {
             The out-of-sample range starts at the candidate's held-out range (recorded in its manifest, never \
             trained on) and runs to the last stored bar; it is also cut into `walk_forward.windows` windows. \
             Costs, risk rules and confirmation are the configuration's. Without --candidate, the newest \
-            version that is not current and not yet judged is the candidate; with none, the current agent \
+            version the training recorded as its candidate (the in-sample winner among its seeds) and not yet \
+            judged is the candidate; with none, the current agent \
             is re-evaluated on the latest data. Writes reports/evaluation/{SYMBOL}-{version}.json and .svg, \
             the strategy records (.records.json) for `pipeline rank`, and the loser filter when it helps.
             """)
@@ -55,8 +56,15 @@ struct EvaluateCommand: ParsableCommand {
                 print("\(name): the current agent \(currentVersion) cannot be loaded (\(error)); evaluating without it")
             }
         }
-        let judged = Set(try registry.records.agents(symbol: name).filter { $0.status != "candidate" }.map(\.version))
-        let candidateVersion = candidate ?? registry.versions(symbol: name).last { $0 != currentVersion && !judged.contains($0) }
+        // Only the training's candidate is judged: a seed that lost the in-sample selection is never a
+        // candidate (judging it after a lucky window would select on the held-out data).
+        let records = try registry.records.agents(symbol: name)
+        let status = Dictionary(records.map { ($0.version, $0.status) }) { $1 }
+        if let candidate, status[candidate] == "unselected" {
+            let reason = records.first { $0.version == candidate }?.reason ?? "it lost the in-sample seed selection"
+            throw RegistryError(description: "--candidate \(candidate) was not selected by its training (\(reason)); evaluate the training's candidate")
+        }
+        let candidateVersion = candidate ?? registry.versions(symbol: name).last { $0 != currentVersion && status[$0] == "candidate" }
         let candidateArtifact = try candidateVersion.map { try registry.load(symbol: name, version: $0) }
         guard let subject = candidateArtifact ?? current else {
             print("\(name): no agent to evaluate (train one with `pipeline train`)")
@@ -71,19 +79,22 @@ struct EvaluateCommand: ParsableCommand {
             initialCapital: configuration.capitalPerSymbol,
             tradingTimeframe: configuration.symbols.tradingTimeframe, stopTimeframe: configuration.risk.atr.timeframe,
             confirmationTimeframes: configuration.symbols.confirmationTimeframes, from: nil, to: nil)
+        setup.afterHalt = configuration.training.evaluation.afterHalt
         let (store, _) = try context.openStore()
         let data = try BacktestData.load(from: store, setup: setup)
         setup.capitalSchedule = try AllocationSchedule.build(store: store, rules: configuration.allocationRules(), symbol: symbol,
                                                              stopTimeframe: configuration.risk.atr.timeframe,
                                                              atrPeriod: configuration.risk.atr.period, data: data)
-        let settings = configuration.training.evaluation
+        let settings = configuration.training.evaluation, promotion = configuration.training.promotion
         let plan = EvaluationPlan(
             windows: configuration.training.walkForward.windows, bootstrapSamples: settings.bootstrapSamples, seed: seed,
             filterNeighbours: settings.loserFilterNeighbours, filterBlockingShare: settings.loserFilterBlockingShare,
-            rules: PromotionRules(returnMarginOverFlat: configuration.training.promotion.returnMarginOverFlat,
-                                  sharpeMarginOverCurrent: configuration.training.promotion.sharpeMarginOverCurrent,
-                                  minimumTrades: configuration.training.promotion.minimumTrades,
-                                  maximumDrawdown: parameters.risk.haltDrawdown))
+            rules: PromotionRules(minimumTrades: promotion.minimumTrades, returnMarginOverFlat: promotion.returnMarginOverFlat,
+                                  sharpeMarginOverCurrent: promotion.sharpeMarginOverCurrent,
+                                  minimumProbabilisticSharpe: promotion.minimumProbabilisticSharpe,
+                                  minimumDeflatedSharpe: promotion.minimumDeflatedSharpe, maximumDrawdown: parameters.risk.haltDrawdown,
+                                  drawdownRoom: promotion.drawdownRoom),
+            trials: max(1, records.count + (candidateVersion.map { status[$0] == nil ? 1 : 0 } ?? 0)))
         let evaluation = try AgentEvaluator(setup: setup, data: data, plan: plan)
             .evaluate(candidate: candidateArtifact, current: current, codeVersion: CodeVersion.current, createdAt: UTCTime.nowISO8601)
         let version = subject.manifest.version
@@ -94,10 +105,14 @@ struct EvaluateCommand: ParsableCommand {
         encoder.outputFormatting = [.sortedKeys]
         try AgentDirectory.writeSynced(try encoder.encode(evaluation.records), to: base + ".records.json")
         let filterPath = registry.path(symbol: name, version: version) + "/loser_filter.json"
-        if let filter = evaluation.filter {
-            try AgentDirectory.writeSynced(try encoder.encode(filter), to: filterPath)
-        } else {
-            try? FileManager.default.removeItem(atPath: filterPath)
+        // The filter is decided once, for a candidate, on its training range; re-evaluating the current agent
+        // reports the filter's figures and leaves what was published as it is.
+        if candidateArtifact != nil {
+            if let filter = evaluation.filter {
+                try AgentDirectory.writeSynced(try encoder.encode(filter), to: filterPath)
+            } else {
+                try? FileManager.default.removeItem(atPath: filterPath)
+            }
         }
         let agent = evaluation.report.policy("agent")!
         let metrics: [String: Any] = [
@@ -118,7 +133,7 @@ struct EvaluateCommand: ParsableCommand {
             "chart": base + ".svg", "records": base + ".records.json", "bars": evaluation.report.bars,
             "promotion": evaluation.report.promotion.map { $0.promote ? "promote" : "reject" } ?? "none",
             "verdict": evaluation.report.promotion?.summary ?? "re-evaluated the current agent",
-            "loser_filter": evaluation.filter != nil ? "enabled" : "disabled",
+            "loser_filter": FileManager.default.fileExists(atPath: filterPath) ? "enabled" : "disabled",
         ]
         try printSummaryLine(summary)
     }
@@ -128,12 +143,21 @@ struct EvaluateCommand: ParsableCommand {
         print(MetricsTable.header)
         for policy in report.policies {
             print(MetricsTable.row(policy.name, policy.metrics))
+            if let live = policy.liveRule, policy.metrics.halts > 0 {
+                print(String(format: "             %d drawdown halt(s), each resumed after the cooling-off; under the live rule (halted for good): return %+.2f%%, %d trades",
+                             policy.metrics.halts, live.totalReturn * 100, live.trades))
+            }
             if let confidence = policy.confidence {
                 print(String(format: "             Sharpe 95%% [%.2f, %.2f], max dd 95%% [%.2f%%, %.2f%%] — %@", confidence.sharpe.lower,
                              confidence.sharpe.upper, confidence.maxDrawdown.lower * 100, confidence.maxDrawdown.upper * 100, confidence.note))
             }
         }
-        if let filter = report.loserFilter { print("  loser filter: \(filter.reason)") }
+        if let filter = report.loserFilter {
+            print("  loser filter: \(filter.reason)")
+            print(String(format: "  loser filter out of sample (reported, not deciding): Sharpe %.2f → %.2f, return %+.2f%% → %+.2f%%, %d entries skipped",
+                         filter.without.sharpe, filter.with.sharpe, filter.without.totalReturn * 100, filter.with.totalReturn * 100,
+                         filter.filteredEntries))
+        }
         for line in report.analysis.worstDominated { print("  losers concentrate in: \(line)") }
         if let promotion = report.promotion { print("  \(promotion.summary)") }
         for note in report.notes.dropLast(2) { print("  note: \(note)") }

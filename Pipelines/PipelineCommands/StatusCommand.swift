@@ -15,7 +15,9 @@ struct RunSummary {
         let symbols = Array(Set(results.map(\.symbol.name))).sorted()
         guard !symbols.isEmpty else { return }
         Swift.print("")
-        Swift.print("symbol      1m bars  valid rows  train steps | agent return  sharpe  max dd | flat    buyhold  ema-cross  random  (return) | outcome")
+        let baselines = [("flat", 6), ("buy-and-hold", 12), ("always-long", 11), ("ema-cross", 10), ("random", 7)]
+        let baselineHeader = baselines.map { pad($0.0, $0.1, right: true) }.joined(separator: " ")
+        Swift.print("symbol      1m bars  valid rows  train steps | agent return  sharpe  max dd | \(baselineHeader)  (return) | outcome")
         for symbol in symbols {
             let mine = Dictionary(results.filter { $0.symbol.name == symbol }.map { ($0.stage, $0) }) { $1 }
             func output(_ stage: StageName, _ key: String) -> String? { mine[stage]?.outputs[key].flatMap { $0.isEmpty ? nil : $0 } }
@@ -26,12 +28,12 @@ struct RunSummary {
             if let path = output(.evaluate, "report"), let report = try? EvaluationReport.read(from: path), let agent = report.policy("agent") {
                 line += " " + pad(percent(agent.metrics.totalReturn), 12, right: true) + " " + pad(String(format: "%.2f", agent.metrics.sharpe), 7, right: true)
                     + " " + pad(String(format: "%.2f%%", agent.metrics.maxDrawdown * 100), 7, right: true) + " |"
-                for (name, width) in [("flat", 6), ("buyhold", 8), ("ema-cross", 10), ("random", 7)] {
+                for (name, width) in baselines {
                     line += " " + pad(report.policy(name).map { percent($0.metrics.totalReturn) } ?? "-", width, right: true)
                 }
                 line += "           |"
             } else {
-                line += pad("-", 29, right: true) + " |" + pad("-", 34, right: true) + "           |"
+                line += pad("-", 29, right: true) + " |" + pad("-", baselineHeader.count + 1, right: true) + "           |"
             }
             line += " " + outcome(mine)
             Swift.print(line)

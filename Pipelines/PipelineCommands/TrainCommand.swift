@@ -1,6 +1,8 @@
+import AgentArtifacts
 import ArgumentParser
 import Foundation
 import MarketModel
+import Storage
 
 extension TrainingEnvironmentKind: ExpressibleByArgument {}
 
@@ -58,6 +60,42 @@ struct TrainCommand: AsyncParsableCommand {
         guard failed.isEmpty else {
             for line in failed { printError("failed: \(line)") }
             throw ExitCode.failure
+        }
+        if env == .trading { try recordSelection(outcomes: outcomes, context: context) }
+    }
+
+    /// Of each symbol's runs, the one with the best mean return over its last 100 training episodes (never
+    /// held-out data) is the candidate `pipeline evaluate` judges; the others are recorded as `unselected`
+    /// (every run is a trial the promotion gate's deflated Sharpe counts).
+    func recordSelection(outcomes: [WorkerPool.Outcome], context: CommandContext) throws {
+        struct Run { var symbol, version, path: String; var seed: String; var meanReturn: Double }
+        let runs: [Run] = outcomes.compactMap { outcome in
+            guard case let .finished(summary) = outcome,
+                  let fields = try? JSONSerialization.jsonObject(with: Data(summary.utf8)) as? [String: Any],
+                  let symbol = fields["symbol"] as? String, let version = fields["version"] as? String,
+                  let path = fields["artifact"] as? String
+            else { return nil }
+            return Run(symbol: symbol, version: version, path: path, seed: "\(fields["seed"] ?? "?")",
+                       meanReturn: (fields["mean_return_last100"] as? Double) ?? -.infinity)
+        }
+        let registry = try context.registry()
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        for symbol in Set(runs.map(\.symbol)).sorted() {
+            let mine = runs.filter { $0.symbol == symbol }
+            guard let best = mine.max(by: { $0.meanReturn < $1.meanReturn }) else { continue }
+            for run in mine {
+                let selected = run.version == best.version
+                let reason = selected
+                    ? (mine.count > 1 ? "selected in sample among \(mine.count) seeds (mean return of the last 100 training episodes)" : nil)
+                    : String(format: "seed %@ lost the in-sample selection to %@ (mean return of the last 100 training episodes %.3f vs %.3f)",
+                             run.seed, best.version, run.meanReturn, best.meanReturn)
+                let hash = (try? AgentFiles.load(directory: registry.path(symbol: symbol, version: run.version), expectedFeatureSpecHash: nil))?
+                    .manifest.featureSpecHash ?? ""
+                try registry.records.saveAgent(AgentRecord(symbol: symbol, version: run.version, status: selected ? "candidate" : "unselected",
+                                                           path: registry.path(symbol: symbol, version: run.version), featureSpecHash: hash,
+                                                           createdAt: now, metrics: nil, reason: reason))
+            }
+            if mine.count > 1 { print("\(symbol): candidate \(best.version) (seed \(best.seed)); \(mine.count - 1) unselected seed(s) recorded") }
         }
     }
 }

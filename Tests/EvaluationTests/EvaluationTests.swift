@@ -9,33 +9,88 @@ import TradingEngine
     static func metrics(return value: Double, sharpe: Double, drawdown: Double, trades: Int) -> BacktestMetrics {
         let json = """
             {"totalReturn":\(value),"sharpe":\(sharpe),"sortino":0,"calmar":0,"maxDrawdown":\(drawdown),"trades":\(trades),"winRate":0.5,
-             "expectancy":0,"exposure":0.1,"averageLeverage":5,"feesPaid":1,"fundingPaid":0,"fundingReceived":0}
+             "expectancy":0,"exposure":0.1,"averageLeverage":5,"feesPaid":1,"fundingPaid":0,"fundingReceived":0,"halts":0,"resumes":0}
             """
         return try! JSONDecoder().decode(BacktestMetrics.self, from: Data(json.utf8))
     }
 
-    let rules = PromotionRules(returnMarginOverFlat: 0.001, sharpeMarginOverCurrent: 0.1, minimumTrades: 5, maximumDrawdown: 0.05)
+    /// μ + σ, μ − σ, … : mean μ, population std σ, skewness 0, kurtosis 1, so every statistic is exact.
+    static func alternating(mean: Double, deviation: Double, count: Int) -> [Double] {
+        (0..<count).map { mean + ($0 % 2 == 0 ? deviation : -deviation) }
+    }
+
+    /// Seeded normal returns (Box–Muller on SplitMix64).
+    static func normal(mean: Double, deviation: Double, count: Int, seed: UInt64) -> [Double] {
+        var random = SplitMix64(seed: seed)
+        return (0..<count).map { _ in
+            let u = max(random.unit(), 1e-300), v = random.unit()
+            return mean + deviation * (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
+        }
+    }
+
+    let rules = PromotionRules(maximumDrawdown: 0.05)
     let flat = metrics(return: 0, sharpe: 0, drawdown: 0, trades: 0)
 
-    @Test func aCandidateThatPassesEveryCheckIsPromoted() {
-        let decision = PromotionDecision(candidate: Self.metrics(return: 0.02, sharpe: 1.4, drawdown: 0.03, trades: 12), flat: flat,
-                                         current: Self.metrics(return: 0.01, sharpe: 1.2, drawdown: 0.02, trades: 9), rules: rules)
-        #expect(decision.promote)
-        #expect(decision.summary.hasPrefix("promoted: 12 out-of-sample trades"))
-        #expect(decision.checks.map(\.name) == ["trades", "beats_flat", "drawdown", "beats_current"])
+    @Test func theDefaultsAskForEvidence() {
+        #expect(rules.minimumTrades == 30 && rules.returnMarginOverFlat == 0.005 && rules.sharpeMarginOverCurrent == 0.5)
+        #expect(rules.minimumProbabilisticSharpe == 0.95 && rules.minimumDeflatedSharpe == 0.95)
+        #expect(abs(rules.drawdownLimit - 0.04) < 1e-12, "80% of the 5% halt")
     }
 
-    @Test func everyFailedCheckIsNamedInTheReason() {
-        let decision = PromotionDecision(candidate: Self.metrics(return: 0.0005, sharpe: 1.25, drawdown: 0.06, trades: 3), flat: flat,
-                                         current: Self.metrics(return: 0.01, sharpe: 1.2, drawdown: 0.02, trades: 9), rules: rules)
+    @Test func aClearEdgePassesEveryCheck() {
+        // Per-bar Sharpe 0.1 over 20,000 bars: t ≈ 14, far past luck even over 10 trials.
+        let returns = Self.normal(mean: 1e-4, deviation: 1e-3, count: 20_000, seed: 5)
+        let evidence = PromotionEvidence(returns: returns, trades: 40, barsPerYear: 525_600, trials: 10, samples: 500, seed: 1)
+        let decision = PromotionDecision(candidate: Self.metrics(return: 0.02, sharpe: 70, drawdown: 0.01, trades: 40), evidence: evidence,
+                                         flat: flat, current: Self.metrics(return: 0.01, sharpe: 20, drawdown: 0.02, trades: 35), rules: rules)
+        #expect(decision.promote, "\(decision.summary)")
+        #expect(decision.checks.map(\.name) == ["trades", "bootstrap", "probabilistic_sharpe", "deflated_sharpe", "beats_flat", "drawdown",
+                                                "beats_current"])
+        #expect(evidence.bootstrap!.lower > 0 && evidence.probabilisticSharpe > 0.999 && evidence.deflatedSharpe > 0.999)
+    }
+
+    @Test func noiseIsRejectedAndTheReasonsNameTheStatistics() {
+        let returns = Self.normal(mean: 0, deviation: 1e-3, count: 20_000, seed: 9)
+        let evidence = PromotionEvidence(returns: returns, trades: 45, barsPerYear: 525_600, trials: 6, samples: 500, seed: 1)
+        let decision = PromotionDecision(candidate: Self.metrics(return: 0.01, sharpe: 1, drawdown: 0.01, trades: 45), evidence: evidence,
+                                         flat: flat, current: nil, rules: rules)
+        #expect(!decision.promote)
+        #expect(decision.checks.filter { !$0.passed }.map(\.name).contains("deflated_sharpe"))
+        #expect(decision.summary.contains("deflated Sharpe") && decision.summary.contains("over 6 trial(s)"))
+    }
+
+    /// PSR and DSR by hand: SR = 0.025 per bar over 10,000 bars, skewness 0, kurtosis 1, so the standard
+    /// error is √(1/9,999) = 0.0100005 and PSR(0) = Φ(2.49988) = 0.99379. One trial: DSR = PSR. A hundred
+    /// trials: SR₀ = 0.0100005 × 2.53060 = 0.025307, DSR = Φ((0.025 − 0.025307) / 0.0100005) = Φ(−0.0307) = 0.4878.
+    @Test func theDeflatedSharpeCountsEveryTrial() {
+        let returns = Self.alternating(mean: 2.5e-5, deviation: 1e-3, count: 10_000)
+        let one = PromotionEvidence(returns: returns, trades: 40, barsPerYear: 525_600, trials: 1, samples: 200, seed: 1)
+        #expect(abs(one.sharpe - 0.025) < 1e-12 && abs(one.kurtosis - 1) < 1e-9)
+        #expect(abs(one.probabilisticSharpe - 0.99379) < 1e-4)
+        #expect(abs(one.deflatedSharpe - one.probabilisticSharpe) < 1e-12 && one.deflatedBenchmark == 0)
+        let hundred = PromotionEvidence(returns: returns, trades: 40, barsPerYear: 525_600, trials: 100, samples: 200, seed: 1)
+        #expect(abs(hundred.deflatedBenchmark - 0.025307) < 1e-5)
+        #expect(abs(hundred.deflatedSharpe - 0.4878) < 1e-3)
+        let candidate = Self.metrics(return: 0.02, sharpe: 18, drawdown: 0.01, trades: 40)
+        #expect(PromotionDecision(candidate: candidate, evidence: one, flat: flat, current: nil, rules: rules).checks
+            .first { $0.name == "deflated_sharpe" }?.passed == true)
+        #expect(PromotionDecision(candidate: candidate, evidence: hundred, flat: flat, current: nil, rules: rules).checks
+            .first { $0.name == "deflated_sharpe" }?.passed == false)
+    }
+
+    @Test func everyFailedPointCheckIsNamedWithItsNumber() {
+        let evidence = PromotionEvidence(returns: Self.normal(mean: 1e-4, deviation: 1e-3, count: 20_000, seed: 5), trades: 3,
+                                         barsPerYear: 525_600, trials: 1, samples: 200, seed: 1)
+        let decision = PromotionDecision(candidate: Self.metrics(return: 0.004, sharpe: 1.25, drawdown: 0.045, trades: 3), evidence: evidence,
+                                         flat: flat, current: Self.metrics(return: 0.01, sharpe: 1.2, drawdown: 0.02, trades: 9), rules: rules)
         #expect(!decision.promote)
         #expect(decision.checks.filter { !$0.passed }.map(\.name) == ["trades", "beats_flat", "drawdown", "beats_current"])
-        #expect(decision.summary == "rejected: 3 out-of-sample trades (minimum 5); return +0.05% vs flat +0.00% (margin +0.10%); max drawdown 6.00% (limit 5.00%); Sharpe 1.25 vs current 1.20 (margin 0.10)")
+        #expect(decision.summary == "rejected: 3 out-of-sample trades (minimum 30); return +0.40% vs flat +0.00% (margin +0.50%); max drawdown 4.50% (limit 4.00%: the 5.00% halt less 20% room); Sharpe 1.25 vs current 1.20 (margin 0.50)")
     }
 
-    @Test func withoutACurrentAgentOnlyFlatAndTheLimitsCount() {
-        let decision = PromotionDecision(candidate: Self.metrics(return: 0.004, sharpe: 0.3, drawdown: 0.01, trades: 5), flat: flat, current: nil, rules: rules)
-        #expect(decision.promote && decision.checks.last?.detail == "no current agent")
+    @Test func periodReturnsStartFromTheInitialCapital() {
+        let returns = PromotionEvidence.periodReturns(equity: [110, 99, 99], initial: 100)
+        #expect(returns.count == 3 && abs(returns[0] - 0.1) < 1e-12 && abs(returns[1] + 0.1) < 1e-12 && returns[2] == 0)
     }
 }
 

@@ -19,24 +19,29 @@ import Testing
         #expect(result.status == 0, "\(result.combined)")
         let lines = result.standardOutput.split(separator: "\n").map(String.init)
         #expect(lines.contains { $0.hasPrefix("BTCUSDT: 46080 1m bars 2025-05-20 00:00 → 2025-06-20 23:59 UTC") })
-        for policy in ["flat", "buyhold", "ema-cross", "random"] {
+        #expect(lines.first { $0.hasPrefix("BTCUSDT: 46080") }?.hasSuffix("after a drawdown halt: resume after 1440 min") == true)
+        for policy in ["flat", "buy-and-hold", "always-long", "ema-cross", "random"] {
             #expect(lines.contains { $0.hasPrefix(policy) }, "a metrics row for \(policy)")
             let report = workspace.path("reports/backtest/BTCUSDT-\(policy)-2025-05-20_2025-06-20.json")
             let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as! [String: Any]
             let metrics = json["metrics"] as! [String: Any]
             for key in ["totalReturn", "sharpe", "sortino", "calmar", "maxDrawdown", "winRate", "expectancy", "exposure",
-                        "trades", "averageLeverage", "feesPaid", "fundingPaid", "fundingReceived"] {
+                        "trades", "averageLeverage", "feesPaid", "fundingPaid", "fundingReceived", "halts", "resumes"] {
                 #expect(metrics[key] != nil, "\(policy) report lacks \(key)")
             }
             if policy == "flat" {
                 #expect(metrics["totalReturn"] as? Double == 0 && metrics["trades"] as? Int == 0)
             }
+            if policy == "buy-and-hold" {
+                // One trade at 1× from the first open to the last close: the market's move less two fees.
+                #expect(metrics["trades"] as? Int == 1 && metrics["exposure"] as? Double == 1 && metrics["averageLeverage"] as? Double == 1)
+            }
         }
         // Funding data ends 2025-05-31 08:00: 05-31 16:00 … 06-21 00:00 are 55 settlement times without data.
-        #expect(lines.contains { $0 == "  note (buyhold): 55 of 96 funding settlement times had no funding data; the configured constant 0.0001 was used for them" },
+        #expect(lines.contains { $0 == "  note (always-long): 55 of 96 funding settlement times had no funding data; the configured constant 0.0 was used for them" },
                 "\(result.standardOutput)")
         let svg = try String(contentsOfFile: workspace.path("reports/backtest/BTCUSDT-2025-05-20_2025-06-20.svg"), encoding: .utf8)
-        #expect(svg.hasPrefix("<svg") && svg.contains("buyhold") && svg.contains("drawdown from peak"))
+        #expect(svg.hasPrefix("<svg") && svg.contains("buy-and-hold") && svg.contains("drawdown from peak"))
     }
 
     @Test func badInputSaysWhatToFix() async throws {
@@ -48,7 +53,7 @@ import Testing
         let unknown = try await workspace.pipeline("backtest", "--symbol", "XRPUSDT")
         #expect(unknown.standardError.contains("--symbol XRPUSDT: not in trading/symbols.yaml, so there is no contract data for it"))
         let policy = try await workspace.pipeline("backtest", "--symbol", "BTCUSDT", "--policy", "martingale")
-        #expect(policy.standardError.contains("--policy martingale: use flat, buyhold, ema-cross, random or all"))
+        #expect(policy.standardError.contains("--policy martingale: use flat, buy-and-hold, always-long, ema-cross, random or all"))
 
         try workspace.configurationFile("trading/execution.yaml", replacing: "taker: 0.0006", with: "taker: -0.0006")
         try workspace.configurationFile("trading/symbols.yaml", replacing: "leverage: {min: 5, max: 80}\n  - symbol: ETHUSDT",

@@ -59,7 +59,7 @@ struct ScriptedPolicy: TradingPolicy {
 
     @Test func baselinesBehaveAsNamed() {
         var random = RandomPolicy(seed: 3), again = RandomPolicy(seed: 3)
-        var flat = FlatPolicy(), always = BuyAndHoldPolicy(), cross = EMACrossPolicy(fast: 2, slow: 4)
+        var flat = FlatPolicy(), always = AlwaysLongPolicy(), cross = EMACrossPolicy(fast: 2, slow: 4)
         let empty: [Double] = []
         empty.withUnsafeBufferPointer { features in
             var actions: [AgentAction] = []

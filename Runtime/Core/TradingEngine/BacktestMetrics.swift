@@ -28,6 +28,9 @@ public struct BacktestMetrics: Sendable, Codable, Equatable {
     public var feesPaid: Double
     public var fundingPaid: Double
     public var fundingReceived: Double
+    /// Drawdown halts (only an operator lifts them), and the backtest operator's resumes after them.
+    public var halts: Int
+    public var resumes: Int
 
     /// - Parameter barsPerYear: 525,600 for 1m bars.
     public init(result: BacktestResult, barsPerYear: Double) {
@@ -65,5 +68,7 @@ public struct BacktestMetrics: Sendable, Codable, Equatable {
         feesPaid = result.ledger.feesPaid
         fundingPaid = result.ledger.fundingPaid
         fundingReceived = result.ledger.fundingReceived
+        halts = result.operatorHalts
+        resumes = result.resumes
     }
 }

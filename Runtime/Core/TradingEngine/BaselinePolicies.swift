@@ -8,10 +8,11 @@ public struct FlatPolicy: TradingPolicy {
     public mutating func action(for observation: Observation) -> AgentAction { .hold }
 }
 
-/// Always wants to be long. Under the risk manager this means re-entering after each stop or
-/// take-profit, so it measures the market's drift through the same costs and rules as the agent.
-public struct BuyAndHoldPolicy: TradingPolicy {
-    public let name = "buyhold"
+/// Always wants to be long: under the risk manager (ATR stop and take-profit, 1% sizing, the
+/// confirmation filter) it re-enters after each exit, so it measures the market's drift through the same
+/// costs and rules as the agent. Not a buy-and-hold (that one is `BuyAndHoldBaseline`, outside the engine).
+public struct AlwaysLongPolicy: TradingPolicy {
+    public let name = "always-long"
     public init() {}
     public mutating func action(for observation: Observation) -> AgentAction { .long }
 }
