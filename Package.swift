@@ -7,6 +7,10 @@ import PackageDescription
 let settings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
+/// The hot paths of training and backtests (market model, indicators, features, engine, kernels, policy, the
+/// PPO learner) are optimised in debug builds too: the tests train agents end to end (the planted-edge
+/// proof), which at -Onone runs about 10× slower. Results are bit for bit the same (no fast-math).
+let hotPathSettings: [SwiftSetting] = settings + [.unsafeFlags(["-O"], .when(configuration: .debug))]
 
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
@@ -53,19 +57,19 @@ let package = Package(
     ],
     targets: [
         // MARK: Runtime/Core: pure, deterministic, no I/O.
-        .target(name: "MarketModel", path: "Runtime/Core/MarketModel", swiftSettings: settings),
-        .target(name: "Indicators", path: "Runtime/Core/Indicators", swiftSettings: settings),
+        .target(name: "MarketModel", path: "Runtime/Core/MarketModel", swiftSettings: hotPathSettings),
+        .target(name: "Indicators", path: "Runtime/Core/Indicators", swiftSettings: hotPathSettings),
         .target(
             name: "Features", dependencies: ["MarketModel", "Indicators", crypto], path: "Runtime/Core/Features",
-            swiftSettings: settings),
+            swiftSettings: hotPathSettings),
         .target(
             // Cross-module optimisation lets the callers (backtests, the PPO environment, the trader) specialise
             // the generic `TradingEngine<Venue>` for `SimulatedVenue`: without it the simulated path ran at half speed.
             name: "TradingEngine", dependencies: ["MarketModel", "Indicators"], path: "Runtime/Core/TradingEngine",
-            swiftSettings: settings + [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]),
+            swiftSettings: hotPathSettings + [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]),
         .systemLibrary(name: "COpenBLAS", path: "Runtime/Core/COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
-        .target(name: "Kernels", dependencies: ["COpenBLAS"], path: "Runtime/Core/Kernels", swiftSettings: settings),
-        .target(name: "Policy", dependencies: ["Kernels", "TradingEngine"], path: "Runtime/Core/Policy", swiftSettings: settings),
+        .target(name: "Kernels", dependencies: ["COpenBLAS"], path: "Runtime/Core/Kernels", swiftSettings: hotPathSettings),
+        .target(name: "Policy", dependencies: ["Kernels", "TradingEngine"], path: "Runtime/Core/Policy", swiftSettings: hotPathSettings),
         .target(name: "Reconciliation", dependencies: ["MarketModel"], path: "Runtime/Core/Reconciliation", swiftSettings: settings),
 
         // MARK: Runtime/Adapters: the I/O edges.
@@ -133,7 +137,7 @@ let package = Package(
             path: "Pipelines/DataStages", swiftSettings: settings),
         .target(
             name: "Training", dependencies: ["Policy", "Kernels", "TradingEngine", "MarketModel", "Features", "TensorStore", crypto], path: "Pipelines/Training",
-            swiftSettings: settings),
+            swiftSettings: hotPathSettings),
         .target(
             name: "Evaluation", dependencies: ["TradingEngine", "Features", "MarketModel", "Storage", "Policy"],
             path: "Pipelines/Evaluation", swiftSettings: settings),
@@ -153,7 +157,7 @@ let package = Package(
             dependencies: [
                 "MarketModel", "CSVArchive", "Storage", "DataStages", "CLibPQ", "Indicators", "Features", "TensorStore",
                 "TradingEngine", "BitGet", "Training", "ChildProcesses", "Policy", "TraderConfiguration", "TraderRuntime", "ScriptedAgents",
-                argumentParser,
+                "Evaluation", "ExchangeSimulator", "AgentArtifacts", argumentParser,
             ],
             path: "Pipelines/bench", swiftSettings: settings),
 
@@ -213,7 +217,7 @@ let package = Package(
         .testTarget(
             name: "PipelineCommandsTests",
             dependencies: [
-                "PipelineCommands", "pipeline", "bitget-sim", "LogOutput", "TraderConfiguration", "Storage", "MarketModel",
+                "PipelineCommands", "pipeline", "bitget-sim", "bench", "LogOutput", "TraderConfiguration", "Storage", "MarketModel",
                 "TestSupport", "Training", "Policy", "Features", "AgentArtifacts", "ChildProcesses", logging,
             ],
             path: "Tests/PipelineCommandsTests", swiftSettings: settings),

@@ -9,6 +9,6 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Benchmarks of the trading system (run in a release build).",
         subcommands: [
             IngestBenchmark.self, IngestOnce.self, IndicatorBenchmark.self, FeatureBenchmark.self, AlignOnce.self, EngineBenchmark.self, DownloadBenchmark.self, PPOBenchmark.self, TradingEnvironmentBenchmark.self,
-            TraderBenchmark.self,
+            TraderBenchmark.self, PlantedEdgeBenchmark.self,
         ])
 }

@@ -3,11 +3,42 @@ import MarketModel
 
 /// A seeded synthetic market that looks like crypto: volatility that clusters (GARCH(1,1)), fat-tailed
 /// returns (Student t, 4 degrees of freedom), trends and ranges that alternate (a slowly switching drift),
-/// a daily volume cycle, and every bar valid. The same seed gives the same market.
+/// a daily volume cycle, and every bar valid. The same seed (and edge) gives the same market.
+///
+/// With `edge > 0` the market carries a planted edge, a known answer for the learner and the promotion
+/// gate: the UTC day is cut into six 4-hour blocks (see `PlantedEdgeSchedule`), each with a sign in
+/// {−1, 0, +1}, and every 1m bar opening in a block of sign s gets an extra log-return drift of
+/// s · `driftPerMinute`. The agents can see the block through the `time_of_day_sin/cos` features. The
+/// signs come from their own stream, so the bars of `edge == 0` are bit for bit those of the generator
+/// without the planted edge, and a seed's signs are the same for every edge (edge 0 is a placebo of the
+/// same schedule). Funding ignores the planted drift.
 public struct MarketGenerator {
     public var seed: UInt64
+    /// Drift of the time-of-day regimes in units of the long-run per-minute volatility σ = sqrt(1e-7)
+    /// (0: no planted edge; 0.05 ≈ 1.58e-5 per minute ≈ 0.38% over a 4-hour block). Finite and ≥ 0.
+    public var edge: Double
 
-    public init(seed: UInt64) { self.seed = seed }
+    /// Long-run per-minute return variance of the GARCH process (σ ≈ 0.032% per minute).
+    static let longRunVariance = 1e-7
+
+    public init(seed: UInt64, edge: Double = 0) {
+        precondition(edge.isFinite && edge >= 0, "planted edge must be finite and >= 0, got \(edge)")
+        self.seed = seed
+        self.edge = edge
+    }
+
+    /// The planted drift of a +1 block: a log-return per 1m bar (a fraction of price), edge · sqrt(1e-7).
+    public var driftPerMinute: Double { edge * Self.longRunVariance.squareRoot() }
+
+    /// The time-of-day schedule of `symbol`'s planted regimes (drawn even when `edge == 0`).
+    public func schedule(symbol: Symbol) -> PlantedEdgeSchedule { PlantedEdgeSchedule(seed: seed, symbol: symbol) }
+
+    /// The six block signs of `symbol` (index 0: 00–04 UTC, …, 5: 20–24 UTC), each −1, 0 or +1.
+    public func regimeSigns(symbol: Symbol) -> [Int] { schedule(symbol: symbol).signs }
+
+    /// The regime sign (−1, 0 or +1) of `symbol`'s bar opening at `openTime` (UTC ms). Redraws the
+    /// schedule on every call; for many look-ups take `schedule(symbol:)` once.
+    public func regime(symbol: Symbol, at openTime: Int64) -> Int { schedule(symbol: symbol).sign(at: openTime) }
 
     /// Starting prices of the known symbols (others start at 100).
     static let startPrices: [String: Double] = [
@@ -17,10 +48,11 @@ public struct MarketGenerator {
     /// `minutes` 1m bars of `symbol` from `start` (UTC ms, on the minute), and funding every 8 hours.
     public func generate(symbol: Symbol, start: Int64, minutes: Int) -> (bars: [Bar], funding: [FundingRate]) {
         var random = SplitMixRandom(seed: seed &+ UInt64(truncatingIfNeeded: symbol.name.hashValueStable))
+        let regimes = schedule(symbol: symbol), planted = driftPerMinute
         let tick = KnownContracts.spec(for: symbol)?.tickSize ?? 0.0001
         var price = Self.startPrices[symbol.name] ?? 100
-        var variance = 1e-7  // per-minute return variance (≈ 0.03% per minute)
-        let longRun = 1e-7, alpha = 0.06, beta = 0.93
+        var variance = Self.longRunVariance  // per-minute return variance (≈ 0.03% per minute)
+        let longRun = Self.longRunVariance, alpha = 0.06, beta = 0.93
         var drift = 0.0
         var bars: [Bar] = [], funding: [FundingRate] = []
         bars.reserveCapacity(minutes)
@@ -31,11 +63,12 @@ public struct MarketGenerator {
             let shock = random.studentT(degrees: 4) * variance.squareRoot()
             variance = longRun * (1 - alpha - beta) + alpha * shock * shock + beta * variance
             variance = min(max(variance, 1e-9), 4e-6)
+            let time = start + Int64(index) * 60_000
             let open = price
-            let close = max(tick, open * exp(drift + shock))
+            // With edge 0 the planted term is ±0.0, which leaves `drift + shock` unchanged bit for bit.
+            let close = max(tick, open * exp(drift + Double(regimes.sign(at: time)) * planted + shock))
             let wick = abs(random.normal()) * variance.squareRoot() * 0.8
             let high = max(open, close) * (1 + wick), low = min(open, close) * (1 - abs(random.normal()) * variance.squareRoot() * 0.8)
-            let time = start + Int64(index) * 60_000
             let hour = Double((time / 3_600_000) % 24)
             let volume = exp(3 + 0.5 * sin(hour / 24 * 2 * .pi) + 0.5 * random.normal()) * (1 + abs(shock) * 2_000)
             func onTick(_ value: Double) -> Double { max(tick, (value / tick).rounded() * tick) }

@@ -20,6 +20,8 @@ struct SimulatorCommand: AsyncParsableCommand {
     @Option(help: "Serve every CSV in DIR named like the shared datasets (…_{SYMBOL}_{tf}_….csv, …_funding-rate_…).")
     var data: String?
     @Option(help: "Generate a seeded synthetic market instead.") var generate: UInt64?
+    @Option(help: "With --generate: planted edge, the drift of the time-of-day regimes in units of the per-minute volatility (0: a pure random walk).")
+    var edge = 0.0
     @Option(help: "Symbols of the generated market.") var symbols = "BTCUSDT,ETHUSDT,SOLUSDT,ADAUSDT,DOGEUSDT,LINKUSDT"
     @Option(help: "Days of history of the generated market before its start.") var days = 30
     @Option(help: "Days of the generated market after its start (for the clock to run into).") var futureDays = 365
@@ -35,6 +37,8 @@ struct SimulatorCommand: AsyncParsableCommand {
     func validate() throws {
         guard (data == nil) != (generate == nil) else { throw ValidationError("give exactly one of --data DIR or --generate SEED") }
         if let data, !FileManager.default.fileExists(atPath: data) { throw ValidationError("--data \(data): no such directory") }
+        guard edge.isFinite, edge >= 0, edge <= 1 else { throw ValidationError("--edge must be between 0 and 1, got \(edge)") }
+        guard edge == 0 || generate != nil else { throw ValidationError("--edge needs --generate SEED") }
         guard speed > 0 else { throw ValidationError("--speed must be > 0") }
         guard pushInterval >= 0.001 else { throw ValidationError("--push-interval must be at least 0.001 s") }
         _ = try SimulatorFaults(parsing: faults)
@@ -51,14 +55,22 @@ struct SimulatorCommand: AsyncParsableCommand {
         options.secret = secret
         options.passphrase = passphrase
         let market: SimulatedMarket
+        let edgeText: String  // the planted regimes, printed next to the "listening" line
         if let data {
             market = try SimulatedMarket.load(directory: data)
+            edgeText = ""
         } else {
             let names = symbols.split(separator: ",").compactMap { Symbol(String($0)) }
             let now = Int64(Date().timeIntervalSince1970 * 1000) / 60_000 * 60_000
             let history = Int64(days) * 86_400_000
             // History before the start and a year after it, so the clock can run on.
-            market = MarketGenerator(seed: generate!).market(symbols: names, start: now - history, minutes: (days + futureDays) * 1_440)
+            let generator = MarketGenerator(seed: generate!, edge: edge)
+            market = generator.market(symbols: names, start: now - history, minutes: (days + futureDays) * 1_440)
+            let drift = String(format: "%.3g", generator.driftPerMinute)
+            edgeText = edge <= 0 ? "" : names.map { symbol in
+                "planted edge \(edge) (drift \(drift) per 1m bar): \(symbol.name) blocks "
+                    + "\(generator.schedule(symbol: symbol).signText) (UTC \(PlantedEdgeSchedule.blockHoursText))\n"
+            }.joined()
             options.start = now
         }
         if let start { options.start = start }
@@ -66,7 +78,7 @@ struct SimulatorCommand: AsyncParsableCommand {
         let simulator = ExchangeSimulator(market: market, options: options)
         try await simulator.run { port in
             let line = "bitget-sim listening on http://127.0.0.1:\(port) (ws://127.0.0.1:\(port)/v2/ws/public), symbols \(market.symbols.map(\.name).joined(separator: ","))\n"
-            FileHandle.standardOutput.write(Data(line.utf8))
+            FileHandle.standardOutput.write(Data((line + edgeText).utf8))
         }
     }
 }
