@@ -21,7 +21,7 @@ public struct EquityChart {
     public struct Marker {
         public var time: Int64
         public var label: String
-        /// "halt" (red) or "resume" (green).
+        /// "halt" (red), "resume" (green) or anything else (grey, e.g. a walk-forward fold boundary).
         public var kind: String
 
         public init(time: Int64, label: String, kind: String) {
@@ -104,7 +104,7 @@ public struct EquityChart {
             svg += "<text x=\"\(f(left + 28))\" y=\"\(f(legendY - 4))\">\(Self.escape(line.label)): \(Self.money(last))</text>\n"
         }
         for marker in markers where marker.time >= start && marker.time <= end {
-            let color = marker.kind == "halt" ? "#d62728" : "#2ca02c", position = f(x(marker.time))
+            let color = marker.kind == "halt" ? "#d62728" : marker.kind == "resume" ? "#2ca02c" : "#777777", position = f(x(marker.time))
             svg += "<line x1=\"\(position)\" y1=\"\(top)\" x2=\"\(position)\" y2=\"\(f(drawdownTop + drawdownHeight))\" stroke=\"\(color)\" stroke-dasharray=\"4 3\" opacity=\"0.7\"/>\n"
             svg += "<text x=\"\(position)\" y=\"\(f(top + equityHeight - 6))\" fill=\"\(color)\" font-size=\"10\" text-anchor=\"middle\">\(Self.escape(marker.label))</text>\n"
         }

@@ -49,8 +49,10 @@ public struct AlignStage {
     }
 
     /// Builds (or confirms up to date) the tensor of `symbol`. `force` rebuilds even when up to date.
-    public func run(symbol: Symbol, csv: Bool = false, force: Bool = false, now: Date = Date()) throws -> AlignmentSummary {
-        let bars = try store.candles(symbol: symbol, timeframe: .oneMinute, from: nil, to: nil, limit: nil)
+    /// `through` (a bar open time, UTC ms) ends the tensor there: the bars after it do not exist for it
+    /// (a walk-forward fold's training tensor).
+    public func run(symbol: Symbol, csv: Bool = false, force: Bool = false, through: Int64? = nil, now: Date = Date()) throws -> AlignmentSummary {
+        let bars = try store.candles(symbol: symbol, timeframe: .oneMinute, from: nil, to: through, limit: nil)
         guard !bars.isEmpty else {
             throw AlignmentError(description: "\(symbol): no 1m bars in the store; run `pipeline import-csv` or `pipeline download` first")
         }
@@ -58,7 +60,7 @@ public struct AlignStage {
         guard bars.count > warmUp else {
             throw AlignmentError(description: "\(symbol): \(bars.count) 1m bars, fewer than the \(warmUp) the longest lookback needs (\(warmUp / 1440) days); nothing written")
         }
-        let funding = try store.fundingRates(symbol: symbol, from: nil, to: nil)
+        let funding = try store.fundingRates(symbol: symbol, from: nil, to: through.map { $0 + 60_000 })
         let gaps = GapReport(bars: bars)
         let destination = path(for: symbol)
         let lastFunding = funding.last?.time ?? 0
