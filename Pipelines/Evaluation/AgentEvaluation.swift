@@ -161,12 +161,15 @@ public struct AgentEvaluator {
         // (never on these held-out bars), then only reported out of sample.
         var filterEvaluation: LoserFilterEvaluation?
         var enabledFilter: LoserSimilarityFilter?
+        // What the gate judges: the agent as it would trade, its loser filter applied when (in sample) it is on.
+        var gated = (metrics: subjectEvaluation.metrics, result: subjectResult)
         if let training = subject.manifest.trainingRange, let inSample = data.window(from: training.firstOpenTime, to: training.lastOpenTime) {
             let decided = try decideLoserFilter(subject: subject, inSample: inSample, training: training, outOfSample: outOfSample,
                                                 withoutOutOfSample: subjectEvaluation.metrics)
             records += decided.trainingRecords
             filterEvaluation = decided.evaluation
             enabledFilter = decided.enabled
+            if decided.enabled != nil { gated = (decided.evaluation.with, decided.filteredOutOfSample) }
         } else {
             notes.append("no training range in the manifest: the loser filter was not evaluated")
         }
@@ -174,10 +177,11 @@ public struct AgentEvaluator {
         var decision: PromotionDecision?
         if candidate != nil, let flatMetrics {
             let evidence = PromotionEvidence(
-                returns: PromotionEvidence.periodReturns(equity: subjectResult.equityCurve, initial: subjectResult.initialCapital),
-                trades: subjectResult.trades.count, barsPerYear: barsPerYear, trials: plan.trials, samples: plan.bootstrapSamples, seed: plan.seed)
-            decision = PromotionDecision(candidate: subjectEvaluation.metrics, evidence: evidence, flat: flatMetrics, current: currentMetrics,
+                returns: PromotionEvidence.periodReturns(equity: gated.result.equityCurve, initial: gated.result.initialCapital),
+                trades: gated.result.trades.count, barsPerYear: barsPerYear, trials: plan.trials, samples: plan.bootstrapSamples, seed: plan.seed)
+            decision = PromotionDecision(candidate: gated.metrics, evidence: evidence, flat: flatMetrics, current: currentMetrics,
                                          rules: plan.rules)
+            if enabledFilter != nil { notes.append("the gate judged the agent with its loser filter, which it trades with (switched on in sample)") }
         }
         let report = EvaluationReport(
             symbol: setup.symbol.name, createdAt: createdAt, codeVersion: codeVersion, candidateVersion: candidate?.manifest.version,

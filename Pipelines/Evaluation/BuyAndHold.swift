@@ -18,7 +18,8 @@ public enum BuyAndHoldBaseline {
                                    funding: FundingSchedule(rates: data.funding, fallbackRate: parameters.fallbackFundingRate),
                                    barMilliseconds: barMilliseconds)
         let first = data.bars[data.firstTraded]
-        let entryPrice = venue.fillModel.marketPrice(direction: 1, price: first.open, referenceRange: 0)
+        let before = data.firstTraded > 0 ? data.bars[data.firstTraded - 1] : first
+        let entryPrice = venue.fillModel.marketPrice(direction: 1, price: first.open, referenceRange: before.high - before.low)
         // The whole capital at 1×, the entry fee included.
         let size = PriceGrid.floor(setup.initialCapital / (entryPrice * (1 + parameters.takerFeeRate)), step: contract.sizeStep)
         guard size >= contract.minimumSize else { return nil }

@@ -116,7 +116,8 @@ public struct EquityChart {
     /// Halt and resume markers of `result`'s drawdown halts.
     public static func haltMarkers(_ result: BacktestResult) -> [Marker] {
         result.riskEvents.compactMap { event in
-            if event.to == .halted, event.from != .halted, !event.reason.hasPrefix("daily loss") { return Marker(time: event.time, label: "halt", kind: "halt") }
+            // Drawdown halts, including a daily-loss halt that lifted into one (HALTED → HALTED).
+            if event.to == .halted, !event.reason.hasPrefix("daily loss") { return Marker(time: event.time, label: "halt", kind: "halt") }
             if event.from == .halted, event.reason.hasPrefix("resumed") { return Marker(time: event.time, label: "resume", kind: "resume") }
             return nil
         }

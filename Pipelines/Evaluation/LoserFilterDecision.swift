@@ -31,7 +31,8 @@ extension AgentEvaluator {
     /// reported next to the decision and changes nothing.
     func decideLoserFilter(subject: AgentArtifact, inSample: BacktestData, training: AgentManifest.RowRange, outOfSample: BacktestData,
                            withoutOutOfSample: BacktestMetrics)
-        throws -> (evaluation: LoserFilterEvaluation, enabled: LoserSimilarityFilter?, trainingRecords: [StrategyRecord])
+        throws -> (evaluation: LoserFilterEvaluation, enabled: LoserSimilarityFilter?, trainingRecords: [StrategyRecord],
+                   filteredOutOfSample: BacktestResult)
     {
         let layout = EntryContextLayout(featureNames: setup.spec.names)
         let ranking = StrategyRanking(layout: layout, setup: setup)
@@ -42,7 +43,8 @@ extension AgentEvaluator {
                                               agentVersion: subject.manifest.version, phase: "training", filterEnabled: false)
         let span = training.lastOpenTime - training.firstOpenTime
         let split = training.firstOpenTime + Int64(Double(span) * Self.filterLearningShare) / 60_000 * 60_000
-        let learning = trainingRecords.filter { $0.timestamp < split }
+        // Trades closed before the split: an outcome after it would be the validation period's.
+        let learning = trainingRecords.filter { ($0.exitTime ?? .max) < split }
         let innerFilter = ranking.filter(from: learning, neighbours: plan.filterNeighbours, blockingShare: plan.filterBlockingShare)
         var validationWithout = withoutOutOfSample, validationWith = withoutOutOfSample, validationSkipped = 0
         if let validation = inSample.window(from: split, to: training.lastOpenTime) {
@@ -72,6 +74,6 @@ extension AgentEvaluator {
             validationWithout: validationWithout, validationWith: validationWith, without: withoutOutOfSample,
             with: BacktestMetrics(result: outOfSampleRun.result, barsPerYear: barsPerYear), filteredEntries: outOfSampleRun.filteredEntries,
             enabled: enabled, reason: (enabled ? "enabled: " : "disabled: ") + reason)
-        return (evaluation, enabled ? kept : nil, trainingRecords)
+        return (evaluation, enabled ? kept : nil, trainingRecords, outOfSampleRun.result)
     }
 }

@@ -128,6 +128,8 @@ public struct PromotionDecision: Codable, Sendable, Equatable {
                                  rules.minimumDeflatedSharpe)),
             Check(name: "beats_flat", passed: candidate.totalReturn - flat.totalReturn > rules.returnMarginOverFlat,
                   detail: "return \(percent(candidate.totalReturn)) vs flat \(percent(flat.totalReturn)) (margin \(percent(rules.returnMarginOverFlat)))"),
+            Check(name: "no_halt", passed: candidate.halts == 0,
+                  detail: "\(candidate.halts) drawdown halt(s) out of sample (live, the first would have stopped it)"),
             Check(name: "drawdown", passed: candidate.maxDrawdown <= rules.drawdownLimit,
                   detail: String(format: "max drawdown %.2f%% (limit %.2f%%: the %.2f%% halt less %.0f%% room)", candidate.maxDrawdown * 100,
                                  rules.drawdownLimit * 100, rules.maximumDrawdown * 100, rules.drawdownRoom * 100)),

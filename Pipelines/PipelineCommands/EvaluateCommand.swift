@@ -60,9 +60,11 @@ struct EvaluateCommand: ParsableCommand {
         // candidate (judging it after a lucky window would select on the held-out data).
         let records = try registry.records.agents(symbol: name)
         let status = Dictionary(records.map { ($0.version, $0.status) }) { $1 }
-        if let candidate, status[candidate] == "unselected" {
-            let reason = records.first { $0.version == candidate }?.reason ?? "it lost the in-sample seed selection"
-            throw RegistryError(description: "--candidate \(candidate) was not selected by its training (\(reason)); evaluate the training's candidate")
+        if let candidate, let recorded = status[candidate], recorded != "candidate" {
+            let reason = records.first { $0.version == candidate }?.reason ?? recorded
+            throw RegistryError(description: recorded == "unselected"
+                ? "--candidate \(candidate) was not selected by its training (\(reason)); evaluate the training's candidate"
+                : "--candidate \(candidate) was already judged (\(recorded): \(reason)); a judged agent is not judged again on a new window")
         }
         let candidateVersion = candidate ?? registry.versions(symbol: name).last { $0 != currentVersion && status[$0] == "candidate" }
         let candidateArtifact = try candidateVersion.map { try registry.load(symbol: name, version: $0) }

@@ -57,11 +57,12 @@ struct TrainCommand: AsyncParsableCommand {
             case let .failed(reason): failed.append("\(job.label): \(reason)")
             }
         }
+        // Recorded before a failure is reported: every finished run is a trial, and only the selected one is a candidate.
+        if env == .trading { try recordSelection(outcomes: outcomes, context: context) }
         guard failed.isEmpty else {
             for line in failed { printError("failed: \(line)") }
             throw ExitCode.failure
         }
-        if env == .trading { try recordSelection(outcomes: outcomes, context: context) }
     }
 
     /// Of each symbol's runs, the one with the best mean return over its last 100 training episodes (never

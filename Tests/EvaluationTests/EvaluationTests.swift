@@ -44,8 +44,8 @@ import TradingEngine
         let decision = PromotionDecision(candidate: Self.metrics(return: 0.02, sharpe: 70, drawdown: 0.01, trades: 40), evidence: evidence,
                                          flat: flat, current: Self.metrics(return: 0.01, sharpe: 20, drawdown: 0.02, trades: 35), rules: rules)
         #expect(decision.promote, "\(decision.summary)")
-        #expect(decision.checks.map(\.name) == ["trades", "bootstrap", "probabilistic_sharpe", "deflated_sharpe", "beats_flat", "drawdown",
-                                                "beats_current"])
+        #expect(decision.checks.map(\.name) == ["trades", "bootstrap", "probabilistic_sharpe", "deflated_sharpe", "beats_flat", "no_halt",
+                                                "drawdown", "beats_current"])
         #expect(evidence.bootstrap!.lower > 0 && evidence.probabilisticSharpe > 0.999 && evidence.deflatedSharpe > 0.999)
     }
 
@@ -86,6 +86,16 @@ import TradingEngine
         #expect(!decision.promote)
         #expect(decision.checks.filter { !$0.passed }.map(\.name) == ["trades", "beats_flat", "drawdown", "beats_current"])
         #expect(decision.summary == "rejected: 3 out-of-sample trades (minimum 30); return +0.40% vs flat +0.00% (margin +0.50%); max drawdown 4.50% (limit 4.00%: the 5.00% halt less 20% room); Sharpe 1.25 vs current 1.20 (margin 0.50)")
+    }
+
+    @Test func aCandidateThatHaltedOutOfSampleIsRejectedEvenWithRoomToSpare() {
+        var halted = Self.metrics(return: 0.03, sharpe: 20, drawdown: 0.02, trades: 40)
+        halted.halts = 1
+        let evidence = PromotionEvidence(returns: Self.normal(mean: 1e-4, deviation: 1e-3, count: 20_000, seed: 5), trades: 40,
+                                         barsPerYear: 525_600, trials: 1, samples: 200, seed: 1)
+        let decision = PromotionDecision(candidate: halted, evidence: evidence, flat: flat, current: nil,
+                                         rules: PromotionRules(maximumDrawdown: 0.05, drawdownRoom: 0))
+        #expect(!decision.promote && decision.checks.filter { !$0.passed }.map(\.name) == ["no_halt"])
     }
 
     @Test func periodReturnsStartFromTheInitialCapital() {

@@ -121,6 +121,19 @@ import TradingEngine
         #expect(gate.reset(equity: 9_690, time: midnight + 86_460_000)?.to == .active)
     }
 
+    /// A daily-loss halt that lifts at 00:00 into a drawdown a flat account cannot recover becomes a halt
+    /// only the operator lifts, and says so (HALTED → HALTED with the new reason).
+    @Test func aDailyLossHaltThatLiftsIntoADrawdownHaltSaysSo() {
+        var gate = RiskGate(rules: RiskRules(reducingDrawdown: 0.04, haltDrawdown: 0.05, dailyLossCap: 0.03), equity: 10_000)
+        _ = gate.observe(equity: 10_000, time: midnight, isFlat: true)
+        #expect(gate.observe(equity: 9_580, time: midnight + 3_600_000, isFlat: true)?.reason.hasPrefix("daily loss 4.2%") == true)
+        #expect(gate.haltLiftsByItself)
+        let next = gate.observe(equity: 9_580, time: midnight + 86_400_000, isFlat: true)
+        #expect(next?.from == .halted && next?.to == .halted)
+        #expect(next?.reason.contains("with no position open") == true && !gate.haltLiftsByItself)
+        #expect(gate.observe(equity: 9_580, time: midnight + 2 * 86_400_000, isFlat: true) == nil, "then it waits for the operator")
+    }
+
     @Test func aLosingStreakStartsACooldown() {
         var gate = RiskGate(rules: RiskRules(cooldownLosses: 2, cooldownMinutes: 30), equity: 10_000)
         #expect(gate.record(tradeResult: -10, time: midnight) == nil)

@@ -29,21 +29,25 @@ import TradingEngine
                                 slippageRangeFraction: 0.05, risk: risk)
     }
 
-    /// A drawdown halt ends the episode flat: the forced exit's fee and slippage are in the last reward,
-    /// so the rewards add up to the equity change of a closed account.
+    /// A drawdown halt that comes while a position is open (the 0.6% halt lies inside the 1% stop) ends the
+    /// episode flat: the forced exit's fee and slippage are in the last reward, so the rewards add up to the
+    /// equity change of a closed account, and the halt exit is the episode's last trade.
     @Test func aDrawdownHaltEndsTheEpisodeWithTheExitCharged() {
         let capital = 10_000.0
-        var environment = TradingEnvironment(rows: Self.rows(), parameters: Self.parameters(RiskRules(dailyLossCap: 0.5, cooldownLosses: 0)),
+        let rules = RiskRules(reducingDrawdown: 0.005, haltDrawdown: 0.006, dailyLossCap: 0.5, cooldownLosses: 0)
+        var environment = TradingEnvironment(rows: Self.rows(), parameters: Self.parameters(rules),
                                              rewards: RewardWeights(equityChange: 1, drawdownPenalty: 0), capital: capital, episodeBars: 500,
                                              seed: 1)
         _ = environment.reset()
         let start = environment.equity
-        var total = 0.0, last: EnvironmentStep
+        var total = 0.0, last: EnvironmentStep, heldBeforeTheLastStep = false
         repeat {
+            heldBeforeTheLastStep = environment.hasPosition
             last = environment.step(AgentAction.long.rawValue)
             total += last.reward
         } while !last.terminated && !last.truncated
         #expect(last.terminated, "the drawdown halt is terminal")
+        #expect(heldBeforeTheLastStep && environment.closedTrades == 1, "halted inside the first trade, which the halt closed")
         #expect(environment.riskState == .halted)
         #expect(!environment.hasPosition, "the forced exit happened at the halt")
         #expect(abs(total * capital * 0.01 - (environment.equity - start)) < 1e-6, "Σ reward × risk unit = Δ equity after the exit")
@@ -78,6 +82,7 @@ import TradingEngine
         #expect(abs(Double(values[0]) - (-1)) < 1e-3, "a 1 that became 0 moves the input by 1, not −10")
         #expect(abs(Double(values[1]) - 0.1) < 1e-3)
         #expect(abs(Double(values[2])) < 1e-3)
+        #expect(abs(Double(normalizer.normalize([0, 0.6, 4.5 + 8.25.squareRoot()])[2]) - 1) < 1e-3, "a real spread is scaled by it")
         var small = RunningMeanStd(size: 1)
         let alternating: [[Double]] = (0..<1_000).map { (index: Int) -> [Double] in [0.01 * Double(index % 2)] }
         small.update(batch: alternating)  // variance 2.5e-5: floored at 1e-4

@@ -64,10 +64,12 @@ public struct RiskGate: Sendable {
             dayStartEquity = equity
         }
         peakEquity = max(peakEquity, equity)
+        var lifted = false
         if state == .halted {
             guard let lifts = haltLiftsAt, time >= lifts else { return nil }
             haltLiftsAt = nil
             haltReason = nil
+            lifted = true
         }
         let drawdown = drawdown(at: equity)
         let dailyLoss = dayStartEquity > 0 ? (dayStartEquity - equity) / dayStartEquity : 0
@@ -87,7 +89,8 @@ public struct RiskGate: Sendable {
             cooldownUntil = nil
             (next, cause) = (.active, state == .halted ? .haltLifted : .withinLimits)
         }
-        guard next != state else { return nil }
+        // A daily-loss halt that lifts into a drawdown halt is a change too: from now only the operator lifts it.
+        guard next != state || lifted else { return nil }
         let reason = switch cause {
         case .drawdownHalt: "drawdown \(percent(drawdown)) from peak \(money(peakEquity)) reached the \(percent(rules.haltDrawdown)) halt; reset to resume"
         case .dailyLoss: "daily loss \(percent(dailyLoss)) reached the \(percent(rules.dailyLossCap)) cap; trading resumes at 00:00 UTC"
@@ -97,6 +100,7 @@ public struct RiskGate: Sendable {
         case .haltLifted: "halt lifted"
         case .withinLimits: "back within limits"
         }
+        if next == state { return RiskStateChanged(from: state, to: next, reason: reason, time: time) }
         return transition(to: next, reason: reason, time: time)
     }
 
