@@ -149,7 +149,8 @@ struct TrainWorkerCommand: ParsableCommand {
     func run() throws {
         let context = try CommandContext.load(global, label: "pipeline.train")
         let job = TrainingJob(symbol: symbol, environment: env, seed: seed, timesteps: timesteps, environments: envs, resume: resume)
-        let session = TrainingSession(configuration: context.configuration, job: job) { line in
+        let store = env == .trading ? try context.openStore().0 : nil
+        let session = TrainingSession(configuration: context.configuration, job: job, store: store) { line in
             FileHandle.standardOutput.write(Data((line + "\n").utf8))
         }
         do {

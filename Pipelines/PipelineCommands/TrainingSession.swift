@@ -1,6 +1,7 @@
 import Crypto
 import Features
 import Foundation
+import Storage
 import MarketModel
 import Policy
 import TraderConfiguration
@@ -73,6 +74,8 @@ struct TrainingSummary: Codable, Sendable {
 struct TrainingSession {
     let configuration: PipelineConfiguration
     let job: TrainingJob
+    /// Where the funding settlements the tensor's features were built with are read (at their own times).
+    var store: (any Store)? = nil
     let output: (String) -> Void
 
     var settings: PPOSettings {
@@ -122,9 +125,15 @@ struct TrainingSession {
                 let hint = others.isEmpty ? "" : " (found \(others.joined(separator: ", ")), built with another feature spec)"
                 throw TrainingDataError(description: "\(path): no feature tensor for feature spec \(spec.shortHash)\(hint); run `pipeline align --symbols \(symbol)` first")
             }
-            let dataset = try TrainingDataset.load(
+            var dataset = try TrainingDataset.load(
                 path: path, spec: spec, tradingTimeframe: configuration.symbols.tradingTimeframe,
                 stopTimeframe: configuration.risk.atr.timeframe, confirmationTimeframes: configuration.symbols.confirmationTimeframes)
+            if let store, dataset.metadata.lastFundingTime > 0 {
+                // The settlements the features knew (none after the tensor's newest), over the training rows.
+                dataset.rows.settlements = try store.fundingRates(
+                    symbol: symbol, from: dataset.trainingRange.firstOpenTime,
+                    to: min(dataset.trainingRange.lastOpenTime + 60_000, dataset.metadata.lastFundingTime))
+            }
             let episodeBars = min(configuration.training.episodeBars, dataset.rows.count / 2)
             guard episodeBars >= 16 else {
                 throw TrainingDataError(description: "\(path): \(dataset.rows.count) training rows are too few for episodes")

@@ -81,7 +81,7 @@ struct WalkForwardCommand: ParsableCommand {
             let job = TrainingJob(symbol: symbol.name, environment: .trading, seed: UInt64(configuration.training.seeds.first ?? 0),
                                   timesteps: timesteps ?? configuration.training.timesteps, environments: configuration.training.environments,
                                   resume: false)
-            let summary = try TrainingSession(configuration: foldConfiguration, job: job) { _ in }.run()
+            let summary = try TrainingSession(configuration: foldConfiguration, job: job, store: store) { _ in }.run()
             let artifact = try AgentFiles.load(directory: summary.artifact)
             let result = try WalkForwardFold.test(fold: fold, number: index + 1, artifact: artifact, store: store, setup: setup, seed: seed)
             print(result.line)

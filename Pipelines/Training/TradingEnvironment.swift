@@ -12,6 +12,9 @@ public struct TrainingRows: Sendable {
     public var columns: FeatureColumns
     /// Column of `funding_rate` (basis points) and `funding_known`, if present.
     public var fundingColumns: (rate: Int, known: Int)?
+    /// The funding settlements the features were built with (from the store), at their own times; nil:
+    /// read from the feature columns at the configured interval's times.
+    public var settlements: [FundingRate]?
 
     public init(features: [Float], featureCount: Int, bars: [Bar], valid: [UInt8], columns: FeatureColumns,
                 fundingColumns: (rate: Int, known: Int)?) {
@@ -25,8 +28,11 @@ public struct TrainingRows: Sendable {
 
     public var count: Int { bars.count }
 
-    /// Funding settlements as the features saw them: at a settlement's row, `funding_rate` is the rate just settled.
+    /// Funding settlements: `settlements` when known (every time the data has, 4- and 1-hourly contracts
+    /// included), else as the features saw them at the configured interval's times (at a settlement's
+    /// row, `funding_rate` is the rate just settled).
     public func fundingRates(intervalHours: Int) -> [FundingRate] {
+        if let settlements { return settlements }
         guard let columns = fundingColumns else { return [] }
         let interval = Int64(intervalHours) * 3_600_000
         return bars.indices.compactMap { row in

@@ -89,3 +89,26 @@ import TradingEngine
         #expect(abs(Double(small.normalizer.normalize([0.015])[0]) - 1) < 1e-3, "(0.015 − 0.005) / √1e-4 = 1, not 2")
     }
 }
+
+/// Training settles funding at the data's times, a 4-hourly contract's included.
+@Suite struct TrainingFundingTests {
+    @Test func anOffGridSettlementFromTheDataIsCharged() {
+        var rows = HaltInTrainingTests.rows()
+        // A flat market at 100 from 01:00: a long entered at the start holds through 04:00 (off the 8-hour grid).
+        rows.bars = rows.bars.map { Bar(openTime: $0.openTime, open: 100, high: 100, low: 100, close: 100, volume: 1) }
+        let fourOClock = rows.bars[0].openTime + 3 * 3_600_000
+        func finalEquity(_ settlements: [FundingRate]) -> Double {
+            var withData = rows
+            withData.settlements = settlements
+            var environment = TradingEnvironment(rows: withData, parameters: HaltInTrainingTests.parameters(RiskRules(cooldownLosses: 0)),
+                                                 rewards: RewardWeights(), capital: 10_000, episodeBars: 500, seed: 3)
+            _ = environment.reset()
+            var last: EnvironmentStep
+            repeat { last = environment.step(AgentAction.long.rawValue) } while !last.terminated && !last.truncated
+            return environment.equity
+        }
+        let charged = finalEquity([FundingRate(time: fourOClock, rate: 0.01)]), free = finalEquity([])
+        // About 6,200 USDT of notional (1% risk at a 1.5% stop plus costs) × 1% = about 62 USDT.
+        #expect(free - charged > 40 && free - charged < 80, "\(free - charged)")
+    }
+}

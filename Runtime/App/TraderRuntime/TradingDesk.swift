@@ -69,8 +69,11 @@ final class TradingDesk {
         health.barArrived(symbol)
         metrics.bar(symbol, source: closed.source.rawValue)
         let close = bar.openTime + 60_000
-        if let parameters = parameters[symbol], close % (Int64(parameters.fundingIntervalHours) * 3_600_000) == 0 {
-            let settled = await funding.refresh(symbol, settlement: close)
+        // Every hour, so a contract that settles 4-hourly or hourly is charged at its own times as in backtests;
+        // at the configured interval's times it waits briefly for the settlement to be published.
+        if let parameters = parameters[symbol], close % 3_600_000 == 0 {
+            let onGrid = close % (Int64(parameters.fundingIntervalHours) * 3_600_000) == 0
+            let settled = await funding.refresh(symbol, settlement: onGrid ? close : nil)
             trader.addFunding(settled)
             logger.debug("funding settlements", metadata: ["symbol": "\(symbol)", "new": "\(settled.map { "\(UTCTime.format($0.time)) \($0.rate)" })"])
         }
