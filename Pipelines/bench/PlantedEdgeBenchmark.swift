@@ -52,16 +52,20 @@ struct PlantedEdgeBenchmark: AsyncParsableCommand {
         let plantedOutcomes = outcomes.prefix(planted.count).filter { $0.failure == nil }
         let walks = outcomes.dropFirst(planted.count).filter { $0.failure == nil }
         let fractions = plantedOutcomes.map(\.oracleShare)
+        let luck = walks.map(\.luck).reduce(PlantedEdgeTrial.LuckCount(), +)
         let summary: [String: Any] = [
             "edge": edge, "timesteps": timesteps, "planted_trials": plantedOutcomes.count,
             "planted_promoted": plantedOutcomes.filter(\.promoted).count,
             "oracle_share": fractions, "oracle_share_min": fractions.min() ?? 0,
             "random_walks": walks.count, "random_walks_promoted": walks.filter(\.promoted).count, "failures": failures,
+            "luck_judged": luck.judged, "luck_profitable": luck.profitable, "luck_old_gate_promoted": luck.oldGatePromoted,
+            "luck_promoted": luck.promoted,
         ]
         print(String(format: "planted edge: agent earned %@ of the oracle's out-of-sample return; promoted %d of %d",
                      fractions.map { String(format: "%.0f%%", $0 * 100) }.joined(separator: ", "), plantedOutcomes.filter(\.promoted).count,
                      plantedOutcomes.count))
         print("random walks: promoted \(walks.filter(\.promoted).count) of \(walks.count) (false-promotion rate \(walks.isEmpty ? 0 : 100 * walks.filter(\.promoted).count / walks.count)%)")
+        print("zero-edge random bracket strategies on the random walks: \(luck.judged) judged, \(luck.profitable) made money by luck, the old point-estimate gate would promote \(luck.oldGatePromoted), the gate promoted \(luck.promoted)")
         print(String(decoding: try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys]), as: UTF8.self))
         if failures > 0 { throw ExitCode.failure }
     }

@@ -34,6 +34,10 @@ struct PlantedEdgeTrial: Sendable {
         var agentReturn = 0.0
         var oracleReturn = 0.0
         var oracleTrades = 0
+        /// Zero-edge random strategies judged on a random walk's held-out range: how many, how many made
+        /// money (luck), how many the old point-estimate gate (≥ 5 trades, return > 0, drawdown ≤ the halt)
+        /// and the new gate would promote.
+        var luck = LuckCount()
         var failure: String?
 
         init(failure: String) { self.failure = failure }
@@ -56,6 +60,33 @@ struct PlantedEdgeTrial: Sendable {
             String(format: "%@ (blocks %@): agent %+.2f%% (%d trades), oracle %+.2f%% (%d trades), share %.0f%% — %@", label, signs, agentReturn * 100,
                    trades, oracleReturn * 100, oracleTrades, oracleShare * 100, verdict)
         }
+    }
+
+    struct LuckCount: Sendable {
+        var judged = 0, profitable = 0, oldGatePromoted = 0, promoted = 0
+        static func + (a: LuckCount, b: LuckCount) -> LuckCount {
+            LuckCount(judged: a.judged + b.judged, profitable: a.profitable + b.profitable,
+                      oldGatePromoted: a.oldGatePromoted + b.oldGatePromoted, promoted: a.promoted + b.promoted)
+        }
+    }
+
+    /// Ten seeded random bracket strategies (an entry about every 1,000 bars, under the risk manager) on
+    /// the held-out range, each judged alone by the gate (one trial).
+    static func judgeLuck(data: BacktestData, setup: BacktestSetup, rules: PromotionRules) throws -> LuckCount {
+        let flat = BacktestMetrics(result: try BacktestRun.run(FlatPolicy(), data: data, setup: setup), barsPerYear: 525_600)
+        var count = LuckCount()
+        for seed in 1...10 as ClosedRange<UInt64> {
+            let result = try BacktestRun.run(RandomPolicy(seed: seed, holdProbability: 0.999), data: data, setup: setup)
+            let metrics = BacktestMetrics(result: result, barsPerYear: 525_600)
+            let evidence = PromotionEvidence(returns: PromotionEvidence.periodReturns(equity: result.equityCurve, initial: result.initialCapital),
+                                             trades: result.trades.count, barsPerYear: 525_600, trials: 1, samples: 1_000, seed: seed)
+            let decision = PromotionDecision(candidate: metrics, evidence: evidence, flat: flat, current: nil, rules: rules)
+            count.judged += 1
+            if metrics.totalReturn > 0 { count.profitable += 1 }
+            if metrics.trades >= 5, metrics.totalReturn > 0, metrics.maxDrawdown <= rules.maximumDrawdown { count.oldGatePromoted += 1 }
+            if decision.promote { count.promoted += 1 }
+        }
+        return count
     }
 
     func run() async throws -> Outcome {
@@ -95,9 +126,17 @@ struct PlantedEdgeTrial: Sendable {
         let data = try BacktestData.load(from: store, setup: setup)
         let agent = try BacktestRun.run(AgentPolicy(artifact: artifact), data: data, setup: setup)
         let oracle = try BacktestRun.run(PlantedEdgeOracle(schedule: generator.schedule(symbol: Self.symbol)), data: data, setup: setup)
-        return Outcome(label: label, signs: generator.schedule(symbol: Self.symbol).signText, promoted: promotion.promote,
-                       verdict: promotion.summary, trades: agent.trades.count, agentReturn: agent.finalEquity / agent.initialCapital - 1,
-                       oracleReturn: oracle.finalEquity / oracle.initialCapital - 1, oracleTrades: oracle.trades.count)
+        var outcome = Outcome(label: label, signs: generator.schedule(symbol: Self.symbol).signText, promoted: promotion.promote,
+                              verdict: promotion.summary, trades: agent.trades.count, agentReturn: agent.finalEquity / agent.initialCapital - 1,
+                              oracleReturn: oracle.finalEquity / oracle.initialCapital - 1, oracleTrades: oracle.trades.count)
+        if edge == 0 {
+            let gate = settings.training.promotion
+            outcome.luck = try Self.judgeLuck(data: data, setup: setup, rules: PromotionRules(
+                minimumTrades: gate.minimumTrades, returnMarginOverFlat: gate.returnMarginOverFlat, sharpeMarginOverCurrent: gate.sharpeMarginOverCurrent,
+                minimumProbabilisticSharpe: gate.minimumProbabilisticSharpe, minimumDeflatedSharpe: gate.minimumDeflatedSharpe,
+                maximumDrawdown: parameters.risk.haltDrawdown, drawdownRoom: gate.drawdownRoom))
+        }
+        return outcome
     }
 
     /// The repository's configuration with BTCUSDT as the only symbol.
