@@ -33,7 +33,7 @@ extension TrainingSession {
         } else if job.resume {
             output("\(job.label): no checkpoint at \(checkpointPath); starting a new run")
         }
-        let log = try TrainingLog(path: "\(configuration.paths.logs)/training/\(job.symbol)-\(version).jsonl")
+        let log = try TrainingLog(path: "\(configuration.paths.logs)/training/\(job.symbol)-\(version).jsonl", resumedFrom: resumedFrom)
         output("\(job.label): version \(version), \(job.environments) environments, \(job.timesteps) steps; log \(log.path)")
         let every = configuration.training.checkpointEveryUpdates
         do {
@@ -91,9 +91,19 @@ final class TrainingLog {
     let path: String
     private let handle: FileHandle
 
-    init(path: String) throws {
+    /// Opens the log for appending. A run resumed from the checkpoint of update `resumedFrom` first drops
+    /// the lines of later updates: a kill between an update's log line and its checkpoint would otherwise
+    /// log that update twice.
+    init(path: String, resumedFrom: Int? = nil) throws {
         self.path = path
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        if let resumedFrom, let existing = FileManager.default.contents(atPath: path) {
+            let kept = existing.split(separator: 0x0A).filter { line in
+                let update = (try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any])?["update"] as? Int
+                return (update ?? .max) <= resumedFrom
+            }
+            try AgentDirectory.writeSynced(Data(kept.map { Data($0) + Data([0x0A]) }.joined()), to: path)
+        }
         if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
         guard let handle = FileHandle(forWritingAtPath: path) else { throw TrainingDataError(description: "\(path): cannot open the training log") }
         handle.seekToEndOfFile()
