@@ -229,13 +229,17 @@ public struct EvaluationReport: Codable, Sendable {
 
     public func policy(_ name: String) -> PolicyEvaluation? { policies.first { $0.name == name } }
 
-    public func write(to path: String) throws {
+    public func write(to path: String) throws { try Self.writeReport(self, to: path) }
+
+    /// Writes a report as pretty JSON with snake_case keys (non-finite numbers as text), atomically, creating
+    /// its directory: the evaluation's and the walk-forward's format.
+    static func writeReport(_ report: some Encodable, to path: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try encoder.encode(self).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try encoder.encode(report).write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 
     public static func read(from path: String) throws -> EvaluationReport {

@@ -153,12 +153,5 @@ public struct WalkForwardReport: Codable, Sendable {
         return chart
     }
 
-    public func write(to path: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try encoder.encode(self).write(to: URL(fileURLWithPath: path), options: .atomic)
-    }
+    public func write(to path: String) throws { try EvaluationReport.writeReport(self, to: path) }
 }

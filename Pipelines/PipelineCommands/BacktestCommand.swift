@@ -79,7 +79,7 @@ struct BacktestCommand: AsyncParsableCommand {
             tradingTimeframe: configuration.symbols.tradingTimeframe, stopTimeframe: configuration.risk.atr.timeframe,
             confirmationTimeframes: configuration.symbols.confirmationTimeframes,
             from: from.flatMap(UTCDateParser.milliseconds), to: end)
-        setup.afterHalt = resumeAfterHalt.map { $0 == 0 ? .stayHalted : .resumeAfter(minutes: $0) } ?? configuration.training.evaluation.afterHalt
+        setup.afterHalt = resumeAfterHalt.map(HaltHandling.init(resumeAfterMinutes:)) ?? configuration.training.evaluation.afterHalt
         let data: BacktestData
         do {
             data = try BacktestData.load(from: store, setup: setup)

@@ -1,3 +1,4 @@
+import ChildProcesses
 import Crypto
 import Foundation
 import MarketModel

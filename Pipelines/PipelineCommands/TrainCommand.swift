@@ -1,5 +1,6 @@
 import AgentArtifacts
 import ArgumentParser
+import ChildProcesses
 import Foundation
 import MarketModel
 import Storage
@@ -84,6 +85,14 @@ struct TrainCommand: AsyncParsableCommand {
         for symbol in Set(runs.map(\.symbol)).sorted() {
             let mine = runs.filter { $0.symbol == symbol }
             guard let best = mine.max(by: { $0.meanReturn < $1.meanReturn }) else { continue }
+            // A candidate of an earlier training that was never judged (its run was killed after training) is
+            // replaced by this one; it stays on record as a trial.
+            for stale in try registry.records.agents(symbol: symbol) where stale.status == "candidate" && !mine.contains(where: { $0.version == stale.version }) {
+                var superseded = stale
+                superseded.status = "superseded"
+                superseded.reason = "replaced by \(best.version), trained before this one was judged"
+                try registry.records.saveAgent(superseded)
+            }
             for run in mine {
                 let selected = run.version == best.version
                 let reason = selected

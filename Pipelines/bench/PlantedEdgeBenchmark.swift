@@ -37,7 +37,7 @@ struct PlantedEdgeBenchmark: AsyncParsableCommand {
             + (0..<randomWalks).map { PlantedEdgeTrial(seed: 101 + UInt64($0), edge: 0, days: days, timesteps: timesteps,
                                                        configuration: configurationDirectory) }
         print("planted edge \(edge) (σ units per 1m bar) on seeds \(planted.map(String.init).joined(separator: ",")), \(randomWalks) random walks; \(timesteps) training steps, \(days) days each")
-        let outcomes = await boundedMap(trials, width: max(1, parallel)) { trial in
+        let outcomes = await boundedConcurrentMap(trials, width: parallel) { trial in
             do { return try await trial.run() } catch { return PlantedEdgeTrial.Outcome(failure: "\(trial.label): \(error)") }
         }
         var failures = 0
@@ -68,27 +68,5 @@ struct PlantedEdgeBenchmark: AsyncParsableCommand {
         print("zero-edge random bracket strategies on the random walks: \(luck.judged) judged, \(luck.profitable) made money by luck, the old point-estimate gate would promote \(luck.oldGatePromoted), the gate promoted \(luck.promoted)")
         print(String(decoding: try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys]), as: UTF8.self))
         if failures > 0 { throw ExitCode.failure }
-    }
-
-    /// Calls `body` for every item, at most `width` at once, results in the items' order.
-    func boundedMap<Item: Sendable, Output: Sendable>(_ items: [Item], width: Int,
-                                                      _ body: @escaping @Sendable (Item) async -> Output) async -> [Output] {
-        await withTaskGroup(of: (Int, Output).self) { group in
-            var results = [Output?](repeating: nil, count: items.count), next = 0
-            for _ in 0..<min(width, items.count) {
-                let index = next
-                group.addTask { (index, await body(items[index])) }
-                next += 1
-            }
-            for await (index, output) in group {
-                results[index] = output
-                if next < items.count {
-                    let index = next
-                    group.addTask { (index, await body(items[index])) }
-                    next += 1
-                }
-            }
-            return results.map { $0! }
-        }
     }
 }

@@ -67,8 +67,11 @@ import TestSupport
         let store = try SQLiteStore(path: workspace.path("data/trader.sqlite"))
         let records = PipelineRecords(store: store)
         for symbol in ["BTCUSDT", "LINKUSDT"] {
-            let agents = try records.agents(symbol: symbol)
-            #expect(agents.count == 1)
+            // A training the kill left unjudged (it finished, its stage did not) is superseded by the rerun's.
+            let all = try records.agents(symbol: symbol)
+            #expect(all.filter { $0.status == "superseded" }.allSatisfy { $0.reason?.hasPrefix("replaced by ") == true }, "\(all)")
+            let agents = all.filter { $0.status != "superseded" }
+            #expect(agents.count == 1, "\(all)")
             let agent = try #require(agents.first)
             #expect(["promoted", "rejected"].contains(agent.status), "\(agent)")
             #expect(agent.reason?.hasPrefix(agent.status == "promoted" ? "promoted: " : "rejected: ") == true)
@@ -92,6 +95,25 @@ import TestSupport
         let skipped = again.standardOutput.split(separator: "\n").filter { $0.contains("skipped: inputs unchanged") }
         #expect(skipped.count == 12, "all 6 stages of both symbols skipped:\n\(again.standardOutput)")
         #expect(again.standardOutput.contains("symbol      1m bars  valid rows  train steps"))
+    }
+
+    /// Every seed is on record: the in-sample winner is the candidate, the others `unselected` (and never
+    /// judged); a later training supersedes a candidate that was never judged.
+    @Test func seedsThatLostTheSelectionAreRecordedAndNeverJudged() async throws {
+        let workspace = try await Self.workspace()
+        #expect(try await workspace.pipeline("align", "--symbols", "LINKUSDT").status == 0)
+        let trained = try await workspace.pipeline("train", "--symbols", "LINKUSDT", "--timesteps", "512", "--seed", "1", "--seed", "2")
+        #expect(trained.status == 0, "\(trained.combined.suffix(2_000))")
+        let records = PipelineRecords(store: try SQLiteStore(path: workspace.path("data/trader.sqlite")))
+        let first = try records.agents(symbol: "LINKUSDT")
+        #expect(first.map(\.status).sorted() == ["candidate", "unselected"], "\(first)")
+        let loser = try #require(first.first { $0.status == "unselected" })
+        #expect(loser.reason?.contains("lost the in-sample selection to") == true)
+        let refused = try await workspace.pipeline("evaluate", "--symbols", "LINKUSDT", "--candidate", loser.version)
+        #expect(refused.status != 0 && refused.standardError.contains("was not selected by its training"), "\(refused.combined)")
+        #expect(try await workspace.pipeline("train", "--symbols", "LINKUSDT", "--timesteps", "512", "--seed", "3").status == 0)
+        let second = try records.agents(symbol: "LINKUSDT")
+        #expect(second.map(\.status).sorted() == ["candidate", "superseded", "unselected"], "\(second)")
     }
 
     @Test func promoteRefusesADamagedAgentAndRollbackWalksBack() async throws {

@@ -40,7 +40,7 @@ public struct EvaluationSettings: Sendable, Codable, Equatable {
     }
 
     /// What backtests and evaluations do after a drawdown halt.
-    public var afterHalt: HaltHandling { resumeAfterHaltMinutes == 0 ? .stayHalted : .resumeAfter(minutes: resumeAfterHaltMinutes) }
+    public var afterHalt: HaltHandling { HaltHandling(resumeAfterMinutes: resumeAfterHaltMinutes) }
 }
 
 /// The `promotion:` block: what a candidate must show out of sample to become `agents/{SYMBOL}/current`.

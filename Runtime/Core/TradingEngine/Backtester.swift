@@ -220,6 +220,9 @@ public enum HaltHandling: Sendable, Equatable, Codable {
     /// reference restarts from the equity then.
     case resumeAfter(minutes: Int)
 
+    /// From a setting in minutes: 0 stays halted, N resumes after N minutes.
+    public init(resumeAfterMinutes minutes: Int) { self = minutes == 0 ? .stayHalted : .resumeAfter(minutes: minutes) }
+
     /// "stay halted" or "resume after N min".
     public var label: String {
         switch self {

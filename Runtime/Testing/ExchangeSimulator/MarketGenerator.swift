@@ -33,13 +33,6 @@ public struct MarketGenerator {
     /// The time-of-day schedule of `symbol`'s planted regimes (drawn even when `edge == 0`).
     public func schedule(symbol: Symbol) -> PlantedEdgeSchedule { PlantedEdgeSchedule(seed: seed, symbol: symbol) }
 
-    /// The six block signs of `symbol` (index 0: 00–04 UTC, …, 5: 20–24 UTC), each −1, 0 or +1.
-    public func regimeSigns(symbol: Symbol) -> [Int] { schedule(symbol: symbol).signs }
-
-    /// The regime sign (−1, 0 or +1) of `symbol`'s bar opening at `openTime` (UTC ms). Redraws the
-    /// schedule on every call; for many look-ups take `schedule(symbol:)` once.
-    public func regime(symbol: Symbol, at openTime: Int64) -> Int { schedule(symbol: symbol).sign(at: openTime) }
-
     /// Starting prices of the known symbols (others start at 100).
     static let startPrices: [String: Double] = [
         "BTCUSDT": 60_000, "ETHUSDT": 3_000, "SOLUSDT": 150, "ADAUSDT": 0.6, "DOGEUSDT": 0.15, "LINKUSDT": 15,
