@@ -92,7 +92,7 @@ let package = Package(
             name: "CSVArchive", dependencies: ["MarketModel"],
             path: "Runtime/Adapters/CSVArchive", swiftSettings: settings),
         .target(
-            name: "BitGet", dependencies: ["MarketModel", crypto, asyncHTTPClient, webSocketClient, nioCore, nioHTTP1, .product(name: "NIOPosix", package: "swift-nio"), logging],
+            name: "BitGet", dependencies: ["MarketModel", "Reconciliation", crypto, asyncHTTPClient, webSocketClient, nioCore, nioHTTP1, .product(name: "NIOPosix", package: "swift-nio"), logging],
             path: "Runtime/Adapters/BitGet", swiftSettings: settings),
         .target(
             name: "Storage", dependencies: ["MarketModel", "TradingEngine", "CLibPQ", "BuildInfo", grdb, grdbSQLite],

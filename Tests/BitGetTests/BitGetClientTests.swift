@@ -115,34 +115,33 @@ import Testing
             try await client.setLeverage(symbol: "BTCUSDT", leverage: 10)
             try await client.setMarginMode(symbol: "BTCUSDT", isolated: true)
             let price = try await client.prices(symbol: "BTCUSDT").last
-            let placed = try await client.placeOrder(OrderRequest(
+            let placement = try await client.placeOrder(OrderRequest(
                 symbol: "BTCUSDT", side: .buy, kind: .market, size: contract.sizeText(0.05), clientOrderID: "entry-1",
                 stopLoss: contract.priceText(price * 0.98), takeProfit: contract.priceText(price * 1.04)))
+            guard case let .placed(orderID, _) = placement else { Issue.record("\(placement)"); return }
             let order = try await client.order(symbol: "BTCUSDT", clientOrderID: "entry-1")
-            #expect(order.orderID == placed.orderID && order.state == "filled" && order.filledSize == 0.05)
+            #expect(order.orderID == orderID && order.state == "filled" && order.filledSize == 0.05)
             let fill = try #require(order.averagePrice)
             #expect(fill >= price, "a market buy fills at or above the last price (slippage)")
             #expect(abs(abs(order.fee) - 0.05 * fill * 0.0006) < 1e-9, "taker fee")
             let position = try #require(try await client.positions().first)
             #expect(position.symbol == "BTCUSDT" && position.side == "long" && position.size == 0.05 && position.leverage == 10)
             #expect(position.stopLoss == Double(contract.priceText(price * 0.98)))
-            do {
-                _ = try await client.placeOrder(OrderRequest(symbol: "BTCUSDT", side: .buy, kind: .market, size: "0.05", clientOrderID: "entry-1"))
-                Issue.record("a duplicate clientOid must be refused")
-            } catch let error as BitGetError {
-                #expect(error.description.contains("40786"))
-            }
-            do {
-                _ = try await client.placeOrder(OrderRequest(symbol: "BTCUSDT", side: .buy, kind: .market, size: "0.00005", clientOrderID: "odd"))
-                Issue.record("a size off the step must be refused")
-            } catch let error as BitGetError {
-                #expect(error.description.contains("40808"))
-            }
+            // The same client id again is the same order (BitGet's 40786 is resolved by the id), never a rejection.
+            let again = try await client.placeOrder(OrderRequest(symbol: "BTCUSDT", side: .buy, kind: .market, size: "0.05", clientOrderID: "entry-1"))
+            #expect(again == .placed(orderID: orderID, clientOrderID: "entry-1"))
+            #expect(try await client.positions().first?.size == 0.05, "no second entry")
+            let odd = try await client.placeOrder(OrderRequest(symbol: "BTCUSDT", side: .buy, kind: .market, size: "0.00005", clientOrderID: "odd"))
+            guard case let .rejected(code, _) = odd else { Issue.record("a size off the step must be refused: \(odd)"); return }
+            #expect(code == "40808")
             let resting = try await client.placeOrder(OrderRequest(symbol: "BTCUSDT", side: .buy, kind: .limit, size: "0.01",
                                                                    price: contract.priceText(price * 0.5), clientOrderID: "limit-1"))
-            #expect(try await client.order(symbol: "BTCUSDT", orderID: resting.orderID).state == "live")
-            try await client.cancelOrder(symbol: "BTCUSDT", orderID: resting.orderID)
-            #expect(try await client.order(symbol: "BTCUSDT", orderID: resting.orderID).state == "canceled")
+            guard case let .placed(restingID, _) = resting else { Issue.record("\(resting)"); return }
+            #expect(try await client.order(symbol: "BTCUSDT", orderID: restingID).state == "live")
+            #expect(try await client.cancelOrder(symbol: "BTCUSDT", clientOrderID: "limit-1") == .canceled)
+            #expect(try await client.order(symbol: "BTCUSDT", orderID: restingID).state == "canceled")
+            #expect(try await client.cancelOrder(symbol: "BTCUSDT", clientOrderID: "entry-1") == .alreadyFinal(state: "filled"))
+            #expect(try await client.cancelOrder(symbol: "BTCUSDT", clientOrderID: "never-sent") == .notFound)
             let balance = try #require(try await client.accounts().first)
             #expect(balance.available < 10_000 - 0.05 * fill / 10, "margin and fee are taken from the available balance")
         }

@@ -33,9 +33,11 @@ struct SimulatorHarness: Sendable {
         }
     }
 
-    func client(credentials: BitGetCredentials? = nil, retry: RetryPolicy = RetryPolicy(baseDelay: 0.01, maximumDelay: 0.1)) -> BitGetRESTClient {
+    func client(credentials: BitGetCredentials? = nil, retry: RetryPolicy = RetryPolicy(baseDelay: 0.01, maximumDelay: 0.1),
+                requestTimeout: Double = 15) -> BitGetRESTClient {
         BitGetRESTClient(baseURL: baseURL, credentials: credentials,
-                         limiter: RateLimiter(budgets: ["market": .init(requestsPerSecond: 500)]), retry: retry)
+                         limiter: RateLimiter(budgets: ["market": .init(requestsPerSecond: 500)]), retry: retry,
+                         requestTimeout: requestTimeout)
     }
 
     var credentials: BitGetCredentials {

@@ -57,6 +57,9 @@ public struct ExchangeOrder: Sendable, Equatable {
     public var filledSize: Double
     public var averagePrice: Double?
     public var fee: Double
+    /// Whether it only reduces the position, and when it last changed (UTC ms; 0 when not reported).
+    public var reduceOnly = false
+    public var updatedTime: Int64 = 0
 }
 
 /// A position at the exchange.
@@ -82,22 +85,6 @@ public struct AccountBalance: Sendable, Equatable {
 }
 
 extension BitGetRESTClient {
-    /// `POST /api/v2/mix/order/place-order`; returns the exchange's order id.
-    public func placeOrder(_ order: OrderRequest) async throws -> (orderID: String, clientOrderID: String) {
-        let data = try await request(.POST, "/api/v2/mix/order/place-order", body: order.body, signed: true, group: "order")
-        guard let object = data as? [String: Any] else { throw BitGetError.malformed(reason: "place-order", raw: "\(data ?? "nil")") }
-        let row = JSONObject(object)
-        return (row.text("orderId") ?? "", row.text("clientOid") ?? order.clientOrderID)
-    }
-
-    /// `POST /api/v2/mix/order/cancel-order` by order id or client id.
-    public func cancelOrder(symbol: Symbol, orderID: String? = nil, clientOrderID: String? = nil) async throws {
-        var body = ["symbol": symbol.name, "productType": Self.productType, "marginCoin": "USDT"]
-        if let orderID { body["orderId"] = orderID }
-        if let clientOrderID { body["clientOid"] = clientOrderID }
-        _ = try await request(.POST, "/api/v2/mix/order/cancel-order", body: body, signed: true, group: "order")
-    }
-
     /// `GET /api/v2/mix/order/detail` by order id or client id.
     public func order(symbol: Symbol, orderID: String? = nil, clientOrderID: String? = nil) async throws -> ExchangeOrder {
         var query = [("symbol", symbol.name), ("productType", Self.productType)]
@@ -105,11 +92,24 @@ extension BitGetRESTClient {
         if let clientOrderID { query.append(("clientOid", clientOrderID)) }
         let data = try await request(.GET, "/api/v2/mix/order/detail", query: query, signed: true, group: "order")
         guard let object = data as? [String: Any] else { throw BitGetError.malformed(reason: "order detail", raw: "\(data ?? "nil")") }
-        let row = JSONObject(object)
-        return ExchangeOrder(orderID: try row.required("orderId"), clientOrderID: row.text("clientOid") ?? "",
-                             symbol: (row.text("symbol") ?? "").uppercased(), side: row.text("side") ?? "",
-                             state: row.text("state") ?? row.text("status") ?? "", size: row.number("size") ?? 0,
-                             filledSize: row.number("baseVolume") ?? 0, averagePrice: row.number("priceAvg"), fee: row.number("fee") ?? 0)
+        return try Self.exchangeOrder(JSONObject(object))
+    }
+
+    /// `GET /api/v2/mix/order/orders-pending`: the working orders of `symbol`.
+    public func openOrders(symbol: Symbol) async throws -> [ExchangeOrder] {
+        let data = try await request(.GET, "/api/v2/mix/order/orders-pending", query: [("productType", Self.productType), ("symbol", symbol.name)],
+                                     signed: true, group: "order")
+        if data == nil || data is NSNull { return [] }
+        guard let object = data as? [String: Any] else { throw BitGetError.malformed(reason: "orders-pending", raw: "\(data ?? "nil")") }
+        return try objects(object["entrustedList"], "orders-pending").map(Self.exchangeOrder)
+    }
+
+    static func exchangeOrder(_ row: JSONObject) throws -> ExchangeOrder {
+        ExchangeOrder(orderID: try row.required("orderId"), clientOrderID: row.text("clientOid") ?? "",
+                      symbol: (row.text("symbol") ?? "").uppercased(), side: row.text("side") ?? "",
+                      state: row.text("state") ?? row.text("status") ?? "", size: row.number("size") ?? 0,
+                      filledSize: row.number("baseVolume") ?? 0, averagePrice: row.number("priceAvg"), fee: row.number("fee") ?? 0,
+                      reduceOnly: (row.text("reduceOnly") ?? "").uppercased() == "YES", updatedTime: row.integer("uTime") ?? 0)
     }
 
     /// `GET /api/v2/mix/position/all-position`.

@@ -18,12 +18,16 @@ public final class BitGetRESTClient: Sendable {
     let logger: Logger
     /// Wall-clock milliseconds for request timestamps (injectable for tests).
     let clock: @Sendable () -> Int64
+    /// How long one request may take before its outcome counts as unknown, seconds.
+    let requestTimeout: Double
+    /// BitGet's demo trading: every request carries `paptrading: 1` (demo API keys, no real money).
+    public let demoTrading: Bool
 
     public static let productType = "USDT-FUTURES"
 
     public init(baseURL: String, credentials: BitGetCredentials? = nil, http: HTTPClient = .shared,
                 limiter: RateLimiter = RateLimiter(), retry: RetryPolicy = RetryPolicy(),
-                logger: Logger = Logger(label: "bitget.rest"),
+                logger: Logger = Logger(label: "bitget.rest"), requestTimeout: Double = 15, demoTrading: Bool = false,
                 clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.credentials = credentials
@@ -32,10 +36,14 @@ public final class BitGetRESTClient: Sendable {
         self.retry = retry
         self.logger = logger
         self.clock = clock
+        self.requestTimeout = requestTimeout
+        self.demoTrading = demoTrading
     }
 
-    /// Sends a request (retrying what can be retried) and returns the envelope's `data`.
-    func request(_ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: [String: String]? = nil,
+    /// Sends a request (retrying what can be retried) and returns the envelope's `data`. Only for requests
+    /// that are safe to repeat (reads, settings); orders and cancels go through `placeOrder` and
+    /// `cancelOrder`, which resolve an unknown outcome by the client id instead of resending blindly.
+    func request(_ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: [String: Any]? = nil,
                  signed: Bool = false, group: String = "market") async throws -> Any? {
         var attempt = 0
         while true {
@@ -55,7 +63,14 @@ public final class BitGetRESTClient: Sendable {
         }
     }
 
-    private func send(_ method: HTTPMethod, _ path: String, query: [(String, String)], body: [String: String]?,
+    /// Sends a request once (after its rate-limit slot) and returns the envelope's `data`.
+    func sendOnce(_ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: [String: Any]? = nil,
+                  group: String) async throws -> Any? {
+        await limiter.acquire(group)
+        return try await send(method, path, query: query, body: body, signed: true)
+    }
+
+    private func send(_ method: HTTPMethod, _ path: String, query: [(String, String)], body: [String: Any]?,
                       signed: Bool) async throws -> Any? {
         let queryText = query.map { "\($0.0)=\(Self.encode($0.1))" }.joined(separator: "&")
         let bodyText = try body.map { String(decoding: try JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys]), as: UTF8.self) } ?? ""
@@ -63,6 +78,7 @@ public final class BitGetRESTClient: Sendable {
         request.method = method
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "locale", value: "en-US")
+        if demoTrading { request.headers.add(name: "paptrading", value: "1") }
         if signed {
             guard let credentials else {
                 throw BitGetError.credentials(code: "40001", message: "no credentials configured",
@@ -77,7 +93,7 @@ public final class BitGetRESTClient: Sendable {
         let response: HTTPClientResponse
         let payload: ByteBuffer
         do {
-            response = try await http.execute(request, timeout: .seconds(15))
+            response = try await http.execute(request, timeout: .milliseconds(Int64(requestTimeout * 1000)))
             payload = try await response.body.collect(upTo: 32 << 20)
         } catch let error as BitGetError {
             throw error

@@ -143,6 +143,12 @@ public struct SimulatedVenue: ExecutionVenue {
 
     /// Drops the order waiting for the next open, if any (the end of a backtest or an episode).
     public mutating func cancelPending() { pending = nil }
+
+    /// Sets the open position's stop-loss and take-profit exactly (nil removes one): an exchange's own
+    /// bookkeeping of its position TP/SL orders (the exchange simulator), not an engine command.
+    public mutating func setProtection(stopLoss: Double?, takeProfit: Double?) {
+        account.setProtection(stopLoss: stopLoss, takeProfit: takeProfit)
+    }
 }
 
 extension SimulatedVenue {

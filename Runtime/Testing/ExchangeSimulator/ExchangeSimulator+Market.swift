@@ -12,7 +12,12 @@ extension ExchangeSimulator {
         router.get("/api/v2/mix/market/current-fund-rate") { request, _ in try await self.respond { self.currentFunding(request) } }
         router.get("/api/v2/mix/market/symbol-price") { request, _ in try await self.respond { self.symbolPrice(request) } }
         router.get("/api/v2/mix/market/ticker") { request, _ in try await self.respond { self.ticker(request) } }
+        // ccxt's load_markets also asks for spot coins and symbols and margin currencies: none here.
+        for path in ["/api/v2/spot/public/coins", "/api/v2/spot/public/symbols", "/api/v2/margin/currencies"] {
+            router.get(RouterPath(path)) { _, _ in try await self.respond { self.envelope([Any]()) } }
+        }
         registerPrivateRoutes(router)
+        registerPlanRoutes(router)
     }
 
     /// The symbol parameter, if it is one the simulator serves.
@@ -31,8 +36,14 @@ extension ExchangeSimulator {
         return product.uppercased() == "USDT-FUTURES" ? nil : error("40017", "Parameter verification failed: productType \(product)")
     }
 
+    /// BitGet's product types (`S…`: demo trading). The simulator lists USDT-M contracts only; the others
+    /// answer an empty list, as BitGet does for a product type with nothing matching.
+    static let productTypes: Set<String> = ["USDT-FUTURES", "COIN-FUTURES", "USDC-FUTURES", "SUSDT-FUTURES", "SCOIN-FUTURES", "SUSDC-FUTURES"]
+
     func contracts(_ request: Request) -> Response {
-        if let problem = productTypeProblem(request) { return problem }
+        guard let product = request.uri.queryParameters.get("productType") else { return error("40019", "Parameter productType cannot be empty") }
+        guard Self.productTypes.contains(product.uppercased()) else { return error("40017", "Parameter verification failed: productType \(product)") }
+        guard product.uppercased() == "USDT-FUTURES" else { return envelope([Any]()) }
         let wanted = request.uri.queryParameters.get("symbol").map { $0.uppercased() }
         let rows: [[String: Any]] = market.symbols.filter { wanted == nil || $0.name == wanted }.compactMap { symbol in
             guard let contract = KnownContracts.spec(for: symbol) else { return nil }

@@ -11,8 +11,12 @@ extension ExchangeSimulator {
         router.get("/api/v2/mix/position/single-position") { request, _ in
             try await self.signed(request) { _ in await self.positionsResponse(request.uri.queryParameters.get("symbol").flatMap { Symbol($0.uppercased()) }) }
         }
-        router.post("/api/v2/mix/order/place-order") { request, _ in try await self.signed(request) { body in await self.placeOrder(body) } }
-        router.post("/api/v2/mix/order/cancel-order") { request, _ in try await self.signed(request) { body in await self.cancelOrder(body) } }
+        router.post("/api/v2/mix/order/place-order") { request, _ in
+            try await self.signed(request) { body in await self.afterAcceptance(await self.placeOrder(body)) }
+        }
+        router.post("/api/v2/mix/order/cancel-order") { request, _ in
+            try await self.signed(request) { body in await self.afterAcceptance(await self.cancelOrder(body)) }
+        }
         router.get("/api/v2/mix/order/detail") { request, _ in
             try await self.signed(request) { _ in
                 let query = request.uri.queryParameters
@@ -52,7 +56,13 @@ extension ExchangeSimulator {
                 guard let object = (try? JSONSerialization.jsonObject(with: Data(bodyText.utf8))) as? [String: Any] else {
                     return error("40017", "Parameter verification failed: the body is not a JSON object")
                 }
-                for (name, value) in object { fields[name] = (value as? String) ?? "\(value)" }
+                for (name, value) in object where !(value is NSNull) {  // a JSON null is an absent field
+                    if value is [Any] || value is [String: Any] {  // nested values (cancel-plan-order's orderIdList) stay JSON text
+                        fields[name] = (try? JSONSerialization.data(withJSONObject: value)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+                    } else {
+                        fields[name] = (value as? String) ?? "\(value)"
+                    }
+                }
             }
             return await body(fields)
         }
@@ -67,20 +77,28 @@ extension ExchangeSimulator {
             "marginCoin": "USDT", "locked": "0", "available": Self.text(available), "accountEquity": Self.text(equity),
             "usdtEquity": Self.text(equity), "unrealizedPL": Self.text(equity - (await accounts.walletBalance)),
             "crossedMaxAvailable": Self.text(available), "isolatedMaxAvailable": Self.text(available),
+            "maxTransferOut": Self.text(available),
         ]])
     }
 
     func positionsResponse(_ only: Symbol?) async -> Response {
         let now = clock.now()
+        var plans: [Symbol: (stop: String?, profit: String?)] = [:]
+        for (symbol, _) in await accounts.allPositions {
+            plans[symbol] = (await accounts.protectionPlan(symbol, "pos_loss")?.id, await accounts.protectionPlan(symbol, "pos_profit")?.id)
+        }
+        let positionMode = await accounts.positionMode
+        let marginModes = await accounts.marginModes
         let rows: [[String: Any]] = await accounts.allPositions.filter { only == nil || $0.0 == only }.map { symbol, position in
             let price = market.price(symbol, now: now) ?? position.entryPrice
             return [
                 "symbol": symbol.name, "marginCoin": "USDT", "holdSide": position.side.rawValue, "total": Self.text(position.size),
                 "available": Self.text(position.size), "openPriceAvg": Self.text(position.entryPrice),
-                "leverage": Self.text(position.leverage), "marginSize": Self.text(position.margin), "marginMode": "isolated",
-                "posMode": "one_way_mode", "unrealizedPL": Self.text(position.unrealizedPnL(at: price)),
+                "leverage": Self.text(position.leverage), "marginSize": Self.text(position.margin), "marginMode": marginModes[symbol] ?? "crossed",
+                "posMode": positionMode, "unrealizedPL": Self.text(position.unrealizedPnL(at: price)),
                 "liquidationPrice": Self.text(accounts.parameters[symbol].map { $0.liquidationPrice(of: position) } ?? 0), "markPrice": Self.text(price),
                 "stopLoss": position.stopLoss.map(Self.text) ?? "", "takeProfit": position.takeProfit.map(Self.text) ?? "",
+                "stopLossId": plans[symbol]?.stop ?? "", "takeProfitId": plans[symbol]?.profit ?? "",
                 "cTime": String(position.openedAt), "uTime": String(now),
             ]
         }
@@ -159,7 +177,10 @@ extension ExchangeSimulator {
         if holding || resting {
             return error("45117", "Currently holding positions or orders, the margin mode cannot be adjusted")
         }
-        let mode = body["marginMode"]?.lowercased() ?? "isolated"
+        guard let mode = body["marginMode"]?.lowercased(), ["isolated", "crossed"].contains(mode) else {
+            return error("40017", "Parameter verification failed: marginMode must be isolated or crossed")
+        }
+        await accounts.setMarginMode(symbol, mode)
         return envelope(["symbol": symbol.name, "marginCoin": "USDT", "marginMode": mode])
     }
 
@@ -168,7 +189,7 @@ extension ExchangeSimulator {
             "orderId": order.id, "clientOid": order.clientID, "symbol": order.symbol.name, "side": order.side,
             "orderType": order.kind, "size": text(order.size), "price": order.price.map(text) ?? "", "state": order.state,
             "status": order.state, "baseVolume": text(order.filled), "priceAvg": order.averagePrice.map(text) ?? "",
-            "fee": text(-order.fee), "reduceOnly": order.reduceOnly ? "yes" : "no", "marginMode": "isolated", "marginCoin": "USDT",
+            "fee": text(-order.fee), "reduceOnly": order.reduceOnly ? "YES" : "NO", "marginMode": "isolated", "marginCoin": "USDT",
             "presetStopLossPrice": order.stopLoss.map(text) ?? "", "presetStopSurplusPrice": order.takeProfit.map(text) ?? "",
             "cTime": String(order.created), "uTime": String(order.updated),
         ]

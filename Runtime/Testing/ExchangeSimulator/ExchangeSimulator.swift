@@ -30,6 +30,8 @@ public struct SimulatorOptions: Sendable {
     public var deposit = 10_000.0
     /// A manual clock instead of one at `speed` (tests advance it themselves).
     public var manualClock = false
+    /// How long a "lost" answer is held back, wall seconds (longer than any client's timeout).
+    public var lostResponseDelaySeconds = 30.0
 
     public init() {}
 }
@@ -48,6 +50,13 @@ public final class ExchangeSimulator: Sendable {
     let startedAt = Date()
     /// Bumped by `dropWebSocketConnections`; sessions opened under an older value close.
     let connectionGeneration = Mutex(0)
+    /// How often each after-acceptance fault struck (tests and the soak read them).
+    public let faultCounts = Mutex(FaultCounts())
+
+    public struct FaultCounts: Sendable, Equatable {
+        public var lostResponses = 0
+        public var acceptedServerErrors = 0
+    }
 
     public init(market: SimulatedMarket, options: SimulatorOptions, logger: Logger = Logger(label: "bitget-sim")) {
         self.market = market
@@ -138,6 +147,26 @@ public final class ExchangeSimulator: Sendable {
             return error("40200", "Server upgrade, please try again later", status: .serviceUnavailable)
         }
         return try await body()
+    }
+
+    /// Applies the faults that strike after the exchange carried a request out: the answer is lost (held
+    /// back past the client's timeout) or replaced by a gateway's 5xx.
+    func afterAcceptance(_ response: Response) async -> Response {
+        guard response.status == .ok else { return response }
+        let faults = options.faults
+        guard faults.lostResponseFraction + faults.acceptedServerErrorFraction > 0 else { return response }
+        let roll = dice.roll()
+        if roll < faults.lostResponseFraction {
+            faultCounts.withLock { $0.lostResponses += 1 }
+            try? await Task.sleep(nanoseconds: UInt64(options.lostResponseDelaySeconds * 1e9))
+            return response
+        }
+        if roll < faults.lostResponseFraction + faults.acceptedServerErrorFraction {
+            faultCounts.withLock { $0.acceptedServerErrors += 1 }
+            return Response(status: .badGateway, headers: [.contentType: "text/html"],
+                            body: .init(byteBuffer: ByteBuffer(string: "<html><body><h1>502 Bad Gateway</h1></body></html>")))
+        }
+        return response
     }
 
     /// Plain decimal text as BitGet sends numbers ("30000.5", "0.00001245"; never an exponent).

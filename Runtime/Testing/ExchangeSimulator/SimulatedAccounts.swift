@@ -33,14 +33,25 @@ actor SimulatedAccounts {
     let deposit: Double
     let parameters: [Symbol: EngineParameters]
     let funding: [Symbol: [FundingRate]]
-    private var books: [Symbol: SimulatedVenue] = [:]
+    var books: [Symbol: SimulatedVenue] = [:]
     private var leverage: [Symbol: Double] = [:]
-    private(set) var orders: [String: Order] = [:]
-    private var orderByClientID: [String: String] = [:]
-    private var nextID = 1_000_000
+    var orders: [String: Order] = [:]
+    var orderByClientID: [String: String] = [:]
+    var nextID = 1_000_000
     /// Order updates for the private WebSocket, drained by the pusher.
-    private var updates: [Order] = []
+    var updates: [Order] = []
     private var processedMinute: [Symbol: Int64] = [:]
+    /// Position take-profit and stop-loss orders (`pos_profit`, `pos_loss`) by order id, and ids by client id.
+    var plans: [String: PlanOrder] = [:]
+    var planByClientID: [String: String] = [:]
+    /// Plan order updates for the private `orders-algo` channel, drained by the pusher.
+    var planUpdates: [PlanOrder] = []
+    /// `one_way_mode` or `hedge_mode` (the account's setting; this simulator trades one-way only).
+    var positionMode = "one_way_mode"
+    /// `isolated` or `crossed` by symbol (BitGet's default is crossed; this simulator books both as isolated).
+    private(set) var marginModes: [Symbol: String] = [:]
+    /// A fault a test switches on: `place-tpsl-order` is refused.
+    var refusesPlanOrders = false
 
     init(deposit: Double, parameters: [Symbol: EngineParameters], funding: [Symbol: [FundingRate]] = [:]) {
         self.deposit = deposit
@@ -78,6 +89,8 @@ actor SimulatedAccounts {
         leverage[symbol] = value
     }
 
+    func setMarginMode(_ symbol: Symbol, _ mode: String) { marginModes[symbol] = mode }
+
     func leverage(_ symbol: Symbol) -> Double { leverage[symbol] ?? 20 }
 
     /// Places an order; market orders fill at `price` (the market's last price) at once.
@@ -85,6 +98,9 @@ actor SimulatedAccounts {
                stopLoss: Double?, takeProfit: Double?, price: Double, range: Double, now: Int64) throws(Rejection) -> Order {
         guard let parameters = parameters[symbol] else { throw Rejection(code: "40034", message: "Parameter symbol does not exist") }
         if !clientID.isEmpty, orderByClientID[clientID] != nil { throw Rejection(code: "40786", message: "Duplicate clientOid") }
+        guard positionMode == "one_way_mode" else {
+            throw Rejection(code: "40774", message: "The order type for unilateral position must also be the unilateral position type.")
+        }
         let contract = parameters.contract
         let steps = size / contract.sizeStep
         guard size > 0, abs(steps - steps.rounded()) < 1e-6 else {
@@ -137,6 +153,7 @@ actor SimulatedAccounts {
         let (fee, _) = book.fillOrder(side: side, size: size, price: price, liquidity: liquidity, leverage: lever, time: now,
                                       stopLoss: order.stopLoss, takeProfit: order.takeProfit)
         books[order.symbol] = book
+        presetProtection(of: order, time: now)
         order.filled = size
         order.averagePrice = price
         order.fee = fee
@@ -197,6 +214,7 @@ actor SimulatedAccounts {
                     default: continue
                     }
                     guard let open else { continue }
+                    settlePlans(symbol, closedBy: exit.reason, time: bar.openTime)
                     nextID += 1
                     var order = Order(id: String(nextID), clientID: "\(exit.reason.rawValue)-\(nextID)", symbol: symbol,
                                       side: open.side == .long ? "sell" : "buy", kind: "market", size: open.size, price: nil,

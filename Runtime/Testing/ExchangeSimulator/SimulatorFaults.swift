@@ -13,10 +13,14 @@ public struct SimulatorFaults: Sendable, Equatable {
     public var latencyMilliseconds = 0
     /// Fraction of WebSocket pushes sent malformed.
     public var malformedFraction = 0.0
+    /// Fractions of order requests (place, cancel, position TP/SL) that the exchange carries out but
+    /// whose answer is lost (held back past any client timeout), or answered with a 5xx afterwards.
+    public var lostResponseFraction = 0.0
+    public var acceptedServerErrorFraction = 0.0
 
     public init() {}
 
-    public static let keys = ["ws-close", "http-429", "http-5xx", "latency-ms", "malformed"]
+    public static let keys = ["ws-close", "http-429", "http-5xx", "latency-ms", "malformed", "lost-response", "accepted-5xx"]
 
     /// Parses the flag; throws with the offending part and the allowed keys.
     public init(parsing text: String) throws {
@@ -31,11 +35,16 @@ public struct SimulatorFaults: Sendable, Equatable {
             case "http-5xx": serverErrorFraction = value
             case "latency-ms": latencyMilliseconds = Int(value)
             case "malformed": malformedFraction = value
+            case "lost-response": lostResponseFraction = value
+            case "accepted-5xx": acceptedServerErrorFraction = value
             default: throw FaultParseError(description: "--faults \(pair[0]): unknown fault (keys: \(Self.keys.joined(separator: ", ")))")
             }
         }
         if rateLimitedFraction + serverErrorFraction > 1 {
             throw FaultParseError(description: "--faults: http-429 + http-5xx must not exceed 1")
+        }
+        if lostResponseFraction + acceptedServerErrorFraction > 1 {
+            throw FaultParseError(description: "--faults: lost-response + accepted-5xx must not exceed 1")
         }
     }
 }

@@ -27,7 +27,7 @@ struct SimulatorCommand: AsyncParsableCommand {
     @Option(help: "Days of the generated market after its start (for the clock to run into).") var futureDays = 365
     @Option(help: "Simulated time runs this many times faster than real time.") var speed = 1.0
     @Option(help: "Simulated start, UTC ms (default: the end of the data).") var start: Int64?
-    @Option(help: "Faults: ws-close=SECONDS,http-429=FRACTION,http-5xx=FRACTION,latency-ms=MS,malformed=FRACTION") var faults = ""
+    @Option(help: "Faults: ws-close=SECONDS,http-429=FRACTION,http-5xx=FRACTION,latency-ms=MS,malformed=FRACTION,lost-response=FRACTION,accepted-5xx=FRACTION") var faults = ""
     @Option(help: "Wall seconds between WebSocket candle pushes (BitGet: about 0.5).") var pushInterval = 0.5
     @Option(help: "Days of 1m–15m history `candles` serves (0: all; BitGet: about 30).") var candlesLookbackDays = 0
     @Option(help: "API key accepted by the private endpoints.") var apiKey = "sim-key"

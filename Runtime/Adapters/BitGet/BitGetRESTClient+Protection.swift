@@ -1,0 +1,138 @@
+import Foundation
+import MarketModel
+import NIOHTTP1
+
+/// A position take-profit or stop-loss order at the exchange (`pos_profit` / `pos_loss`).
+public struct PositionPlanOrder: Sendable, Equatable {
+    public enum Kind: String, Sendable { case stopLoss = "pos_loss", takeProfit = "pos_profit" }
+
+    public var orderID: String
+    public var clientOrderID: String
+    public var symbol: String
+    /// `pos_loss`, `pos_profit`, or another plan type the account holds (listed, never touched).
+    public var planType: String
+    /// USDT.
+    public var triggerPrice: Double
+    /// `mark_price` or `fill_price`.
+    public var triggerType: String
+    /// The side of the position it protects: `long` or `short`.
+    public var holdSide: String
+    /// `live`, `executed` or `cancelled`.
+    public var status: String
+
+    public var kind: Kind? { Kind(rawValue: planType) }
+}
+
+/// The account's settings for a symbol as `account/account` reports them.
+public struct AccountSettings: Sendable, Equatable {
+    /// `isolated` or `crossed`.
+    public var marginMode: String
+    /// `one_way_mode` or `hedge_mode`.
+    public var positionMode: String
+}
+
+extension BitGetRESTClient {
+    /// `POST /api/v2/mix/order/place-tpsl-order`: a position stop-loss or take-profit that triggers on the
+    /// mark price and closes the whole position at market. An ambiguous answer is resolved by listing the
+    /// pending plan orders for the client id, as `placeOrder` does with `order/detail`.
+    public func placePositionProtection(symbol: Symbol, kind: PositionPlanOrder.Kind, triggerPrice: String, holdSide: PositionSide,
+                                        clientOrderID: String) async throws -> OrderPlacement {
+        let body: [String: Any] = [
+            "symbol": symbol.name, "productType": Self.productType, "marginCoin": "USDT", "planType": kind.rawValue,
+            "triggerPrice": triggerPrice, "triggerType": "mark_price", "executePrice": "0", "holdSide": holdSide.rawValue,
+            "clientOid": clientOrderID,
+        ]
+        var lastProblem = ""
+        for attempt in 1...retry.maximumAttempts {
+            do {
+                let data = try await sendOnce(.POST, "/api/v2/mix/order/place-tpsl-order", body: body, group: "order")
+                if let row = (data as? [String: Any]).map(JSONObject.init), let orderID = row.text("orderId"), !orderID.isEmpty {
+                    return .placed(orderID: orderID, clientOrderID: row.text("clientOid") ?? clientOrderID)
+                }
+                lastProblem = "place-tpsl-order answered without an order id"
+            } catch let error as BitGetError {
+                lastProblem = "\(error)"
+                if error.provablyNotReceived, error.action == .retry {
+                    try await backOff(after: attempt, error: error, path: "place-tpsl-order")
+                    continue
+                }
+                if case let .credentials(code, message, _) = error { return .rejected(code: code, message: message) }
+                if case let .rejected(code, message) = error, !error.isDuplicateClientID { return .rejected(code: code, message: message) }
+            }
+            if let found = try? await positionProtection(symbol: symbol).first(where: { $0.clientOrderID == clientOrderID }) {
+                return .placed(orderID: found.orderID, clientOrderID: found.clientOrderID)
+            }
+            try await backOff(after: attempt, error: nil, path: "place-tpsl-order")
+        }
+        if let found = try? await positionProtection(symbol: symbol).first(where: { $0.clientOrderID == clientOrderID }) {
+            return .placed(orderID: found.orderID, clientOrderID: found.clientOrderID)
+        }
+        return .unknown(reason: "position \(kind.rawValue) \(clientOrderID): no answer after \(retry.maximumAttempts) attempts (last: \(lastProblem))")
+    }
+
+    /// `POST /api/v2/mix/order/modify-tpsl-order`: moves a live position TP/SL's trigger in place (never
+    /// cancel-then-replace). Setting a trigger is idempotent, so transient failures are retried.
+    public func modifyPositionProtection(symbol: Symbol, orderID: String, triggerPrice: String) async throws {
+        _ = try await request(.POST, "/api/v2/mix/order/modify-tpsl-order", body: [
+            "symbol": symbol.name, "productType": Self.productType, "marginCoin": "USDT", "orderId": orderID,
+            "triggerPrice": triggerPrice, "triggerType": "mark_price", "executePrice": "0",
+        ], signed: true, group: "order")
+    }
+
+    /// `POST /api/v2/mix/order/cancel-plan-order` for the listed ids of one plan type. Without ids BitGet
+    /// cancels every plan order of the symbol, so an empty list is refused here, never sent. Returns the
+    /// ids the exchange reported as failed (a caller verifies by listing again).
+    public func cancelPositionProtection(symbol: Symbol, kind: PositionPlanOrder.Kind, orderIDs: [String]) async throws -> [String] {
+        guard !orderIDs.isEmpty else { return [] }
+        let data = try await request(.POST, "/api/v2/mix/order/cancel-plan-order", body: [
+            "symbol": symbol.name, "productType": Self.productType, "marginCoin": "USDT", "planType": kind.rawValue,
+            "orderIdList": orderIDs.map { ["orderId": $0] },
+        ], signed: true, group: "order")
+        let failures = ((data as? [String: Any])?["failureList"] as? [[String: Any]]) ?? []
+        return failures.compactMap { JSONObject($0).text("orderId") }
+    }
+
+    /// `GET /api/v2/mix/order/orders-plan-pending?planType=profit_loss`: the live TP/SL orders of `symbol`
+    /// (all symbols when nil).
+    public func positionProtection(symbol: Symbol?) async throws -> [PositionPlanOrder] {
+        var query = [("planType", "profit_loss"), ("productType", Self.productType)]
+        if let symbol { query.append(("symbol", symbol.name)) }
+        let data = try await request(.GET, "/api/v2/mix/order/orders-plan-pending", query: query, signed: true, group: "order")
+        if data == nil || data is NSNull { return [] }
+        guard let object = data as? [String: Any] else { throw BitGetError.malformed(reason: "orders-plan-pending", raw: "\(data ?? "nil")") }
+        let rows = try objects(object["entrustedList"], "orders-plan-pending")
+        return try rows.map { row in
+            PositionPlanOrder(orderID: try row.required("orderId"), clientOrderID: row.text("clientOid") ?? "",
+                              symbol: (row.text("symbol") ?? "").uppercased(), planType: row.text("planType") ?? "",
+                              triggerPrice: try row.requiredNumber("triggerPrice"), triggerType: row.text("triggerType") ?? "",
+                              holdSide: Self.holdSide(row.text("posSide") ?? row.text("holdSide") ?? ""),
+                              status: row.text("planStatus") ?? "live")
+        }
+    }
+
+    /// `POST /api/v2/mix/account/set-position-mode` (`one_way_mode` / `hedge_mode`; only when flat).
+    public func setPositionMode(oneWay: Bool) async throws {
+        _ = try await request(.POST, "/api/v2/mix/account/set-position-mode", body: [
+            "productType": Self.productType, "posMode": oneWay ? "one_way_mode" : "hedge_mode",
+        ], signed: true, group: "leverage")
+    }
+
+    /// `GET /api/v2/mix/account/account`: margin mode and position mode for `symbol`.
+    public func accountSettings(symbol: Symbol) async throws -> AccountSettings {
+        let data = try await request(.GET, "/api/v2/mix/account/account", query: [
+            ("symbol", symbol.name), ("productType", Self.productType), ("marginCoin", "USDT"),
+        ], signed: true, group: "account")
+        guard let object = data as? [String: Any] else { throw BitGetError.malformed(reason: "account", raw: "\(data ?? "nil")") }
+        let row = JSONObject(object)
+        return AccountSettings(marginMode: row.text("marginMode") ?? "", positionMode: row.text("posMode") ?? "")
+    }
+
+    /// `long`/`short`, from BitGet's `long`/`short` or one-way `buy`/`sell`.
+    static func holdSide(_ text: String) -> String {
+        switch text.lowercased() {
+        case "buy", "long": "long"
+        case "sell", "short": "short"
+        default: text.lowercased()
+        }
+    }
+}

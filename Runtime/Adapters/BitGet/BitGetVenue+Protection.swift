@@ -1,0 +1,93 @@
+import Foundation
+import MarketModel
+
+extension BitGetVenue {
+    /// Makes the exchange hold exactly one `pos_loss` at `stopLoss` (and one `pos_profit` at `takeProfit`)
+    /// for the open position of `symbol` (nil: keep the trigger it has), placing a missing one, moving a
+    /// misplaced one in place and cancelling extras by id, then reading the list back until it agrees. A
+    /// stop not confirmed in `stopConfirmationSeconds` closes the position and halts the symbol; a
+    /// take-profit that cannot be confirmed is logged (the stop is what protects the money).
+    func protect(symbol: Symbol, contract: ContractSpec, stopLoss: Double?, takeProfit: Double?, outcome: inout Outcome) async throws {
+        let deadline = clock() + Int64(settings.stopConfirmationSeconds * 1000)
+        var problem = "not confirmed yet"
+        var refusals = 0
+        var confirmed: (stop: Double, profit: Double?)?
+        while confirmed == nil {
+            if let position = try? await client.positions().first(where: { $0.symbol.uppercased() == symbol.name && $0.size > 0 }),
+               let plans = try? await client.positionProtection(symbol: symbol) {
+                let mine = plans.filter { $0.holdSide == position.side }
+                let stops = mine.filter { $0.kind == .stopLoss }
+                let profits = mine.filter { $0.kind == .takeProfit }
+                guard let stopTarget = (stopLoss ?? stops.first?.triggerPrice).flatMap({ Double(contract.priceText($0)) }) else {
+                    problem = "no stop-loss price to arm"
+                    break
+                }
+                let profitTarget = (takeProfit ?? profits.first?.triggerPrice).flatMap { Double(contract.priceText($0)) }
+                let stopReady = try await keepOne(.stopLoss, of: stops, at: stopTarget, symbol: symbol, side: position.side,
+                                                  contract: contract, problem: &problem, refusals: &refusals)
+                var profitReady = true
+                if let profitTarget {
+                    profitReady = try await keepOne(.takeProfit, of: profits, at: profitTarget, symbol: symbol, side: position.side,
+                                                    contract: contract, problem: &problem, refusals: &refusals)
+                }
+                if stopReady, profitReady || clock() >= deadline {
+                    if !profitReady {
+                        logger.warning("the take-profit could not be confirmed at the exchange; the stop is", metadata: ["symbol": "\(symbol)"])
+                    }
+                    confirmed = (stopTarget, profitReady ? profitTarget : nil)
+                    break
+                }
+            } else if (try? await client.positions().contains(where: { $0.symbol.uppercased() == symbol.name && $0.size > 0 })) == false {
+                outcome.halt = "\(symbol) is flat at the exchange while a stop was being armed (a stop or a liquidation fired?); reconcile"
+                return
+            } else {
+                problem = "positions or plan orders cannot be read"
+            }
+            if clock() >= deadline || refusals >= 3 { break }
+            try await Task.sleep(nanoseconds: UInt64(settings.pollSeconds * 1e9))
+        }
+        if let confirmed {
+            outcome.events.append(.protectionArmed(stopLoss: confirmed.stop, takeProfit: confirmed.profit, time: clock()))
+            return
+        }
+        // Principle 6: a live position without a confirmed exchange-side stop is closed.
+        let id = ClientOrderID(symbol: symbol, purpose: .halt, decisionTime: clock(), versionHash: "00000000")
+        logger.error("no confirmed stop at the exchange: closing the position", metadata: ["symbol": "\(symbol)", "problem": "\(problem)"])
+        let close = try await self.close(ExitOrder(clientOrderID: id, reason: .halt, decisionTime: clock()), symbol: symbol, contract: contract)
+        outcome.events += close.events
+        outcome.halt = "the stop of \(symbol) could not be confirmed at the exchange within \(settings.stopConfirmationSeconds) s (\(problem)); "
+            + (close.halt.map { "closing it failed too: \($0)" } ?? "the position was closed")
+    }
+
+    /// One step towards exactly one plan of `kind` at `target`: true when that is what the exchange holds.
+    private func keepOne(_ kind: PositionPlanOrder.Kind, of plans: [PositionPlanOrder], at target: Double, symbol: Symbol, side: String,
+                         contract: ContractSpec, problem: inout String, refusals: inout Int) async throws -> Bool {
+        let tolerance = contract.tickSize / 2
+        if plans.count > 1 {
+            let keep = plans.min { abs($0.triggerPrice - target) < abs($1.triggerPrice - target) }!
+            let extras = plans.filter { $0.orderID != keep.orderID }.map(\.orderID)
+            _ = try? await client.cancelPositionProtection(symbol: symbol, kind: kind, orderIDs: extras)
+            problem = "\(extras.count) duplicate \(kind.rawValue) cancelled"
+            return false
+        }
+        if let plan = plans.first {
+            if abs(plan.triggerPrice - target) <= tolerance { return true }
+            do {
+                try await client.modifyPositionProtection(symbol: symbol, orderID: plan.orderID, triggerPrice: contract.priceText(target))
+            } catch {
+                problem = "modify-tpsl-order \(kind.rawValue): \(error)"
+            }
+            return false
+        }
+        let clientID = "\(symbol.name)-\(kind == .stopLoss ? "SL" : "TP")-\(clock())"
+        switch try await client.placePositionProtection(symbol: symbol, kind: kind, triggerPrice: contract.priceText(target),
+                                                        holdSide: side == "short" ? .short : .long, clientOrderID: clientID) {
+        case .placed: problem = "\(kind.rawValue) placed; reading it back"
+        case let .rejected(code, message):
+            problem = "place-tpsl-order \(kind.rawValue) refused: \(code) \(message)"
+            if kind == .stopLoss { refusals += 1 }
+        case let .unknown(reason): problem = "place-tpsl-order \(kind.rawValue): \(reason)"
+        }
+        return false
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import MarketModel
+import Reconciliation
+
+extension BitGetVenue {
+    /// What the exchange reports about `symbol` for the pure reconciliation: the position, its TP/SL
+    /// orders, working orders the store did not send, and the outcome of every in-flight order by its
+    /// client id (`submittedAt`: when each was sent, UTC ms, for the not-found grace period). A read that
+    /// fails throws: reconciliation then fails closed.
+    public func report(symbol: Symbol, inFlight: [ClientOrderID], submittedAt: [ClientOrderID: Int64] = [:]) async throws -> VenueReport {
+        let position = try await client.positions().first { $0.symbol.uppercased() == symbol.name && $0.size > 0 }
+        let plans = try await client.positionProtection(symbol: symbol).filter { $0.kind != nil }
+        let working = try await client.openOrders(symbol: symbol)
+        let inFlightIDs = Set(inFlight.map(\.rawValue))
+        var resolutions: [ClientOrderID: OrderResolution] = [:]
+        for id in inFlight {
+            let side: OrderSide = id.purpose == .entry ? (position?.side == "short" ? .sell : .buy) : (position?.side == "short" ? .buy : .sell)
+            switch await client.lookUp(symbol: symbol, clientOrderID: id.rawValue) {
+            case let .found(order):
+                let orderSide: OrderSide = order.side.lowercased() == "sell" ? .sell : (order.side.lowercased() == "buy" ? .buy : side)
+                let fill = fill(of: order, id: id, side: orderSide, leverage: position?.leverage ?? 1)
+                switch order.state {
+                case "filled": resolutions[id] = .filled(fill)
+                case "partially_filled": resolutions[id] = .partiallyFilled(fill, stillWorking: true)
+                case "live", "new", "init": resolutions[id] = .working
+                case "canceled", "cancelled":
+                    resolutions[id] = order.filledSize > 0 ? .partiallyFilled(fill, stillWorking: false) : .notExecuted("cancelled at the exchange")
+                default: resolutions[id] = .unknown("state \(order.state)")
+                }
+            case .notFound:
+                let sent = submittedAt[id] ?? 0
+                resolutions[id] = .notFound(secondsSinceSubmission: sent > 0 ? Double(clock() - sent) / 1000 : .infinity)
+            case .unknown:
+                resolutions[id] = .unknown("order/detail cannot be read")
+            }
+        }
+        return VenueReport(
+            position: position.map { ReportedPosition(side: $0.side == "short" ? .short : .long, size: $0.size, entryPrice: $0.entryPrice,
+                                                      leverage: $0.leverage) },
+            protections: plans.map {
+                ReportedProtection(kind: $0.kind == .stopLoss ? .stopLoss : .takeProfit, venueOrderID: $0.orderID, trigger: $0.triggerPrice)
+            },
+            strayOrders: working.filter { !inFlightIDs.contains($0.clientOrderID) }.map(\.orderID),
+            resolutions: resolutions)
+    }
+
+    /// Carries out the venue side of reconciliation actions (flatten, arm protection, cancels) and returns
+    /// the events they caused and the store-side actions left for the runtime (book a fill, forget an
+    /// order, adopt a position, book a close), in order. A halt or retry stops the list there.
+    public func perform(_ actions: [ReconciliationAction], symbol: Symbol) async throws
+        -> (outcome: Outcome, storeActions: [ReconciliationAction])
+    {
+        var outcome = Outcome()
+        var storeActions: [ReconciliationAction] = []
+        guard let contract = contracts[symbol] else { return (Outcome(halt: "\(symbol) has no contract specification"), []) }
+        for action in actions {
+            switch action {
+            case .bookFill, .forgetOrder, .bookClosedAtVenue, .adoptPosition:
+                storeActions.append(action)
+            case let .flatten(reason):
+                logger.warning("reconciliation flattens a position", metadata: ["symbol": "\(symbol)", "reason": "\(reason)"])
+                let id = ClientOrderID(symbol: symbol, purpose: .halt, decisionTime: clock(), versionHash: "00000000")
+                let close = try await close(ExitOrder(clientOrderID: id, reason: .halt, decisionTime: clock()), symbol: symbol, contract: contract)
+                outcome.events += close.events
+                if let halt = close.halt { outcome.halt = halt; return (outcome, storeActions) }
+            case let .armProtection(stopLoss, takeProfit):
+                try await protect(symbol: symbol, contract: contract, stopLoss: stopLoss, takeProfit: takeProfit, outcome: &outcome)
+                if outcome.halt != nil { return (outcome, storeActions) }
+            case let .cancelOrders(ids, _):
+                let plans = (try? await client.positionProtection(symbol: symbol)) ?? []
+                for kind in [PositionPlanOrder.Kind.stopLoss, .takeProfit] {
+                    let planIDs = plans.filter { $0.kind == kind && ids.contains($0.orderID) }.map(\.orderID)
+                    _ = try await client.cancelPositionProtection(symbol: symbol, kind: kind, orderIDs: planIDs)
+                }
+                for id in ids where !plans.contains(where: { $0.orderID == id }) {
+                    try await client.cancelStrayOrder(symbol: symbol, orderID: id)
+                }
+            case let .cancelOrder(id, _):
+                let cancelled = try await cancel(id, symbol: symbol)
+                if let halt = cancelled.halt { outcome.halt = halt; return (outcome, storeActions) }
+            case let .retryLater(reason):
+                outcome.halt = nil
+                storeActions.append(.retryLater(reason: reason))
+                return (outcome, storeActions)
+            case let .halt(reason):
+                outcome.halt = reason
+                return (outcome, storeActions)
+            }
+        }
+        return (outcome, storeActions)
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import MarketModel
+
+/// Why the live venue refuses to start: every problem found, each naming what to fix.
+public struct LiveStartRefusal: Error, Sendable, CustomStringConvertible {
+    public var problems: [String]
+    public var description: String { "live trading refused; nothing was sent:\n" + problems.map { "  - " + $0 }.joined(separator: "\n") }
+}
+
+/// What the start-up checks found and set.
+public struct LiveStartReport: Sendable, Equatable {
+    /// The exchange's clock minus this machine's, ms.
+    public var clockSkewMilliseconds: Int64
+    /// USDT available in the futures account.
+    public var availableBalance: Double
+    /// The settings the checks changed (one-way mode, isolated margin), in words.
+    public var changes: [String]
+}
+
+extension BitGetVenue {
+    /// Checks before the first order, in an order that sends nothing signed with a bad setting:
+    /// credentials complete (locally), the clock against the exchange's, the credentials themselves (a
+    /// read-only call), every symbol listed and tradable with the grid the engine rounds to, then one-way
+    /// position mode and isolated margin per symbol, set when flat and refused otherwise. Throws a
+    /// `LiveStartRefusal` naming every problem.
+    public func verifyForLiveTrading(symbols: [Symbol]) async throws -> LiveStartReport {
+        let credentials = client.credentials
+        var problems: [String] = []
+        let missing = [("BITGET_API_KEY", credentials?.apiKey), ("BITGET_SECRET", credentials?.secret),
+                       ("BITGET_PASSPHRASE", credentials?.passphrase)].filter { $0.1?.isEmpty ?? true }.map(\.0)
+        if !missing.isEmpty {
+            throw LiveStartRefusal(problems: ["\(missing.joined(separator: ", ")) \(missing.count == 1 ? "is" : "are") not set (config/.env or the environment); "
+                    + "BitGet needs the API key, its secret and the passphrase chosen when the key was created"])
+        }
+        var skew: Int64 = 0
+        if settings.checksServerTime {
+            let before = clock()
+            let serverTime: Int64
+            do {
+                serverTime = try await client.serverTime()
+            } catch {
+                throw LiveStartRefusal(problems: ["the exchange's time cannot be read at \(client.baseURL): \(error); check BITGET_BASE_URL and the network"])
+            }
+            skew = serverTime - (before + clock()) / 2
+        }
+        if abs(skew) > settings.maximumClockSkewMilliseconds {
+            throw LiveStartRefusal(problems: [
+                "this machine's clock is \(abs(skew)) ms \(skew > 0 ? "behind" : "ahead of") the exchange's (at most \(settings.maximumClockSkewMilliseconds) ms "
+                    + "is accepted): synchronise it (e.g. `timedatectl set-ntp true` or chrony)",
+            ])
+        }
+        let available: Double
+        do {
+            available = try await client.accounts().first { $0.marginCoin.uppercased() == "USDT" }?.available ?? 0
+        } catch let error as BitGetError {
+            throw LiveStartRefusal(problems: ["\(error)"])
+        }
+        let listed = try await listedContracts(symbols: symbols, problems: &problems)
+        guard problems.isEmpty else { throw LiveStartRefusal(problems: problems) }
+        var changes: [String] = []
+        let positions = try await client.positions().filter { $0.size > 0 }
+        if let first = symbols.first {
+            let settings = try await client.accountSettings(symbol: first)
+            if settings.positionMode != "one_way_mode" {
+                let busy = !positions.isEmpty
+                if busy {
+                    problems.append("the account is in \(settings.positionMode) with open positions (\(positions.map(\.symbol).joined(separator: ", "))): "
+                        + "close them, or switch to one-way mode in the BitGet app")
+                } else {
+                    try await client.setPositionMode(oneWay: true)
+                    changes.append("position mode set to one-way")
+                }
+            }
+        }
+        for symbol in symbols where listed.contains(symbol) {
+            let settings = try await client.accountSettings(symbol: symbol)
+            guard settings.marginMode != "isolated" else { continue }
+            let holding = positions.contains { $0.symbol.uppercased() == symbol.name }
+            let working = try await !client.openOrders(symbol: symbol).isEmpty
+            if holding || working {
+                problems.append("\(symbol) is in \(settings.marginMode) margin with an open \(holding ? "position" : "order"): close it, or set isolated margin in the app")
+            } else {
+                try await client.setMarginMode(symbol: symbol, isolated: true)
+                changes.append("\(symbol) margin set to isolated")
+            }
+        }
+        guard problems.isEmpty else { throw LiveStartRefusal(problems: problems) }
+        return LiveStartReport(clockSkewMilliseconds: skew, availableBalance: available, changes: changes)
+    }
+
+    /// The symbols the exchange lists, tradable, on the grid the engine rounds to; a problem for each that is not.
+    private func listedContracts(symbols: [Symbol], problems: inout [String]) async throws -> Set<Symbol> {
+        let exchange = try await client.contracts()
+        var listed: Set<Symbol> = []
+        for symbol in symbols {
+            guard let contract = exchange.first(where: { $0.symbol.uppercased() == symbol.name }) else {
+                problems.append("\(symbol) is not listed by the exchange (USDT-FUTURES): remove it from the symbols")
+                continue
+            }
+            guard contract.isTradable else {
+                problems.append("\(symbol) is not tradable now (maintenance or delisting)")
+                continue
+            }
+            if let known = contracts[symbol], abs(known.tickSize - contract.tickSize) > 1e-12 || abs(known.sizeStep - contract.sizeStep) > 1e-12 {
+                problems.append("\(symbol): the exchange's tick \(contract.tickSize) / size step \(contract.sizeStep) differ from the engine's "
+                    + "\(known.tickSize) / \(known.sizeStep); update the contract specification")
+                continue
+            }
+            listed.insert(symbol)
+        }
+        return listed
+    }
+}

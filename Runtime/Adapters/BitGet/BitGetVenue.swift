@@ -1,0 +1,221 @@
+import Foundation
+import Logging
+import MarketModel
+
+/// Settings of the live venue.
+public struct LiveVenueSettings: Sendable, Equatable {
+    /// How long a position may wait for its stop to be confirmed at the exchange, seconds; past it the
+    /// position is closed and the symbol halted.
+    public var stopConfirmationSeconds: Double
+    /// How long a market order may take to report its fill, seconds.
+    public var fillTimeoutSeconds: Double
+    /// Largest accepted difference between this machine's clock and the exchange's, ms (BitGet refuses
+    /// requests whose timestamp is far off; a skewed clock also misdates bars).
+    public var maximumClockSkewMilliseconds: Int64
+    /// Pause between two reads while waiting for the exchange, seconds.
+    public var pollSeconds: Double
+    /// Compare the clock with the exchange's `public/time` at start (off against a replaying simulator,
+    /// whose time is simulated; the timestamp window of signed requests still catches a skewed clock).
+    public var checksServerTime: Bool
+
+    public init(stopConfirmationSeconds: Double = 10, fillTimeoutSeconds: Double = 10, maximumClockSkewMilliseconds: Int64 = 5_000,
+                pollSeconds: Double = 0.25, checksServerTime: Bool = true) {
+        self.checksServerTime = checksServerTime
+        self.stopConfirmationSeconds = stopConfirmationSeconds
+        self.fillTimeoutSeconds = fillTimeoutSeconds
+        self.maximumClockSkewMilliseconds = maximumClockSkewMilliseconds
+        self.pollSeconds = pollSeconds
+    }
+}
+
+/// The engine's commands carried out on BitGet (USDT-M, one-way mode, isolated margin), with the stops
+/// on the exchange: an entry is a `set-leverage`, a market order under the engine's deterministic
+/// `clientOid` (its stop-loss and take-profit preset on it), its fill read back, then the position's
+/// `pos_loss` (and `pos_profit`) confirmed by listing them: exactly one stop at the intended trigger, placed
+/// with `place-tpsl-order` or moved with `modify-tpsl-order` when it is missing or off. A position whose
+/// stop is not confirmed within `stopConfirmationSeconds` is closed (reduce-only market) and its symbol
+/// halted. An order whose outcome stays unknown halts its symbol; it is never taken for rejected.
+public actor BitGetVenue {
+    /// What a command came to: the events for the engine, and the reason to halt the symbol, if any.
+    public struct Outcome: Sendable, Equatable {
+        public var events: [VenueEvent] = []
+        public var halt: String?
+    }
+
+    let client: BitGetRESTClient
+    let contracts: [Symbol: ContractSpec]
+    let settings: LiveVenueSettings
+    let logger: Logger
+    /// Wall-clock milliseconds (event times, deadlines).
+    let clock: @Sendable () -> Int64
+
+    public init(client: BitGetRESTClient, contracts: [Symbol: ContractSpec], settings: LiveVenueSettings = LiveVenueSettings(),
+                logger: Logger = Logger(label: "bitget.venue"),
+                clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }) {
+        self.client = client
+        self.contracts = contracts
+        self.settings = settings
+        self.logger = logger
+        self.clock = clock
+    }
+
+    /// Carries out `command` for `symbol`; never throws (failures are events or a halt), except when cancelled.
+    public func execute(_ command: VenueCommand, symbol: Symbol) async throws -> Outcome {
+        guard let contract = contracts[symbol] else { return Outcome(halt: "\(symbol) has no contract specification") }
+        switch command {
+        case let .submitEntry(order): return try await enter(order, symbol: symbol, contract: contract)
+        case let .closePosition(order): return try await close(order, symbol: symbol, contract: contract)
+        case let .amendProtection(stopLoss, takeProfit):
+            var outcome = Outcome()
+            try await protect(symbol: symbol, contract: contract, stopLoss: stopLoss, takeProfit: takeProfit, outcome: &outcome)
+            return outcome
+        case let .cancel(id): return try await cancel(id, symbol: symbol)
+        }
+    }
+
+    // MARK: Entry
+
+    func enter(_ order: EntryOrder, symbol: Symbol, contract: ContractSpec) async throws -> Outcome {
+        var outcome = Outcome()
+        let id = order.clientOrderID
+        do {
+            try await client.setLeverage(symbol: symbol, leverage: Int(order.leverage.rounded()))
+        } catch {
+            outcome.events.append(.orderRejected(id, reason: "set-leverage \(Int(order.leverage.rounded())): \(error)", time: clock()))
+            return outcome
+        }
+        let request = OrderRequest(symbol: symbol, side: order.side == .long ? .buy : .sell, kind: .market, size: contract.sizeText(order.size),
+                                   clientOrderID: id.rawValue, stopLoss: contract.priceText(order.stopLoss),
+                                   takeProfit: contract.priceText(order.takeProfit))
+        switch try await client.placeOrder(request) {
+        case let .rejected(code, message):
+            outcome.events.append(.orderRejected(id, reason: "\(code) \(message)", time: clock()))
+            return outcome
+        case let .unknown(reason):
+            outcome.events.append(.orderOutcomeUnknown(id, reason: reason, time: clock()))
+            outcome.halt = "the outcome of entry \(id) is unknown (\(reason)); reconcile before trading \(symbol) again"
+            return outcome
+        case .placed:
+            outcome.events.append(.orderAccepted(id, time: clock()))
+        }
+        guard let fill = try await awaitFill(id, symbol: symbol, side: OrderSide.opening(order.side), leverage: order.leverage,
+                                             outcome: &outcome) else { return outcome }
+        outcome.events.append(.orderFilled(fill, exitReason: nil))
+        try await protect(symbol: symbol, contract: contract, stopLoss: order.stopLoss, takeProfit: order.takeProfit, outcome: &outcome)
+        return outcome
+    }
+
+    /// Reads the order back until it is filled (a market order fills at once); one not filled in time has
+    /// its rest cancelled and what did fill is booked.
+    func awaitFill(_ id: ClientOrderID, symbol: Symbol, side: OrderSide, leverage: Double, outcome: inout Outcome) async throws -> Fill? {
+        let deadline = clock() + Int64(settings.fillTimeoutSeconds * 1000)
+        var last: ExchangeOrder?
+        while true {
+            if let order = try? await client.order(symbol: symbol, clientOrderID: id.rawValue) {
+                last = order
+                if order.state == "filled" { return fill(of: order, id: id, side: side, leverage: leverage) }
+                if order.state == "canceled" { break }
+            }
+            if clock() >= deadline { break }
+            try await Task.sleep(nanoseconds: UInt64(settings.pollSeconds * 1e9))
+        }
+        if last?.state != "canceled" {
+            switch try await client.cancelOrder(symbol: symbol, clientOrderID: id.rawValue) {
+            case .unknown(let reason):
+                outcome.events.append(.orderOutcomeUnknown(id, reason: reason, time: clock()))
+                outcome.halt = "order \(id) did not fill in \(settings.fillTimeoutSeconds) s and its cancel is unresolved"
+                return nil
+            default: break
+            }
+            last = try? await client.order(symbol: symbol, clientOrderID: id.rawValue)
+        }
+        guard let order = last else {
+            outcome.events.append(.orderOutcomeUnknown(id, reason: "its state cannot be read", time: clock()))
+            outcome.halt = "order \(id) cannot be read back"
+            return nil
+        }
+        if order.filledSize > 0 { return fill(of: order, id: id, side: side, leverage: leverage) }
+        outcome.events.append(.orderCanceled(id, time: clock()))
+        return nil
+    }
+
+    func fill(of order: ExchangeOrder, id: ClientOrderID, side: OrderSide, leverage: Double) -> Fill {
+        Fill(clientOrderID: id, side: side, size: order.filledSize, price: order.averagePrice ?? 0, fee: abs(order.fee), liquidity: .taker,
+             leverage: leverage, time: order.updatedTime > 0 ? order.updatedTime : clock())
+    }
+
+    // MARK: Close
+
+    func close(_ order: ExitOrder, symbol: Symbol, contract: ContractSpec) async throws -> Outcome {
+        var outcome = Outcome()
+        let id = order.clientOrderID
+        let position: ExchangePosition?
+        do {
+            position = try await client.positions().first { $0.symbol.uppercased() == symbol.name && $0.size > 0 }
+        } catch {
+            outcome.events.append(.orderOutcomeUnknown(id, reason: "positions cannot be read: \(error)", time: clock()))
+            outcome.halt = "the position of \(symbol) cannot be read to close it"
+            return outcome
+        }
+        guard let position else {
+            // Closed at the exchange already (a stop fired, or by hand): reconciliation books it from the exchange's fills.
+            outcome.events.append(.orderRejected(id, reason: "no position to close at the exchange", time: clock()))
+            outcome.halt = "\(symbol) is flat at the exchange while the engine holds a position; reconcile"
+            return outcome
+        }
+        let side: OrderSide = position.side == "long" ? .sell : .buy
+        let request = OrderRequest(symbol: symbol, side: side == .buy ? .buy : .sell, kind: .market, size: contract.sizeText(position.size),
+                                   clientOrderID: id.rawValue, reduceOnly: true)
+        switch try await client.placeOrder(request) {
+        case let .rejected(code, message):
+            outcome.events.append(.orderRejected(id, reason: "\(code) \(message)", time: clock()))
+            outcome.halt = "the close of \(symbol) was refused (\(code) \(message)); the position keeps its exchange stop"
+            return outcome
+        case let .unknown(reason):
+            outcome.events.append(.orderOutcomeUnknown(id, reason: reason, time: clock()))
+            outcome.halt = "the outcome of close \(id) is unknown (\(reason)); reconcile"
+            return outcome
+        case .placed:
+            outcome.events.append(.orderAccepted(id, time: clock()))
+        }
+        guard let fill = try await awaitFill(id, symbol: symbol, side: side, leverage: position.leverage, outcome: &outcome) else { return outcome }
+        outcome.events.append(.orderFilled(fill, exitReason: order.reason))
+        try await cancelLeftoverProtection(symbol: symbol, outcome: &outcome)
+        return outcome
+    }
+
+    /// Once flat, the position TP/SL orders left over are cancelled by symbol, plan type and their ids
+    /// (never without ids), then the list is read again to verify.
+    func cancelLeftoverProtection(symbol: Symbol, outcome: inout Outcome) async throws {
+        for _ in 0..<3 {
+            guard let plans = try? await client.positionProtection(symbol: symbol) else { continue }
+            let leftovers = plans.filter { $0.kind != nil }
+            if leftovers.isEmpty { return }
+            if (try? await client.positions().contains { $0.symbol.uppercased() == symbol.name && $0.size > 0 }) != false {
+                return  // not flat (or unknown): the plans protect a position
+            }
+            for kind in [PositionPlanOrder.Kind.stopLoss, .takeProfit] {
+                let ids = leftovers.filter { $0.kind == kind }.map(\.orderID)
+                _ = try? await client.cancelPositionProtection(symbol: symbol, kind: kind, orderIDs: ids)
+            }
+        }
+        logger.warning("position TP/SL orders left over after the close could not be verified as cancelled",
+                       metadata: ["symbol": "\(symbol)"])
+    }
+
+    // MARK: Cancel
+
+    func cancel(_ id: ClientOrderID, symbol: Symbol) async throws -> Outcome {
+        var outcome = Outcome()
+        switch try await client.cancelOrder(symbol: symbol, clientOrderID: id.rawValue) {
+        case .canceled, .notFound:
+            outcome.events.append(.orderCanceled(id, time: clock()))
+        case .alreadyFinal:
+            outcome.halt = "order \(id) filled before its cancel; reconcile to book the fill"
+        case let .unknown(reason):
+            outcome.events.append(.orderOutcomeUnknown(id, reason: reason, time: clock()))
+            outcome.halt = "the cancel of \(id) is unresolved (\(reason))"
+        }
+        return outcome
+    }
+}
