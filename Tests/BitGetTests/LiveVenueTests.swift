@@ -58,7 +58,7 @@ import Testing
 
     @Test func anEntryWhoseAnswerIsLostIsOneOrderAndOneFill() async throws {
         try await SimulatorHarness.with(configure: { options in
-            options.faults = try! SimulatorFaults(parsing: "lost-response=0.5")
+            options.faults = try! SimulatorFaults(parsing: "lost-response=1")
             options.lostResponseDelaySeconds = 2
         }) { harness in
             let venue = Self.venue(harness, requestTimeout: 0.4)
@@ -69,6 +69,7 @@ import Testing
             let entries = await harness.simulator.orderLog().filter { !$0.reduceOnly }
             #expect(entries.count == 1 && entries.first?.clientOrderID == order.clientOrderID.rawValue, "no second entry: \(entries)")
             #expect(await harness.simulator.livePositionPlans("BTCUSDT").filter { $0.planType == "pos_loss" }.count == 1)
+            #expect(harness.simulator.faultCounts.withLock { $0.lostResponses } >= 1, "the entry's answer was lost")
         }
     }
 
@@ -181,6 +182,8 @@ import Testing
             } catch let refusal as LiveStartRefusal {
                 #expect(refusal.description.contains("ms behind the exchange's") && refusal.description.contains("synchronise"), "\(refusal)")
             }
+            #expect(try await harness.client(credentials: harness.credentials).accountSettings(symbol: "BTCUSDT").marginMode == "crossed",
+                    "a refused start changed no setting")
             let report = try await BitGetVenue(client: harness.client(credentials: harness.credentials), contracts: ["BTCUSDT": Self.contract],
                                                settings: settings).verifyForLiveTrading(symbols: ["BTCUSDT"])
             #expect(abs(report.clockSkewMilliseconds) < 2_000)

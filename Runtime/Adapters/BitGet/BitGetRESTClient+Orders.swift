@@ -60,40 +60,50 @@ extension BitGetRESTClient {
     /// so never a second order) is sent again after a backoff; still unresolved after the retry budget is
     /// `unknown`.
     public func placeOrder(_ order: OrderRequest) async throws -> OrderPlacement {
+        try await submitResolvingByClientID("/api/v2/mix/order/place-order", body: order.body, clientOrderID: order.clientOrderID,
+                                            label: order.clientOrderID) {
+            if case let .found(found) = await self.lookUp(symbol: order.symbol, clientOrderID: order.clientOrderID) {
+                return (found.orderID, found.clientOrderID)
+            }
+            return nil
+        }
+    }
+
+    /// Sends an order-creating request whose outcome is never guessed (the mechanism of `placeOrder` and
+    /// `placePositionProtection`): a success or a business refusal is final; what provably never reached
+    /// the exchange is resent blindly; anything ambiguous (including a duplicate client id) is looked up by
+    /// `find`, and resent under the same client id when not found; unresolved after the retry budget is
+    /// `unknown`.
+    func submitResolvingByClientID(_ path: String, body: [String: Any], clientOrderID: String, label: String,
+                                   find: @Sendable () async -> (orderID: String, clientOrderID: String)?) async throws -> OrderPlacement {
+        let name = String(path.split(separator: "/").last ?? "")
         var lastProblem = ""
         for attempt in 1...retry.maximumAttempts {
             do {
-                let data = try await sendOnce(.POST, "/api/v2/mix/order/place-order", body: order.body, group: "order")
+                let data = try await sendOnce(.POST, path, body: body, group: "order")
                 let row = (data as? [String: Any]).map(JSONObject.init)
                 if let orderID = row?.text("orderId"), !orderID.isEmpty {
-                    return .placed(orderID: orderID, clientOrderID: row?.text("clientOid") ?? order.clientOrderID)
+                    return .placed(orderID: orderID, clientOrderID: row?.text("clientOid") ?? clientOrderID)
                 }
                 // BitGet omits the order id when a reduce-only order displaced older ones: look it up.
-                lastProblem = "place-order answered without an order id"
+                lastProblem = "\(name) answered without an order id"
             } catch let error as BitGetError {
+                lastProblem = "\(error)"
                 if error.provablyNotReceived, error.action == .retry {
-                    lastProblem = "\(error)"
-                    try await backOff(after: attempt, error: error, path: "place-order")
+                    try await backOff(after: attempt, error: error, path: name)
                     continue
                 }
                 if case let .credentials(code, message, _) = error { return .rejected(code: code, message: message) }
                 if case let .rejected(code, message) = error, !error.isDuplicateClientID { return .rejected(code: code, message: message) }
-                if case let .unknownSymbol(symbol) = error { return .rejected(code: "40034", message: "\(symbol) is not listed") }
-                lastProblem = "\(error)"
             }
-            switch await lookUp(symbol: order.symbol, clientOrderID: order.clientOrderID) {
-            case let .found(found): return .placed(orderID: found.orderID, clientOrderID: found.clientOrderID)
-            case .notFound, .unknown: break
-            }
+            if let found = await find() { return .placed(orderID: found.orderID, clientOrderID: found.clientOrderID) }
             logger.warning("order outcome unknown; resending under the same client id", metadata: [
-                "client_oid": "\(order.clientOrderID)", "attempt": "\(attempt)", "problem": "\(lastProblem)",
+                "client_oid": "\(clientOrderID)", "path": "\(name)", "attempt": "\(attempt)", "problem": "\(lastProblem)",
             ])
-            try await backOff(after: attempt, error: nil, path: "place-order")
+            try await backOff(after: attempt, error: nil, path: name)
         }
-        if case let .found(found) = await lookUp(symbol: order.symbol, clientOrderID: order.clientOrderID) {
-            return .placed(orderID: found.orderID, clientOrderID: found.clientOrderID)
-        }
-        return .unknown(reason: "\(order.clientOrderID): no answer after \(retry.maximumAttempts) attempts (last: \(lastProblem))")
+        if let found = await find() { return .placed(orderID: found.orderID, clientOrderID: found.clientOrderID) }
+        return .unknown(reason: "\(label): no answer after \(retry.maximumAttempts) attempts (last: \(lastProblem))")
     }
 
     /// `POST /api/v2/mix/order/cancel-order` by client id, resolved like `placeOrder`: an ambiguous answer

@@ -42,32 +42,13 @@ extension BitGetRESTClient {
             "triggerPrice": triggerPrice, "triggerType": "mark_price", "executePrice": "0", "holdSide": holdSide.rawValue,
             "clientOid": clientOrderID,
         ]
-        var lastProblem = ""
-        for attempt in 1...retry.maximumAttempts {
-            do {
-                let data = try await sendOnce(.POST, "/api/v2/mix/order/place-tpsl-order", body: body, group: "order")
-                if let row = (data as? [String: Any]).map(JSONObject.init), let orderID = row.text("orderId"), !orderID.isEmpty {
-                    return .placed(orderID: orderID, clientOrderID: row.text("clientOid") ?? clientOrderID)
-                }
-                lastProblem = "place-tpsl-order answered without an order id"
-            } catch let error as BitGetError {
-                lastProblem = "\(error)"
-                if error.provablyNotReceived, error.action == .retry {
-                    try await backOff(after: attempt, error: error, path: "place-tpsl-order")
-                    continue
-                }
-                if case let .credentials(code, message, _) = error { return .rejected(code: code, message: message) }
-                if case let .rejected(code, message) = error, !error.isDuplicateClientID { return .rejected(code: code, message: message) }
+        return try await submitResolvingByClientID("/api/v2/mix/order/place-tpsl-order", body: body, clientOrderID: clientOrderID,
+                                                   label: "position \(kind.rawValue) \(clientOrderID)") {
+            guard let found = try? await self.positionProtection(symbol: symbol).first(where: { $0.clientOrderID == clientOrderID }) else {
+                return nil
             }
-            if let found = try? await positionProtection(symbol: symbol).first(where: { $0.clientOrderID == clientOrderID }) {
-                return .placed(orderID: found.orderID, clientOrderID: found.clientOrderID)
-            }
-            try await backOff(after: attempt, error: nil, path: "place-tpsl-order")
+            return (found.orderID, found.clientOrderID)
         }
-        if let found = try? await positionProtection(symbol: symbol).first(where: { $0.clientOrderID == clientOrderID }) {
-            return .placed(orderID: found.orderID, clientOrderID: found.clientOrderID)
-        }
-        return .unknown(reason: "position \(kind.rawValue) \(clientOrderID): no answer after \(retry.maximumAttempts) attempts (last: \(lastProblem))")
     }
 
     /// `POST /api/v2/mix/order/modify-tpsl-order`: moves a live position TP/SL's trigger in place (never

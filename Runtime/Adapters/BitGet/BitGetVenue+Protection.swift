@@ -13,7 +13,8 @@ extension BitGetVenue {
         var refusals = 0
         var confirmed: (stop: Double, profit: Double?)?
         while confirmed == nil {
-            if let position = try? await client.positions().first(where: { $0.symbol.uppercased() == symbol.name && $0.size > 0 }),
+            let read = await readPosition(symbol)
+            if case let .open(position) = read,
                let plans = try? await client.positionProtection(symbol: symbol) {
                 let mine = plans.filter { $0.holdSide == position.side }
                 let stops = mine.filter { $0.kind == .stopLoss }
@@ -37,7 +38,7 @@ extension BitGetVenue {
                     confirmed = (stopTarget, profitReady ? profitTarget : nil)
                     break
                 }
-            } else if (try? await client.positions().contains(where: { $0.symbol.uppercased() == symbol.name && $0.size > 0 })) == false {
+            } else if case .flat = read {
                 outcome.halt = "\(symbol) is flat at the exchange while a stop was being armed (a stop or a liquidation fired?); reconcile"
                 return
             } else {
@@ -51,9 +52,8 @@ extension BitGetVenue {
             return
         }
         // Principle 6: a live position without a confirmed exchange-side stop is closed.
-        let id = ClientOrderID(symbol: symbol, purpose: .halt, decisionTime: clock(), versionHash: "00000000")
         logger.error("no confirmed stop at the exchange: closing the position", metadata: ["symbol": "\(symbol)", "problem": "\(problem)"])
-        let close = try await self.close(ExitOrder(clientOrderID: id, reason: .halt, decisionTime: clock()), symbol: symbol, contract: contract)
+        let close = try await closeForSafety(symbol: symbol, contract: contract)
         outcome.events += close.events
         outcome.halt = "the stop of \(symbol) could not be confirmed at the exchange within \(settings.stopConfirmationSeconds) s (\(problem)); "
             + (close.halt.map { "closing it failed too: \($0)" } ?? "the position was closed")

@@ -8,7 +8,7 @@ extension BitGetVenue {
     /// client id (`submittedAt`: when each was sent, UTC ms, for the not-found grace period). A read that
     /// fails throws: reconciliation then fails closed.
     public func report(symbol: Symbol, inFlight: [ClientOrderID], submittedAt: [ClientOrderID: Int64] = [:]) async throws -> VenueReport {
-        let position = try await client.positions().first { $0.symbol.uppercased() == symbol.name && $0.size > 0 }
+        let position = try await openPosition(symbol)
         let plans = try await client.positionProtection(symbol: symbol).filter { $0.kind != nil }
         let working = try await client.openOrders(symbol: symbol)
         let inFlightIDs = Set(inFlight.map(\.rawValue))
@@ -59,8 +59,7 @@ extension BitGetVenue {
                 storeActions.append(action)
             case let .flatten(reason):
                 logger.warning("reconciliation flattens a position", metadata: ["symbol": "\(symbol)", "reason": "\(reason)"])
-                let id = ClientOrderID(symbol: symbol, purpose: .halt, decisionTime: clock(), versionHash: "00000000")
-                let close = try await close(ExitOrder(clientOrderID: id, reason: .halt, decisionTime: clock()), symbol: symbol, contract: contract)
+                let close = try await closeForSafety(symbol: symbol, contract: contract)
                 outcome.events += close.events
                 if let halt = close.halt { outcome.halt = halt; return (outcome, storeActions) }
             case let .armProtection(stopLoss, takeProfit):

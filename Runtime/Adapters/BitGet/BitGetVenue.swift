@@ -87,22 +87,55 @@ public actor BitGetVenue {
         let request = OrderRequest(symbol: symbol, side: order.side == .long ? .buy : .sell, kind: .market, size: contract.sizeText(order.size),
                                    clientOrderID: id.rawValue, stopLoss: contract.priceText(order.stopLoss),
                                    takeProfit: contract.priceText(order.takeProfit))
-        switch try await client.placeOrder(request) {
-        case let .rejected(code, message):
-            outcome.events.append(.orderRejected(id, reason: "\(code) \(message)", time: clock()))
-            return outcome
-        case let .unknown(reason):
-            outcome.events.append(.orderOutcomeUnknown(id, reason: reason, time: clock()))
-            outcome.halt = "the outcome of entry \(id) is unknown (\(reason)); reconcile before trading \(symbol) again"
-            return outcome
-        case .placed:
-            outcome.events.append(.orderAccepted(id, time: clock()))
-        }
+        guard try await send(request, id: id, what: "entry", haltWhenRejected: nil, outcome: &outcome) else { return outcome }
         guard let fill = try await awaitFill(id, symbol: symbol, side: OrderSide.opening(order.side), leverage: order.leverage,
                                              outcome: &outcome) else { return outcome }
         outcome.events.append(.orderFilled(fill, exitReason: nil))
         try await protect(symbol: symbol, contract: contract, stopLoss: order.stopLoss, takeProfit: order.takeProfit, outcome: &outcome)
         return outcome
+    }
+
+    /// Places `request` and records what became of it: true when the exchange holds it. A rejection halts
+    /// the symbol when `haltWhenRejected` says why; an unknown outcome always does.
+    func send(_ request: OrderRequest, id: ClientOrderID, what: String, haltWhenRejected: String?, outcome: inout Outcome) async throws -> Bool {
+        switch try await client.placeOrder(request) {
+        case let .rejected(code, message):
+            outcome.events.append(.orderRejected(id, reason: "\(code) \(message)", time: clock()))
+            outcome.halt = haltWhenRejected.map { "\($0) (\(code) \(message))" }
+            return false
+        case let .unknown(reason):
+            outcome.events.append(.orderOutcomeUnknown(id, reason: reason, time: clock()))
+            outcome.halt = "the outcome of \(what) \(id) is unknown (\(reason)); reconcile before trading \(request.symbol) again"
+            return false
+        case .placed:
+            outcome.events.append(.orderAccepted(id, time: clock()))
+            return true
+        }
+    }
+
+    /// The open position of `symbol` at the exchange (nil when flat).
+    func openPosition(_ symbol: Symbol) async throws -> ExchangePosition? {
+        try await client.positions().first { $0.symbol.uppercased() == symbol.name && $0.size > 0 }
+    }
+
+    enum PositionRead {
+        case open(ExchangePosition), flat, unreadable
+    }
+
+    /// `openPosition` for callers that go on when the read fails.
+    func readPosition(_ symbol: Symbol) async -> PositionRead {
+        do {
+            return try await openPosition(symbol).map(PositionRead.open) ?? .flat
+        } catch {
+            return .unreadable
+        }
+    }
+
+    /// Closes the position at market under a fresh halt id (no confirmed stop, or a position the bot does
+    /// not know): the one close the venue sends on its own.
+    func closeForSafety(symbol: Symbol, contract: ContractSpec) async throws -> Outcome {
+        let id = ClientOrderID(symbol: symbol, purpose: .halt, decisionTime: clock(), versionHash: "00000000")
+        return try await close(ExitOrder(clientOrderID: id, reason: .halt, decisionTime: clock()), symbol: symbol, contract: contract)
     }
 
     /// Reads the order back until it is filled (a market order fills at once); one not filled in time has
@@ -151,7 +184,7 @@ public actor BitGetVenue {
         let id = order.clientOrderID
         let position: ExchangePosition?
         do {
-            position = try await client.positions().first { $0.symbol.uppercased() == symbol.name && $0.size > 0 }
+            position = try await openPosition(symbol)
         } catch {
             outcome.events.append(.orderOutcomeUnknown(id, reason: "positions cannot be read: \(error)", time: clock()))
             outcome.halt = "the position of \(symbol) cannot be read to close it"
@@ -166,18 +199,8 @@ public actor BitGetVenue {
         let side: OrderSide = position.side == "long" ? .sell : .buy
         let request = OrderRequest(symbol: symbol, side: side == .buy ? .buy : .sell, kind: .market, size: contract.sizeText(position.size),
                                    clientOrderID: id.rawValue, reduceOnly: true)
-        switch try await client.placeOrder(request) {
-        case let .rejected(code, message):
-            outcome.events.append(.orderRejected(id, reason: "\(code) \(message)", time: clock()))
-            outcome.halt = "the close of \(symbol) was refused (\(code) \(message)); the position keeps its exchange stop"
-            return outcome
-        case let .unknown(reason):
-            outcome.events.append(.orderOutcomeUnknown(id, reason: reason, time: clock()))
-            outcome.halt = "the outcome of close \(id) is unknown (\(reason)); reconcile"
-            return outcome
-        case .placed:
-            outcome.events.append(.orderAccepted(id, time: clock()))
-        }
+        guard try await send(request, id: id, what: "close", haltWhenRejected: "the close of \(symbol) was refused; the position keeps its exchange stop",
+                             outcome: &outcome) else { return outcome }
         guard let fill = try await awaitFill(id, symbol: symbol, side: side, leverage: position.leverage, outcome: &outcome) else { return outcome }
         outcome.events.append(.orderFilled(fill, exitReason: order.reason))
         try await cancelLeftoverProtection(symbol: symbol, outcome: &outcome)
@@ -191,9 +214,7 @@ public actor BitGetVenue {
             guard let plans = try? await client.positionProtection(symbol: symbol) else { continue }
             let leftovers = plans.filter { $0.kind != nil }
             if leftovers.isEmpty { return }
-            if (try? await client.positions().contains { $0.symbol.uppercased() == symbol.name && $0.size > 0 }) != false {
-                return  // not flat (or unknown): the plans protect a position
-            }
+            guard case .flat = await readPosition(symbol) else { return }  // not flat (or unknown): the plans protect a position
             for kind in [PositionPlanOrder.Kind.stopLoss, .takeProfit] {
                 let ids = leftovers.filter { $0.kind == kind }.map(\.orderID)
                 _ = try? await client.cancelPositionProtection(symbol: symbol, kind: kind, orderIDs: ids)

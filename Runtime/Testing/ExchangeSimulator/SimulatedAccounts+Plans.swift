@@ -50,7 +50,16 @@ extension SimulatedAccounts {
         if let holdSide, Self.positionSide(holdSide) != position.side.rawValue {
             throw Rejection(code: "40017", message: "Parameter verification failed: holdSide \(holdSide) does not match the \(position.side.rawValue) position")
         }
-        try checkTrigger(planType: planType, triggerPrice: triggerPrice, symbol: symbol, position: position)
+        try checkTrigger(triggerPrice, symbol: symbol)
+        let plan = replacePlan(symbol: symbol, planType: planType, triggerPrice: triggerPrice, triggerType: triggerType,
+                               holdSide: position.side.rawValue, clientID: clientID, now: now)
+        syncProtection(symbol)
+        return plan
+    }
+
+    /// The position's one plan of `planType` becomes a new one (the live one, if any, is cancelled).
+    private func replacePlan(symbol: Symbol, planType: String, triggerPrice: Double, triggerType: String, holdSide: String, clientID: String,
+                             now: Int64) -> PlanOrder {
         for var old in livePlans(symbol: symbol) where old.planType == planType {
             old.status = "cancelled"
             old.updated = now
@@ -59,12 +68,10 @@ extension SimulatedAccounts {
         }
         nextID += 1
         let plan = PlanOrder(id: String(nextID), clientID: clientID.isEmpty ? String(nextID) : clientID, symbol: symbol, planType: planType,
-                             triggerPrice: triggerPrice, triggerType: triggerType, holdSide: position.side.rawValue, status: "live",
-                             created: now, updated: now)
+                             triggerPrice: triggerPrice, triggerType: triggerType, holdSide: holdSide, status: "live", created: now, updated: now)
         plans[plan.id] = plan
         planByClientID[plan.clientID] = plan.id
         planUpdates.append(plan)
-        syncProtection(symbol)
         return plan
     }
 
@@ -74,7 +81,7 @@ extension SimulatedAccounts {
             throw Rejection(code: "43025", message: "Plan order does not exist")
         }
         guard plan.status == "live" else { throw Rejection(code: "43025", message: "Plan order does not exist") }
-        if let position = position(symbol) { try checkTrigger(planType: plan.planType, triggerPrice: triggerPrice, symbol: symbol, position: position) }
+        try checkTrigger(triggerPrice, symbol: symbol)
         plan.triggerPrice = triggerPrice
         plan.updated = now
         plans[id] = plan
@@ -143,18 +150,8 @@ extension SimulatedAccounts {
         }
         for (planType, trigger) in [("pos_loss", order.stopLoss), ("pos_profit", order.takeProfit)] {
             guard let trigger else { continue }
-            for var old in livePlans(symbol: order.symbol) where old.planType == planType {
-                old.status = "cancelled"
-                old.updated = time
-                plans[old.id] = old
-                planUpdates.append(old)
-            }
-            nextID += 1
-            let plan = PlanOrder(id: String(nextID), clientID: String(nextID), symbol: order.symbol, planType: planType, triggerPrice: trigger,
-                                 triggerType: "mark_price", holdSide: position.side.rawValue, status: "live", created: time, updated: time)
-            plans[plan.id] = plan
-            planByClientID[plan.clientID] = plan.id
-            planUpdates.append(plan)
+            _ = replacePlan(symbol: order.symbol, planType: planType, triggerPrice: trigger, triggerType: "mark_price",
+                            holdSide: position.side.rawValue, clientID: "", now: time)
         }
         syncProtection(order.symbol)
     }
@@ -185,7 +182,7 @@ extension SimulatedAccounts {
         return livePlans(symbol: symbol).last { $0.planType == planType && $0.holdSide == position.side.rawValue }
     }
 
-    private func checkTrigger(planType: String, triggerPrice: Double, symbol: Symbol, position: Position) throws(Rejection) {
+    private func checkTrigger(_ triggerPrice: Double, symbol: Symbol) throws(Rejection) {
         guard let contract = parameters[symbol]?.contract, triggerPrice > 0 else {
             throw Rejection(code: "40017", message: "Parameter verification failed: triggerPrice")
         }
