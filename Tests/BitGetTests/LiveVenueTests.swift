@@ -90,6 +90,23 @@ import Testing
         }
     }
 
+    @Test func aStopThatCannotBeMovedStaysArmedAndThePositionIsKept() async throws {
+        try await SimulatorHarness.with { harness in
+            let venue = Self.venue(harness)
+            let price = try await Self.price(harness)
+            let order = Self.entry(price: price)
+            _ = try await venue.execute(.submitEntry(order), symbol: "BTCUSDT")
+            let armed = Double(Self.contract.priceText(order.stopLoss))!
+            await harness.simulator.refusePlanOrders(true)
+            let amend = try await venue.execute(.amendProtection(stopLoss: Double(Self.contract.priceText(price * 0.99))!, takeProfit: nil),
+                                                symbol: "BTCUSDT")
+            #expect(amend.halt == nil && amend.events.contains { if case .protectionArmed(armed, _, _) = $0 { true } else { false } },
+                    "the engine books the stop where it stands: \(amend)")
+            #expect(await harness.simulator.orderLog().filter(\.reduceOnly).isEmpty, "a protected position is not flattened over a failed amend")
+            #expect(await harness.simulator.livePositionPlans("BTCUSDT").filter { $0.planType == "pos_loss" }.map(\.triggerPrice) == [armed])
+        }
+    }
+
     @Test func aStopCancelledByHandIsReArmedByReconciliation() async throws {
         try await SimulatorHarness.with { harness in
             let venue = Self.venue(harness)
@@ -101,14 +118,14 @@ import Testing
             let believed = BelievedState(position: Position(side: .long, size: fill.size, entryPrice: fill.price, margin: fill.size * fill.price / 10,
                                                             leverage: 10, stopLoss: stop, takeProfit: profit, openedAt: fill.time, fees: fill.fee,
                                                             funding: 0))
-            let report = try await venue.report(symbol: "BTCUSDT", inFlight: [])
+            let report = try await venue.report(symbol: "BTCUSDT", inFlight: [:])
             #expect(report.protections.map(\.kind) == [.takeProfit], "the exchange shows the stop gone")
             let actions = Reconciliation.reconcile(believed: believed, report: report, rules: .init(priceTolerance: 1e-6))
             #expect(actions == [.armProtection(stopLoss: stop, takeProfit: profit)])
             let performed = try await venue.perform(actions, symbol: "BTCUSDT")
             #expect(performed.outcome.halt == nil)
             #expect(await harness.simulator.livePositionPlans("BTCUSDT").filter { $0.planType == "pos_loss" }.map(\.triggerPrice) == [stop])
-            let again = try await venue.report(symbol: "BTCUSDT", inFlight: [])
+            let again = try await venue.report(symbol: "BTCUSDT", inFlight: [:])
             #expect(Reconciliation.reconcile(believed: believed, report: again, rules: .init(priceTolerance: 1e-6)).isEmpty, "they agree")
         }
     }
@@ -118,7 +135,7 @@ import Testing
         try await SimulatorHarness.with { harness in
             let venue = Self.venue(harness)
             _ = try await harness.simulator.openPositionByHand("BTCUSDT", side: "sell", size: 0.02)
-            let report = try await venue.report(symbol: "BTCUSDT", inFlight: [])
+            let report = try await venue.report(symbol: "BTCUSDT", inFlight: [:])
             let actions = Reconciliation.reconcile(believed: BelievedState(position: nil), report: report, rules: .init(unknownPosition: policy))
             let performed = try await venue.perform(actions, symbol: "BTCUSDT")
             #expect(performed.outcome.halt == nil, "\(performed)")
@@ -187,6 +204,28 @@ import Testing
             let report = try await BitGetVenue(client: harness.client(credentials: harness.credentials), contracts: ["BTCUSDT": Self.contract],
                                                settings: settings).verifyForLiveTrading(symbols: ["BTCUSDT"])
             #expect(abs(report.clockSkewMilliseconds) < 2_000)
+        }
+    }
+
+    @Test func anInFlightOrderTheExchangeNeverGotIsNotFoundSinceItWasSentAndWaitsOutTheGrace() async throws {
+        try await SimulatorHarness.with { harness in
+            let venue = Self.venue(harness)
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            let recent = ClientOrderID(symbol: "BTCUSDT", purpose: .entry, decisionTime: 1_750_000_000_000, agentVersion: "v1")
+            let old = ClientOrderID(symbol: "BTCUSDT", purpose: .entry, decisionTime: 1_750_000_060_000, agentVersion: "v1")
+            // The decision times are 2025 (a replay): the grace is measured from when each was sent, not from them.
+            let report = try await venue.report(symbol: "BTCUSDT", inFlight: [recent: now - 1_000, old: now - 120_000])
+            guard case let .notFound(recentSeconds)? = report.resolutions[recent], case let .notFound(oldSeconds)? = report.resolutions[old] else {
+                Issue.record("\(report.resolutions)"); return
+            }
+            #expect(recentSeconds >= 1 && recentSeconds < 30 && oldSeconds >= 120 && oldSeconds < 150, "\(recentSeconds) \(oldSeconds)")
+            let waits = Reconciliation.reconcile(believed: BelievedState(position: nil, inFlight: [recent]),
+                                                 report: VenueReport(position: nil, resolutions: [recent: report.resolutions[recent]!]),
+                                                 rules: .init())
+            #expect(waits.contains { if case .retryLater = $0 { true } else { false } }, "within the grace it may still be in transit: \(waits)")
+            let forgets = Reconciliation.reconcile(believed: BelievedState(position: nil, inFlight: [old]),
+                                                   report: VenueReport(position: nil, resolutions: [old: report.resolutions[old]!]), rules: .init())
+            #expect(forgets.contains { if case .forgetOrder = $0 { true } else { false } }, "past the grace it was never placed: \(forgets)")
         }
     }
 }

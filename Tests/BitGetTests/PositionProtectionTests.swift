@@ -17,6 +17,10 @@ import Testing
             guard case .placed = try await client.placeOrder(OrderRequest(symbol: "BTCUSDT", side: .buy, kind: .market, size: "0.01",
                                                                          clientOrderID: "E-1")) else { Issue.record("entry"); return }
             let stopText = Self.contract.priceText(price * 0.98)
+            let hedgeWords = try await client.placePositionProtection(symbol: "BTCUSDT", kind: .stopLoss, triggerPrice: stopText, holdSide: .long,
+                                                                      hedgeMode: true, clientOrderID: "S-0")
+            guard case let .rejected(code, message) = hedgeWords else { Issue.record("\(hedgeWords)"); return }
+            #expect(code == "40017" && message.contains("buy or sell"), "one-way mode names a long's stop `buy`, not `long`: \(message)")
             let stop = try await client.placePositionProtection(symbol: "BTCUSDT", kind: .stopLoss, triggerPrice: stopText, holdSide: .long,
                                                                 clientOrderID: "S-1")
             let profit = try await client.placePositionProtection(symbol: "BTCUSDT", kind: .takeProfit,

@@ -44,9 +44,26 @@ import Testing
             }
             #expect(second.standardOutput.contains("BTCUSDT 1m:"))
 
-            // A third run finds nothing new.
+            // A third run stores only the bars that closed since the second (none, unless a minute or an
+            // hour boundary passed in between: CI once ran this across 12:00 UTC) and fetches nothing twice.
+            var before: [String: CandleCoverage] = [:]
+            for symbol in ["BTCUSDT", "ETHUSDT"] as [Symbol] {
+                for timeframe in [Timeframe.oneMinute, .oneHour] {
+                    before["\(symbol) \(timeframe.rawValue)"] = try store.candleCoverage(symbol: symbol, timeframe: timeframe)
+                }
+            }
             let third = try await workspace.pipeline(arguments, environment: environment)
-            #expect(third.standardOutput.contains("BTCUSDT 1h: 0 new bars"), "\(third.standardOutput)")
+            #expect(third.status == 0, "\(third.combined)")
+            for symbol in ["BTCUSDT", "ETHUSDT"] as [Symbol] {
+                for timeframe in [Timeframe.oneMinute, .oneHour] {
+                    let key = "\(symbol) \(timeframe.rawValue)"
+                    let after = try #require(try store.candleCoverage(symbol: symbol, timeframe: timeframe))
+                    let closedSince = after.count - (before[key]?.count ?? 0)
+                    #expect(closedSince >= 0 && closedSince <= (timeframe == .oneHour ? 1 : 5), "\(key): \(closedSince) bars closed between the runs")
+                    #expect(after.lastOpenTime - after.firstOpenTime == Int64(after.count - 1) * timeframe.milliseconds, "\(key): contiguous")
+                    #expect(third.standardOutput.contains("\(key): \(closedSince) new bars, 0 already stored"), "\(key): \(third.standardOutput)")
+                }
+            }
         }
     }
 

@@ -54,11 +54,11 @@ extension BitGetError {
 
 extension BitGetRESTClient {
     /// `POST /api/v2/mix/order/place-order` with an outcome that is never guessed. A success or a business
-    /// refusal is final. A rate limit is retried blindly (it never reached the engine). A duplicate
-    /// client id, a timeout, a transport error, a 5xx or an unreadable answer is resolved by
-    /// `order/detail?clientOid=…`: found means placed; not found means the same request (same client id,
-    /// so never a second order) is sent again after a backoff; still unresolved after the retry budget is
-    /// `unknown`.
+    /// refusal is final. A rate limit is retried blindly
+    /// (it never reached the engine). Anything ambiguous — a duplicate client id, a timeout, a transport
+    /// error, a 5xx, an unreadable answer — is never sent again: the order is looked up by
+    /// `order/detail?clientOid=…` until it is found (placed) or the retry budget is spent (`unknown`: the
+    /// caller halts the symbol, and reconciliation settles it later).
     public func placeOrder(_ order: OrderRequest) async throws -> OrderPlacement {
         try await submitResolvingByClientID("/api/v2/mix/order/place-order", body: order.body, clientOrderID: order.clientOrderID,
                                             label: order.clientOrderID) {
@@ -70,15 +70,16 @@ extension BitGetRESTClient {
     }
 
     /// Sends an order-creating request whose outcome is never guessed (the mechanism of `placeOrder` and
-    /// `placePositionProtection`): a success or a business refusal is final; what provably never reached
-    /// the exchange is resent blindly; anything ambiguous (including a duplicate client id) is looked up by
-    /// `find`, and resent under the same client id when not found; unresolved after the retry budget is
-    /// `unknown`.
+    /// `placePositionProtection`). Until an attempt may have reached the exchange, a success or a refusal
+    /// is final and what provably never reached it is resent. From the first ambiguous attempt on, the
+    /// request is never resent (BitGet's treatment of a reused client id after the order is final is not
+    /// documented, so a resend could be a second order): `find` is polled with backoff, and an order not
+    /// found within the retry budget is `unknown`.
     func submitResolvingByClientID(_ path: String, body: [String: Any], clientOrderID: String, label: String,
                                    find: @Sendable () async -> (orderID: String, clientOrderID: String)?) async throws -> OrderPlacement {
         let name = String(path.split(separator: "/").last ?? "")
-        var lastProblem = ""
-        for attempt in 1...retry.maximumAttempts {
+        var problem: String?
+        sending: for attempt in 1...retry.maximumAttempts {
             do {
                 let data = try await sendOnce(.POST, path, body: body, group: "order")
                 let row = (data as? [String: Any]).map(JSONObject.init)
@@ -86,24 +87,34 @@ extension BitGetRESTClient {
                     return .placed(orderID: orderID, clientOrderID: row?.text("clientOid") ?? clientOrderID)
                 }
                 // BitGet omits the order id when a reduce-only order displaced older ones: look it up.
-                lastProblem = "\(name) answered without an order id"
-            } catch let error as BitGetError {
-                lastProblem = "\(error)"
-                if error.provablyNotReceived, error.action == .retry {
-                    try await backOff(after: attempt, error: error, path: name)
-                    continue
+                problem = "\(name) answered without an order id"
+            } catch let error as BitGetError where error.provablyNotReceived && error.action == .retry {
+                if attempt == retry.maximumAttempts {
+                    return .rejected(code: "429", message: "\(name) was refused by the rate limit \(attempt) times; it never reached the exchange")
                 }
+                try await backOff(after: attempt, error: error, path: name)
+                continue sending
+            } catch let error as BitGetError {
                 if case let .credentials(code, message, _) = error { return .rejected(code: code, message: message) }
                 if case let .rejected(code, message) = error, !error.isDuplicateClientID { return .rejected(code: code, message: message) }
+                problem = "\(error)"
+            } catch let error as CancellationError {
+                throw error
+            } catch {
+                problem = "\(error)"
             }
+            break sending
+        }
+        let ambiguity = problem ?? "no answer"
+        for attempt in 1...retry.maximumAttempts {
             if let found = await find() { return .placed(orderID: found.orderID, clientOrderID: found.clientOrderID) }
-            logger.warning("order outcome unknown; resending under the same client id", metadata: [
-                "client_oid": "\(clientOrderID)", "path": "\(name)", "attempt": "\(attempt)", "problem": "\(lastProblem)",
+            logger.warning("order outcome unknown; looking it up by its client id (never resent)", metadata: [
+                "client_oid": "\(clientOrderID)", "path": "\(name)", "attempt": "\(attempt)", "problem": "\(ambiguity)",
             ])
             try await backOff(after: attempt, error: nil, path: name)
         }
         if let found = await find() { return .placed(orderID: found.orderID, clientOrderID: found.clientOrderID) }
-        return .unknown(reason: "\(label): no answer after \(retry.maximumAttempts) attempts (last: \(lastProblem))")
+        return .unknown(reason: "\(label): not found by its client id after an ambiguous answer (\(ambiguity))")
     }
 
     /// `POST /api/v2/mix/order/cancel-order` by client id, resolved like `placeOrder`: an ambiguous answer

@@ -33,13 +33,16 @@ public struct AccountSettings: Sendable, Equatable {
 
 extension BitGetRESTClient {
     /// `POST /api/v2/mix/order/place-tpsl-order`: a position stop-loss or take-profit that triggers on the
-    /// mark price and closes the whole position at market. An ambiguous answer is resolved by listing the
-    /// pending plan orders for the client id, as `placeOrder` does with `order/detail`.
+    /// mark price and closes the whole position at market. `holdSide` names the position protected, in the
+    /// words of the account's mode: one-way `buy` (a long) / `sell` (a short), hedge `long` / `short`. An
+    /// ambiguous answer is resolved by listing the pending plan orders for the client id, as `placeOrder`
+    /// does with `order/detail`.
     public func placePositionProtection(symbol: Symbol, kind: PositionPlanOrder.Kind, triggerPrice: String, holdSide: PositionSide,
-                                        clientOrderID: String) async throws -> OrderPlacement {
+                                        hedgeMode: Bool = false, clientOrderID: String) async throws -> OrderPlacement {
+        let side = hedgeMode ? holdSide.rawValue : (holdSide == .long ? "buy" : "sell")
         let body: [String: Any] = [
             "symbol": symbol.name, "productType": Self.productType, "marginCoin": "USDT", "planType": kind.rawValue,
-            "triggerPrice": triggerPrice, "triggerType": "mark_price", "executePrice": "0", "holdSide": holdSide.rawValue,
+            "triggerPrice": triggerPrice, "triggerType": "mark_price", "executePrice": "0", "holdSide": side,
             "clientOid": clientOrderID,
         ]
         return try await submitResolvingByClientID("/api/v2/mix/order/place-tpsl-order", body: body, clientOrderID: clientOrderID,
@@ -52,11 +55,12 @@ extension BitGetRESTClient {
     }
 
     /// `POST /api/v2/mix/order/modify-tpsl-order`: moves a live position TP/SL's trigger in place (never
-    /// cancel-then-replace). Setting a trigger is idempotent, so transient failures are retried.
+    /// cancel-then-replace). Setting a trigger is idempotent, so transient failures are retried. BitGet
+    /// wants `"size": ""` for `pos_profit`/`pos_loss` (the whole position).
     public func modifyPositionProtection(symbol: Symbol, orderID: String, triggerPrice: String) async throws {
         _ = try await request(.POST, "/api/v2/mix/order/modify-tpsl-order", body: [
             "symbol": symbol.name, "productType": Self.productType, "marginCoin": "USDT", "orderId": orderID,
-            "triggerPrice": triggerPrice, "triggerType": "mark_price", "executePrice": "0",
+            "triggerPrice": triggerPrice, "triggerType": "mark_price", "executePrice": "0", "size": "",
         ], signed: true, group: "order")
     }
 
@@ -86,7 +90,7 @@ extension BitGetRESTClient {
             PositionPlanOrder(orderID: try row.required("orderId"), clientOrderID: row.text("clientOid") ?? "",
                               symbol: (row.text("symbol") ?? "").uppercased(), planType: row.text("planType") ?? "",
                               triggerPrice: try row.requiredNumber("triggerPrice"), triggerType: row.text("triggerType") ?? "",
-                              holdSide: Self.holdSide(row.text("posSide") ?? row.text("holdSide") ?? ""),
+                              holdSide: Self.holdSide([row.text("posSide"), row.text("holdSide")].compactMap { $0 }.first { !$0.isEmpty } ?? ""),
                               status: row.text("planStatus") ?? "live")
         }
     }
@@ -108,12 +112,13 @@ extension BitGetRESTClient {
         return AccountSettings(marginMode: row.text("marginMode") ?? "", positionMode: row.text("posMode") ?? "")
     }
 
-    /// `long`/`short`, from BitGet's `long`/`short` or one-way `buy`/`sell`.
+    /// `long`/`short`, from BitGet's `long`/`short` or one-way `buy`/`sell`; empty when the exchange does not
+    /// say (one-way mode may answer `net` or nothing: a symbol then has one position, which it protects).
     static func holdSide(_ text: String) -> String {
         switch text.lowercased() {
         case "buy", "long": "long"
         case "sell", "short": "short"
-        default: text.lowercased()
+        default: ""
         }
     }
 }

@@ -6,19 +6,28 @@ extension BitGetVenue {
     /// for the open position of `symbol` (nil: keep the trigger it has), placing a missing one, moving a
     /// misplaced one in place and cancelling extras by id, then reading the list back until it agrees. A
     /// stop not confirmed in `stopConfirmationSeconds` closes the position and halts the symbol; a
-    /// take-profit that cannot be confirmed is logged (the stop is what protects the money).
-    func protect(symbol: Symbol, contract: ContractSpec, stopLoss: Double?, takeProfit: Double?, outcome: inout Outcome) async throws {
+    /// take-profit that cannot be confirmed is logged (the stop is what protects the money). When
+    /// `amending`, a stop that could not be moved but still stands (one `pos_loss`, as read last) is kept
+    /// and booked where it is instead.
+    func protect(symbol: Symbol, contract: ContractSpec, stopLoss: Double?, takeProfit: Double?, amending: Bool = false,
+                 outcome: inout Outcome) async throws {
         let deadline = clock() + Int64(settings.stopConfirmationSeconds * 1000)
         var problem = "not confirmed yet"
         var refusals = 0
         var confirmed: (stop: Double, profit: Double?)?
+        /// The trigger of the one stop the exchange held at the last read (an amend that fails leaves it armed).
+        var standingStop: Double?
+        var standingProfit: Double?
         while confirmed == nil {
             let read = await readPosition(symbol)
             if case let .open(position) = read,
                let plans = try? await client.positionProtection(symbol: symbol) {
-                let mine = plans.filter { $0.holdSide == position.side }
-                let stops = mine.filter { $0.kind == .stopLoss }
-                let profits = mine.filter { $0.kind == .takeProfit }
+                // One-way mode: a symbol has one position, so every position TP/SL of the symbol is its
+                // (the side BitGet reports on a plan order is not relied on).
+                let stops = plans.filter { $0.kind == .stopLoss }
+                let profits = plans.filter { $0.kind == .takeProfit }
+                standingStop = stops.count == 1 ? stops[0].triggerPrice : nil
+                standingProfit = profits.count == 1 ? profits[0].triggerPrice : nil
                 guard let stopTarget = (stopLoss ?? stops.first?.triggerPrice).flatMap({ Double(contract.priceText($0)) }) else {
                     problem = "no stop-loss price to arm"
                     break
@@ -49,6 +58,15 @@ extension BitGetVenue {
         }
         if let confirmed {
             outcome.events.append(.protectionArmed(stopLoss: confirmed.stop, takeProfit: confirmed.profit, time: clock()))
+            return
+        }
+        if amending, let standingStop {
+            // The stop could not be moved, but one stop still protects the position: keep it (flattening a
+            // protected position because an amend failed would be the worse trade) and book where it is.
+            logger.warning("the stop could not be moved at the exchange; it stays where it was", metadata: [
+                "symbol": "\(symbol)", "stop": "\(standingStop)", "wanted": "\(stopLoss.map { "\($0)" } ?? "-")", "problem": "\(problem)",
+            ])
+            outcome.events.append(.protectionArmed(stopLoss: standingStop, takeProfit: standingProfit, time: clock()))
             return
         }
         // Principle 6: a live position without a confirmed exchange-side stop is closed.

@@ -5,20 +5,36 @@ import Reconciliation
 extension BitGetVenue {
     /// What the exchange reports about `symbol` for the pure reconciliation: the position, its TP/SL
     /// orders, working orders the store did not send, and the outcome of every in-flight order by its
-    /// client id (`submittedAt`: when each was sent, UTC ms, for the not-found grace period). A read that
-    /// fails throws: reconciliation then fails closed.
-    public func report(symbol: Symbol, inFlight: [ClientOrderID], submittedAt: [ClientOrderID: Int64] = [:]) async throws -> VenueReport {
+    /// client id. `inFlight` maps each to when it was sent (this machine's clock, UTC ms): an order the
+    /// exchange does not hold counts as never placed only after the grace period from that time, so the
+    /// time is required (none known: pass the time of the restart, which only delays the verdict). A read
+    /// that fails throws: reconciliation then fails closed.
+    public func report(symbol: Symbol, inFlight: [ClientOrderID: Int64]) async throws -> VenueReport {
+        try await exclusively(symbol) { try await readReport(symbol: symbol, inFlight: inFlight) }
+    }
+
+    private func readReport(symbol: Symbol, inFlight: [ClientOrderID: Int64]) async throws -> VenueReport {
         let position = try await openPosition(symbol)
         let plans = try await client.positionProtection(symbol: symbol).filter { $0.kind != nil }
         let working = try await client.openOrders(symbol: symbol)
-        let inFlightIDs = Set(inFlight.map(\.rawValue))
+        let inFlightIDs = Set(inFlight.keys.map(\.rawValue))
         var resolutions: [ClientOrderID: OrderResolution] = [:]
-        for id in inFlight {
+        for (id, sent) in inFlight.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
             let side: OrderSide = id.purpose == .entry ? (position?.side == "short" ? .sell : .buy) : (position?.side == "short" ? .buy : .sell)
             switch await client.lookUp(symbol: symbol, clientOrderID: id.rawValue) {
             case let .found(order):
                 let orderSide: OrderSide = order.side.lowercased() == "sell" ? .sell : (order.side.lowercased() == "buy" ? .buy : side)
-                let fill = fill(of: order, id: id, side: orderSide, leverage: position?.leverage ?? 1)
+                guard let fill = fill(of: order, id: id, side: orderSide, leverage: position?.leverage ?? 1) else {
+                    // Nothing filled, or a fill whose price the exchange does not show yet (never booked at 0).
+                    if order.filledSize > 0 {
+                        resolutions[id] = .unknown("\(order.filledSize) filled without an average price yet")
+                    } else if ["live", "new", "init"].contains(order.state) {
+                        resolutions[id] = .working
+                    } else {
+                        resolutions[id] = .notExecuted("\(order.state) at the exchange with nothing filled")
+                    }
+                    continue
+                }
                 switch order.state {
                 case "filled": resolutions[id] = .filled(fill)
                 case "partially_filled": resolutions[id] = .partiallyFilled(fill, stillWorking: true)
@@ -28,8 +44,7 @@ extension BitGetVenue {
                 default: resolutions[id] = .unknown("state \(order.state)")
                 }
             case .notFound:
-                let sent = submittedAt[id] ?? 0
-                resolutions[id] = .notFound(secondsSinceSubmission: sent > 0 ? Double(clock() - sent) / 1000 : .infinity)
+                resolutions[id] = .notFound(secondsSinceSubmission: max(0, Double(clock() - sent) / 1000))
             case .unknown:
                 resolutions[id] = .unknown("order/detail cannot be read")
             }
@@ -50,6 +65,12 @@ extension BitGetVenue {
     public func perform(_ actions: [ReconciliationAction], symbol: Symbol) async throws
         -> (outcome: Outcome, storeActions: [ReconciliationAction])
     {
+        try await exclusively(symbol) { try await carryOut(actions, symbol: symbol) }
+    }
+
+    private func carryOut(_ actions: [ReconciliationAction], symbol: Symbol) async throws
+        -> (outcome: Outcome, storeActions: [ReconciliationAction])
+    {
         var outcome = Outcome()
         var storeActions: [ReconciliationAction] = []
         guard let contract = contracts[symbol] else { return (Outcome(halt: "\(symbol) has no contract specification"), []) }
@@ -66,13 +87,22 @@ extension BitGetVenue {
                 try await protect(symbol: symbol, contract: contract, stopLoss: stopLoss, takeProfit: takeProfit, outcome: &outcome)
                 if outcome.halt != nil { return (outcome, storeActions) }
             case let .cancelOrders(ids, _):
-                let plans = (try? await client.positionProtection(symbol: symbol)) ?? []
-                for kind in [PositionPlanOrder.Kind.stopLoss, .takeProfit] {
-                    let planIDs = plans.filter { $0.kind == kind && ids.contains($0.orderID) }.map(\.orderID)
-                    _ = try await client.cancelPositionProtection(symbol: symbol, kind: kind, orderIDs: planIDs)
-                }
-                for id in ids where !plans.contains(where: { $0.orderID == id }) {
-                    try await client.cancelStrayOrder(symbol: symbol, orderID: id)
+                // Plan ids go to cancel-plan-order (with symbol, plan type and ids), the rest to cancel-order;
+                // which is which is read first, and an unreadable list or a failed cancel halts here.
+                do {
+                    let plans = try await client.positionProtection(symbol: symbol)
+                    for kind in [PositionPlanOrder.Kind.stopLoss, .takeProfit] {
+                        let planIDs = plans.filter { $0.kind == kind && ids.contains($0.orderID) }.map(\.orderID)
+                        _ = try await client.cancelPositionProtection(symbol: symbol, kind: kind, orderIDs: planIDs)
+                    }
+                    for id in ids where !plans.contains(where: { $0.orderID == id }) {
+                        try await client.cancelStrayOrder(symbol: symbol, orderID: id)
+                    }
+                } catch let error as CancellationError {
+                    throw error
+                } catch {
+                    outcome.halt = "orders of \(symbol) the store does not know could not be cancelled: \(error)"
+                    return (outcome, storeActions)
                 }
             case let .cancelOrder(id, _):
                 let cancelled = try await cancel(id, symbol: symbol)

@@ -4,7 +4,7 @@ import MarketModel
 /// Why the live venue refuses to start: every problem found, each naming what to fix.
 public struct LiveStartRefusal: Error, Sendable, CustomStringConvertible {
     public var problems: [String]
-    public var description: String { "live trading refused; nothing was sent:\n" + problems.map { "  - " + $0 }.joined(separator: "\n") }
+    public var description: String { "live trading refused; no order or setting was sent:\n" + problems.map { "  - " + $0 }.joined(separator: "\n") }
 }
 
 /// What the start-up checks found and set.
@@ -57,34 +57,45 @@ extension BitGetVenue {
         }
         let listed = try await listedContracts(symbols: symbols, problems: &problems)
         guard problems.isEmpty else { throw LiveStartRefusal(problems: problems) }
-        var changes: [String] = []
+        // Everything is read before anything is changed, so a refusal really has sent nothing.
         let positions = try await client.positions().filter { $0.size > 0 }
+        var changes: [String] = []
+        var setOneWay = false
         if let first = symbols.first {
             let settings = try await client.accountSettings(symbol: first)
             if settings.positionMode != "one_way_mode" {
-                let busy = !positions.isEmpty
-                if busy {
+                if positions.isEmpty {
+                    setOneWay = true
+                } else {
                     problems.append("the account is in \(settings.positionMode) with open positions (\(positions.map(\.symbol).joined(separator: ", "))): "
                         + "close them, or switch to one-way mode in the BitGet app")
-                } else {
-                    try await client.setPositionMode(oneWay: true)
-                    changes.append("position mode set to one-way")
                 }
             }
         }
+        var setIsolated: [Symbol] = []
         for symbol in symbols where listed.contains(symbol) {
             let settings = try await client.accountSettings(symbol: symbol)
             guard settings.marginMode != "isolated" else { continue }
             let holding = positions.contains { $0.symbol.uppercased() == symbol.name }
-            let working = try await !client.openOrders(symbol: symbol).isEmpty
+            let orders = try await client.openOrders(symbol: symbol)
+            let plans = try await client.positionProtection(symbol: symbol)
+            let working = !orders.isEmpty || !plans.isEmpty
             if holding || working {
-                problems.append("\(symbol) is in \(settings.marginMode) margin with an open \(holding ? "position" : "order"): close it, or set isolated margin in the app")
+                problems.append("\(symbol) is in \(settings.marginMode) margin with an open \(holding ? "position" : "order or TP/SL order"): "
+                    + "close it, or set isolated margin in the app")
             } else {
-                try await client.setMarginMode(symbol: symbol, isolated: true)
-                changes.append("\(symbol) margin set to isolated")
+                setIsolated.append(symbol)
             }
         }
         guard problems.isEmpty else { throw LiveStartRefusal(problems: problems) }
+        if setOneWay {
+            try await client.setPositionMode(oneWay: true)
+            changes.append("position mode set to one-way")
+        }
+        for symbol in setIsolated {
+            try await client.setMarginMode(symbol: symbol, isolated: true)
+            changes.append("\(symbol) margin set to isolated")
+        }
         return LiveStartReport(clockSkewMilliseconds: skew, availableBalance: available, changes: changes)
     }
 

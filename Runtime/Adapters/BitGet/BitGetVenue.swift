@@ -59,17 +59,41 @@ public actor BitGetVenue {
         self.clock = clock
     }
 
-    /// Carries out `command` for `symbol`; never throws (failures are events or a halt), except when cancelled.
+    /// Symbols with a command, report or reconciliation in progress, and the callers waiting for each: an
+    /// actor is reentrant at every `await`, so without this two commands for one symbol could interleave.
+    var busySymbols: Set<Symbol> = []
+    var waitingForSymbol: [Symbol: [CheckedContinuation<Void, Never>]] = [:]
+
+    /// Runs `body` while no other call for `symbol` runs (first come, first served).
+    func exclusively<T>(_ symbol: Symbol, _ body: () async throws -> T) async throws -> T {
+        while busySymbols.contains(symbol) {
+            await withCheckedContinuation { waitingForSymbol[symbol, default: []].append($0) }
+        }
+        busySymbols.insert(symbol)
+        defer {
+            busySymbols.remove(symbol)
+            if let next = waitingForSymbol[symbol]?.first {
+                waitingForSymbol[symbol]?.removeFirst()
+                next.resume()
+            }
+        }
+        return try await body()
+    }
+
+    /// Carries out `command` for `symbol`, after any other call for it; never throws (failures are events
+    /// or a halt), except when cancelled.
     public func execute(_ command: VenueCommand, symbol: Symbol) async throws -> Outcome {
         guard let contract = contracts[symbol] else { return Outcome(halt: "\(symbol) has no contract specification") }
-        switch command {
-        case let .submitEntry(order): return try await enter(order, symbol: symbol, contract: contract)
-        case let .closePosition(order): return try await close(order, symbol: symbol, contract: contract)
-        case let .amendProtection(stopLoss, takeProfit):
-            var outcome = Outcome()
-            try await protect(symbol: symbol, contract: contract, stopLoss: stopLoss, takeProfit: takeProfit, outcome: &outcome)
-            return outcome
-        case let .cancel(id): return try await cancel(id, symbol: symbol)
+        return try await exclusively(symbol) {
+            switch command {
+            case let .submitEntry(order): return try await enter(order, symbol: symbol, contract: contract)
+            case let .closePosition(order): return try await close(order, symbol: symbol, contract: contract)
+            case let .amendProtection(stopLoss, takeProfit):
+                var outcome = Outcome()
+                try await protect(symbol: symbol, contract: contract, stopLoss: stopLoss, takeProfit: takeProfit, amending: true, outcome: &outcome)
+                return outcome
+            case let .cancel(id): return try await cancel(id, symbol: symbol)
+            }
         }
     }
 
@@ -146,7 +170,8 @@ public actor BitGetVenue {
         while true {
             if let order = try? await client.order(symbol: symbol, clientOrderID: id.rawValue) {
                 last = order
-                if order.state == "filled" { return fill(of: order, id: id, side: side, leverage: leverage) }
+                // A fill is booked only with its price (BitGet may show `filled` before `priceAvg`).
+                if order.state == "filled", let fill = fill(of: order, id: id, side: side, leverage: leverage) { return fill }
                 if order.state == "canceled" { break }
             }
             if clock() >= deadline { break }
@@ -167,14 +192,22 @@ public actor BitGetVenue {
             outcome.halt = "order \(id) cannot be read back"
             return nil
         }
-        if order.filledSize > 0 { return fill(of: order, id: id, side: side, leverage: leverage) }
+        if order.filledSize > 0 {
+            if let fill = fill(of: order, id: id, side: side, leverage: leverage) { return fill }
+            outcome.events.append(.orderOutcomeUnknown(id, reason: "\(order.filledSize) filled without an average price", time: clock()))
+            outcome.halt = "order \(id) filled but its price cannot be read; reconcile"
+            return nil
+        }
         outcome.events.append(.orderCanceled(id, time: clock()))
         return nil
     }
 
-    func fill(of order: ExchangeOrder, id: ClientOrderID, side: OrderSide, leverage: Double) -> Fill {
-        Fill(clientOrderID: id, side: side, size: order.filledSize, price: order.averagePrice ?? 0, fee: abs(order.fee), liquidity: .taker,
-             leverage: leverage, time: order.updatedTime > 0 ? order.updatedTime : clock())
+    /// The fill an order shows, or nil when nothing is filled or the exchange does not show its average
+    /// price yet (a fill is never booked at price 0).
+    func fill(of order: ExchangeOrder, id: ClientOrderID, side: OrderSide, leverage: Double) -> Fill? {
+        guard order.filledSize > 0, let price = order.averagePrice, price > 0 else { return nil }
+        return Fill(clientOrderID: id, side: side, size: order.filledSize, price: price, fee: abs(order.fee), liquidity: .taker,
+                    leverage: leverage, time: order.updatedTime > 0 ? order.updatedTime : clock())
     }
 
     // MARK: Close
@@ -203,6 +236,11 @@ public actor BitGetVenue {
                              outcome: &outcome) else { return outcome }
         guard let fill = try await awaitFill(id, symbol: symbol, side: side, leverage: position.leverage, outcome: &outcome) else { return outcome }
         outcome.events.append(.orderFilled(fill, exitReason: order.reason))
+        if fill.size < position.size - contract.sizeStep / 2 {
+            // A reduce-only market order that filled in part leaves a position the engine would believe closed.
+            outcome.halt = "the close of \(symbol) filled \(fill.size) of \(position.size); the rest keeps its exchange stop; reconcile"
+            return outcome
+        }
         try await cancelLeftoverProtection(symbol: symbol, outcome: &outcome)
         return outcome
     }

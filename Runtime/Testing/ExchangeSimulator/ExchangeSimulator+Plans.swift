@@ -84,6 +84,11 @@ extension ExchangeSimulator {
     }
 
     /// The live position TP/SL orders of `symbol` (tests read the exchange's side of a stop).
+    /// The open position of `symbol` as the exchange holds it (no fault applies: for a test's invariants).
+    public func heldPosition(_ symbol: Symbol) async -> (side: PositionSide, size: Double)? {
+        await accounts.position(symbol).map { ($0.side, $0.size) }
+    }
+
     public func livePositionPlans(_ symbol: Symbol) async -> [(planType: String, triggerPrice: Double)] {
         await accounts.livePlans(symbol: symbol).map { ($0.planType, $0.triggerPrice) }
     }
@@ -114,6 +119,8 @@ extension ExchangeSimulator {
     func modifyPlan(_ body: [String: String]) async -> Response {
         guard let symbol = body["symbol"].flatMap({ Symbol($0.uppercased()) }) else { return error("40019", "Parameter symbol cannot be empty") }
         guard let trigger = body["triggerPrice"].flatMap(Double.init) else { return error("40019", "Parameter triggerPrice cannot be empty") }
+        // BitGet's modify-tpsl-order takes `"size": ""` for a position TP/SL (the whole position) [D-MODTPSL].
+        guard body["size"] == "" else { return error("40017", "Parameter verification failed: size must be \"\" for pos_profit/pos_loss") }
         do {
             let plan = try await accounts.modifyPlan(symbol: symbol, orderID: body["orderId"], clientID: body["clientOid"], triggerPrice: trigger,
                                                      now: clock.now())

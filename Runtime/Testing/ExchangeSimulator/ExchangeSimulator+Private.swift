@@ -12,7 +12,17 @@ extension ExchangeSimulator {
             try await self.signed(request) { _ in await self.positionsResponse(request.uri.queryParameters.get("symbol").flatMap { Symbol($0.uppercased()) }) }
         }
         router.post("/api/v2/mix/order/place-order") { request, _ in
-            try await self.signed(request) { body in await self.afterAcceptance(await self.placeOrder(body)) }
+            self.faultCounts.withLock { $0.placeOrderRequests += 1 }
+            return try await self.signed(request) { body in
+                if let clientID = body["clientOid"], !clientID.isEmpty {
+                    self.faultCounts.withLock { $0.placeOrderRequestsByClientID[clientID, default: 0] += 1 }
+                }
+                let response = await self.placeOrder(body)
+                if response.status == .ok, self.options.orderDetailLagSeconds > 0, let clientID = body["clientOid"] {
+                    self.laggingOrders.withLock { $0[clientID] = Date().addingTimeInterval(self.options.orderDetailLagSeconds) }
+                }
+                return await self.afterAcceptance(response)
+            }
         }
         router.post("/api/v2/mix/order/cancel-order") { request, _ in
             try await self.signed(request) { body in await self.afterAcceptance(await self.cancelOrder(body)) }
@@ -144,6 +154,9 @@ extension ExchangeSimulator {
 
     func orderDetail(symbol: String?, orderID: String?, clientID: String?) async -> Response {
         guard let symbol = symbol.flatMap({ Symbol($0.uppercased()) }) else { return error("40019", "Parameter symbol cannot be empty") }
+        if let clientID, let visible = laggingOrders.withLock({ $0[clientID] }), visible > Date() {
+            return error("40109", "The data of the order cannot be found, please confirm the order number")
+        }
         do {
             let order = try await accounts.order(symbol: symbol, orderID: orderID, clientID: clientID)
             return envelope(Self.orderFields(order))

@@ -32,6 +32,9 @@ public struct SimulatorOptions: Sendable {
     public var manualClock = false
     /// How long a "lost" answer is held back, wall seconds (longer than any client's timeout).
     public var lostResponseDelaySeconds = 30.0
+    /// How long an accepted order stays invisible to `order/detail` by its client id, wall seconds (the
+    /// exchange's read side lagging its matching engine; 0: never).
+    public var orderDetailLagSeconds = 0.0
 
     public init() {}
 }
@@ -52,10 +55,20 @@ public final class ExchangeSimulator: Sendable {
     let connectionGeneration = Mutex(0)
     /// How often each after-acceptance fault struck (tests and the soak read them).
     public let faultCounts = Mutex(FaultCounts())
+    /// Client ids `order/detail` does not show yet, with the wall time they appear (`orderDetailLagSeconds`).
+    let laggingOrders = Mutex([String: Date]())
 
     public struct FaultCounts: Sendable, Equatable {
         public var lostResponses = 0
         public var acceptedServerErrors = 0
+        /// `place-order` requests that reached the simulator, whatever it answered (a client that resends
+        /// after an ambiguous answer shows here).
+        public var placeOrderRequests = 0
+        /// `place-order` requests past the gateway's faults per client id: more than one is a resend of a
+        /// request the exchange may already have carried out.
+        public var placeOrderRequestsByClientID: [String: Int] = [:]
+        /// Requests sent again under a client id the exchange had already seen past its gateway.
+        public var resentOrderRequests: Int { placeOrderRequestsByClientID.values.reduce(0) { $0 + max(0, $1 - 1) } }
     }
 
     public init(market: SimulatedMarket, options: SimulatorOptions, logger: Logger = Logger(label: "bitget-sim")) {

@@ -47,6 +47,12 @@ extension SimulatedAccounts {
             throw Rejection(code: "40786", message: "Duplicate clientOid")
         }
         guard let position = position(symbol) else { throw Rejection(code: "22002", message: "No position to set take-profit or stop-loss") }
+        if let holdSide {
+            let words = positionMode == "hedge_mode" ? ["long", "short"] : ["buy", "sell"]
+            guard words.contains(holdSide.lowercased()) else {
+                throw Rejection(code: "40017", message: "Parameter verification failed: holdSide must be \(words.joined(separator: " or ")) in \(positionMode)")
+            }
+        }
         if let holdSide, Self.positionSide(holdSide) != position.side.rawValue {
             throw Rejection(code: "40017", message: "Parameter verification failed: holdSide \(holdSide) does not match the \(position.side.rawValue) position")
         }
@@ -77,6 +83,7 @@ extension SimulatedAccounts {
 
     /// `modify-tpsl-order`: moves a live plan's trigger in place (never a moment without it).
     func modifyPlan(symbol: Symbol, orderID: String?, clientID: String?, triggerPrice: Double, now: Int64) throws(Rejection) -> PlanOrder {
+        if refusesPlanOrders { throw Rejection(code: "40893", message: "Unable to update the plan order: refused (simulator fault)") }
         guard let id = orderID ?? clientID.flatMap({ planByClientID[$0] }), var plan = plans[id], plan.symbol == symbol else {
             throw Rejection(code: "43025", message: "Plan order does not exist")
         }
