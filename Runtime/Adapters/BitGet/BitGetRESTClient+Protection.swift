@@ -86,13 +86,22 @@ extension BitGetRESTClient {
         if data == nil || data is NSNull { return [] }
         guard let object = data as? [String: Any] else { throw BitGetError.malformed(reason: "orders-plan-pending", raw: "\(data ?? "nil")") }
         let rows = try objects(object["entrustedList"], "orders-plan-pending")
-        return try rows.map { row in
-            PositionPlanOrder(orderID: try row.required("orderId"), clientOrderID: row.text("clientOid") ?? "",
-                              symbol: (row.text("symbol") ?? "").uppercased(), planType: row.text("planType") ?? "",
-                              triggerPrice: try row.requiredNumber("triggerPrice"), triggerType: row.text("triggerType") ?? "",
-                              holdSide: Self.holdSide([row.text("posSide"), row.text("holdSide")].compactMap { $0 }.first { !$0.isEmpty } ?? ""),
-                              status: row.text("planStatus") ?? "live")
-        }
+        return try rows.map(Self.positionPlanOrder)
+    }
+
+    /// The plan types of the private `orders-algo` channel in REST's words (the two vocabularies differ).
+    static let webSocketPlanTypes = ["psl": "pos_loss", "ptp": "pos_profit", "pl": "normal_plan", "tp": "profit_plan", "sl": "loss_plan",
+                                     "track": "moving_plan"]
+
+    /// A plan row of `orders-plan-pending` or of the `orders-algo` channel (`instId`, `status`, `psl`/`ptp`).
+    static func positionPlanOrder(_ row: JSONObject) throws -> PositionPlanOrder {
+        let planType = row.text("planType") ?? ""
+        return PositionPlanOrder(orderID: try row.required("orderId"), clientOrderID: row.text("clientOid") ?? "",
+                                 symbol: (row.text("symbol") ?? row.text("instId") ?? "").uppercased(),
+                                 planType: webSocketPlanTypes[planType] ?? planType, triggerPrice: try row.requiredNumber("triggerPrice"),
+                                 triggerType: row.text("triggerType") ?? "",
+                                 holdSide: holdSide([row.text("posSide"), row.text("holdSide")].compactMap { $0 }.first { !$0.isEmpty } ?? ""),
+                                 status: row.text("planStatus") ?? row.text("status") ?? "live")
     }
 
     /// `POST /api/v2/mix/account/set-position-mode` (`one_way_mode` / `hedge_mode`; only when flat).

@@ -104,11 +104,15 @@ extension BitGetRESTClient {
         return try objects(object["entrustedList"], "orders-pending").map(Self.exchangeOrder)
     }
 
+    /// An order row of `order/detail`, `orders-pending` or the private `orders` channel (which names the
+    /// symbol `instId`, the total filled `accBaseVolume` — its `baseVolume` is the last fill only — and the
+    /// state `status`).
     static func exchangeOrder(_ row: JSONObject) throws -> ExchangeOrder {
         ExchangeOrder(orderID: try row.required("orderId"), clientOrderID: row.text("clientOid") ?? "",
-                      symbol: (row.text("symbol") ?? "").uppercased(), side: row.text("side") ?? "",
+                      symbol: (row.text("symbol") ?? row.text("instId") ?? "").uppercased(), side: row.text("side") ?? "",
                       state: row.text("state") ?? row.text("status") ?? "", size: row.number("size") ?? 0,
-                      filledSize: row.number("baseVolume") ?? 0, averagePrice: row.number("priceAvg"), fee: row.number("fee") ?? 0,
+                      filledSize: row.number("accBaseVolume") ?? row.number("baseVolume") ?? 0, averagePrice: row.number("priceAvg"),
+                      fee: row.number("fee") ?? 0,
                       reduceOnly: (row.text("reduceOnly") ?? "").uppercased() == "YES", updatedTime: row.integer("uTime") ?? 0)
     }
 
@@ -116,13 +120,17 @@ extension BitGetRESTClient {
     public func positions() async throws -> [ExchangePosition] {
         let data = try await request(.GET, "/api/v2/mix/position/all-position",
                                      query: [("productType", Self.productType), ("marginCoin", "USDT")], signed: true, group: "positions")
-        return try objects(data, "all-position").map { row in
-            ExchangePosition(symbol: try row.required("symbol"), side: row.text("holdSide") ?? "", size: row.number("total") ?? 0,
-                             entryPrice: row.number("openPriceAvg") ?? 0, leverage: row.number("leverage") ?? 0,
-                             margin: row.number("marginSize") ?? 0, liquidationPrice: row.number("liquidationPrice"),
-                             unrealizedPnL: row.number("unrealizedPL") ?? 0, stopLoss: row.number("stopLoss"),
-                             takeProfit: row.number("takeProfit"))
-        }
+        return try objects(data, "all-position").map(Self.exchangePosition)
+    }
+
+    /// A position row of `all-position` or of the private `positions` channel (`instId` for `symbol`).
+    static func exchangePosition(_ row: JSONObject) throws -> ExchangePosition {
+        guard let symbol = row.text("symbol") ?? row.text("instId") else { throw BitGetError.malformed(reason: "missing symbol", raw: row.describe()) }
+        return ExchangePosition(symbol: symbol, side: row.text("holdSide") ?? "", size: row.number("total") ?? 0,
+                                entryPrice: row.number("openPriceAvg") ?? 0, leverage: row.number("leverage") ?? 0,
+                                margin: row.number("marginSize") ?? 0, liquidationPrice: row.number("liquidationPrice"),
+                                unrealizedPnL: row.number("unrealizedPL") ?? 0, stopLoss: row.number("stopLoss"),
+                                takeProfit: row.number("takeProfit"))
     }
 
     /// `GET /api/v2/mix/account/accounts`.

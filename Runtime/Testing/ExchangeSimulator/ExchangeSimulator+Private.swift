@@ -78,20 +78,26 @@ extension ExchangeSimulator {
         }
     }
 
-    func accountsResponse() async -> Response {
+    func accountsResponse() async -> Response { envelope(await accountRows()) }
+
+    /// The futures account as `account/accounts` and the private `account` channel report it.
+    func accountRows() async -> [[String: Any]] {
         let now = clock.now()
         let prices = Dictionary(uniqueKeysWithValues: market.symbols.map { ($0, market.price($0, now: now) ?? 0) })
         let equity = await accounts.equity(prices: prices)
         let available = await accounts.walletBalance - accounts.lockedMargin
-        return envelope([[
+        return [[
             "marginCoin": "USDT", "locked": "0", "available": Self.text(available), "accountEquity": Self.text(equity),
             "usdtEquity": Self.text(equity), "unrealizedPL": Self.text(equity - (await accounts.walletBalance)),
             "crossedMaxAvailable": Self.text(available), "isolatedMaxAvailable": Self.text(available),
             "maxTransferOut": Self.text(available),
-        ]])
+        ]]
     }
 
-    func positionsResponse(_ only: Symbol?) async -> Response {
+    func positionsResponse(_ only: Symbol?) async -> Response { envelope(await positionRows(only)) }
+
+    /// The open positions as `all-position` and the private `positions` channel report them.
+    func positionRows(_ only: Symbol?) async -> [[String: Any]] {
         let now = clock.now()
         var plans: [Symbol: (stop: String?, profit: String?)] = [:]
         for (symbol, _) in await accounts.allPositions {
@@ -112,7 +118,7 @@ extension ExchangeSimulator {
                 "cTime": String(position.openedAt), "uTime": String(now),
             ]
         }
-        return envelope(rows)
+        return rows
     }
 
     func placeOrder(_ body: [String: String]) async -> Response {

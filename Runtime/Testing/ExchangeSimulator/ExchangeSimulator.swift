@@ -101,7 +101,7 @@ public final class ExchangeSimulator: Sendable {
                     try await PublicCandleSession(simulator: simulator).run(inbound: inbound, outbound: outbound)
                 }
                 case "/v2/ws/private": return .upgrade([:]) { inbound, outbound, _ in
-                    try await PrivateOrderSession(simulator: simulator).run(inbound: inbound, outbound: outbound)
+                    try await PrivateSession(simulator: simulator).run(inbound: inbound, outbound: outbound)
                 }
                 default: return .dontUpgrade
                 }
