@@ -107,6 +107,42 @@ import Testing
         }
     }
 
+    @Test func aStopThatFiredAtTheExchangeIsBookedWithTheExchangesFill() async throws {
+        try await SimulatorHarness.with(configure: { options in options.manualClock = true }) { harness in
+            let venue = Self.venue(harness)
+            let price = try await Self.price(harness)
+            var order = Self.entry(price: price)
+            order.stopLoss = price * 0.999
+            order.takeProfit = price * 1.001
+            let entered = try await venue.execute(.submitEntry(order), symbol: "BTCUSDT")
+            let fill = try #require(entered.events.compactMap { if case let .orderFilled(fill, _) = $0 { fill } else { nil } }.first)
+            // The market moves on while no one looks, until one of the two triggers fires at the exchange.
+            for _ in 0..<1_200 where await harness.simulator.heldPosition("BTCUSDT") != nil {
+                _ = harness.simulator.clock.advance(by: 60_000)
+                try await Task.sleep(nanoseconds: 5_000_000)
+            }
+            #expect(await harness.simulator.heldPosition("BTCUSDT") == nil, "a trigger fired")
+            let believed = BelievedState(position: Position(side: .long, size: fill.size, entryPrice: fill.price, margin: fill.size * fill.price / 10,
+                                                            leverage: 10, stopLoss: Double(Self.contract.priceText(order.stopLoss)),
+                                                            takeProfit: Double(Self.contract.priceText(order.takeProfit)), openedAt: fill.time,
+                                                            fees: fill.fee, funding: 0))
+            let actions = Reconciliation.reconcile(believed: believed, report: try await venue.report(symbol: "BTCUSDT", inFlight: [:]),
+                                                   rules: .init())
+            #expect(actions == [.bookClosedAtVenue(believed.position!)], "\(actions)")
+            let performed = try await venue.perform(actions, symbol: "BTCUSDT")
+            guard case let .protectionTriggered(reason, close)? = performed.outcome.events.first else {
+                Issue.record("expected the exchange's close, got \(performed)"); return
+            }
+            #expect(performed.storeActions.isEmpty, "booked from the exchange, nothing left to guess")
+            let client = harness.client(credentials: harness.credentials)
+            let exchangeClose = try #require(await harness.simulator.orderLog().first { $0.reduceOnly && $0.state == "filled" })
+            let exchangeOrder = try await client.order(symbol: "BTCUSDT", clientOrderID: exchangeClose.clientOrderID)
+            #expect(close.price == exchangeOrder.averagePrice && close.fee == abs(exchangeOrder.fee) && close.size == fill.size && close.side == .sell,
+                    "the exchange's price and fee: \(close) vs \(exchangeOrder)")
+            #expect(exchangeClose.clientOrderID.hasPrefix(reason == .stop ? "stop" : "take-profit"), "\(reason) \(exchangeClose)")
+        }
+    }
+
     @Test func aStopCancelledByHandIsReArmedByReconciliation() async throws {
         try await SimulatorHarness.with { harness in
             let venue = Self.venue(harness)

@@ -19,6 +19,10 @@ public struct PositionPlanOrder: Sendable, Equatable {
     public var holdSide: String
     /// `live`, `executed` or `cancelled`.
     public var status: String
+    /// The market order an executed plan closed the position with (empty otherwise), and when the plan
+    /// last changed, UTC ms (0 when not reported).
+    public var executeOrderID: String = ""
+    public var updatedTime: Int64 = 0
 
     public var kind: Kind? { Kind(rawValue: planType) }
 }
@@ -101,7 +105,20 @@ extension BitGetRESTClient {
                                  planType: webSocketPlanTypes[planType] ?? planType, triggerPrice: try row.requiredNumber("triggerPrice"),
                                  triggerType: row.text("triggerType") ?? "",
                                  holdSide: holdSide([row.text("posSide"), row.text("holdSide")].compactMap { $0 }.first { !$0.isEmpty } ?? ""),
-                                 status: row.text("planStatus") ?? row.text("status") ?? "live")
+                                 status: row.text("planStatus") ?? row.text("status") ?? "live",
+                                 executeOrderID: row.text("executeOrderId") ?? "", updatedTime: row.integer("uTime") ?? 0)
+    }
+
+    /// `GET /api/v2/mix/order/orders-plan-history?planType=profit_loss&planStatus=executed`: the TP/SL
+    /// orders of `symbol` that fired, newest first, each with the market order that closed the position.
+    public func executedPositionProtection(symbol: Symbol) async throws -> [PositionPlanOrder] {
+        let data = try await request(.GET, "/api/v2/mix/order/orders-plan-history", query: [
+            ("planType", "profit_loss"), ("planStatus", "executed"), ("productType", Self.productType), ("symbol", symbol.name),
+        ], signed: true, group: "order")
+        if data == nil || data is NSNull { return [] }
+        guard let object = data as? [String: Any] else { throw BitGetError.malformed(reason: "orders-plan-history", raw: "\(data ?? "nil")") }
+        return try objects(object["entrustedList"], "orders-plan-history").map(Self.positionPlanOrder)
+            .filter { $0.status == "executed" && $0.kind != nil }.sorted { $0.updatedTime > $1.updatedTime }
     }
 
     /// `POST /api/v2/mix/account/set-position-mode` (`one_way_mode` / `hedge_mode`; only when flat).

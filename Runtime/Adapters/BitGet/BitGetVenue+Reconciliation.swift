@@ -76,7 +76,15 @@ extension BitGetVenue {
         guard let contract = contracts[symbol] else { return (Outcome(halt: "\(symbol) has no contract specification"), []) }
         for action in actions {
             switch action {
-            case .bookFill, .forgetOrder, .bookClosedAtVenue, .adoptPosition:
+            case let .bookClosedAtVenue(position):
+                // A stop or take-profit fired at the exchange while the engine held the position: book it with
+                // the exchange's own fill (price, fee, time). One that cannot be found is left to the runtime.
+                if let close = await exchangeClose(symbol: symbol, of: position) {
+                    outcome.events.append(.protectionTriggered(close.reason, close.fill))
+                } else {
+                    storeActions.append(action)
+                }
+            case .bookFill, .forgetOrder, .adoptPosition:
                 storeActions.append(action)
             case let .flatten(reason):
                 logger.warning("reconciliation flattens a position", metadata: ["symbol": "\(symbol)", "reason": "\(reason)"])
@@ -117,5 +125,22 @@ extension BitGetVenue {
             }
         }
         return (outcome, storeActions)
+    }
+}
+
+extension BitGetVenue {
+    /// How the exchange closed `position` when one of its TP/SL orders fired: the newest executed
+    /// `pos_loss`/`pos_profit` of the symbol since the position opened, and its market order's fill. Nil
+    /// when none is found (closed by hand or liquidated) or it cannot be read.
+    func exchangeClose(symbol: Symbol, of position: Position) async -> (reason: ExitReason, fill: Fill)? {
+        guard let fired = try? await client.executedPositionProtection(symbol: symbol)
+            .first(where: { $0.updatedTime >= position.openedAt && !$0.executeOrderID.isEmpty }),
+            let order = try? await client.order(symbol: symbol, orderID: fired.executeOrderID),
+            order.filledSize > 0, let price = order.averagePrice, price > 0
+        else { return nil }
+        let fill = Fill(clientOrderID: nil, side: position.side == .long ? .sell : .buy, size: order.filledSize, price: price,
+                        fee: abs(order.fee), liquidity: .taker, leverage: position.leverage,
+                        time: order.updatedTime > 0 ? order.updatedTime : fired.updatedTime)
+        return (fired.kind == .stopLoss ? .stop : .takeProfit, fill)
     }
 }

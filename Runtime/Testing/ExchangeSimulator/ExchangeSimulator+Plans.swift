@@ -153,6 +153,7 @@ extension ExchangeSimulator {
         let symbol = query.get("symbol").flatMap { Symbol($0.uppercased()) }
         var plans = pending ? await accounts.livePlans(symbol: symbol) : await accounts.finishedPlans(symbol: symbol)
         if planType == "normal_plan" || planType == "track_plan" { plans = [] }
+        if !pending, let status = query.get("planStatus")?.lowercased() { plans = plans.filter { $0.status == status } }
         if planType == "pos_loss" || planType == "pos_profit" { plans = plans.filter { $0.planType == planType } }
         if let id = query.get("orderId") { plans = plans.filter { $0.id == id } }
         if let id = query.get("clientOid") { plans = plans.filter { $0.clientID == id } }
@@ -189,6 +190,7 @@ extension ExchangeSimulator {
             "planStatus": plan.status, "side": plan.holdSide == "long" ? "sell" : "buy", "posSide": plan.holdSide, "holdSide": plan.holdSide,
             "tradeSide": "close", "orderType": "market", "marginCoin": "USDT", "marginMode": "isolated", "posMode": "one_way_mode",
             "reduceOnly": "YES", "enterPointSource": "API", "callbackRatio": "", "cTime": String(plan.created), "uTime": String(plan.updated),
+            "executeOrderId": plan.executeOrderID ?? "",
         ]
     }
 }

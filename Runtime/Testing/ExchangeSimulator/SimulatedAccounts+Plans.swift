@@ -24,6 +24,8 @@ extension SimulatedAccounts {
         var status: String
         var created: Int64
         var updated: Int64
+        /// The market order an executed plan closed the position with (`executeOrderId`).
+        var executeOrderID: String?
     }
 
     static let positionPlanTypes: Set<String> = ["pos_loss", "pos_profit"]
@@ -163,11 +165,12 @@ extension SimulatedAccounts {
         syncProtection(order.symbol)
     }
 
-    /// A trigger closed the position: the plan that fired is executed, its sibling cancelled.
-    func settlePlans(_ symbol: Symbol, closedBy reason: ExitReason, time: Int64) {
+    /// A trigger closed the position with `executeOrderID`: the plan that fired is executed, its sibling cancelled.
+    func settlePlans(_ symbol: Symbol, closedBy reason: ExitReason, executeOrderID: String, time: Int64) {
         for var plan in livePlans(symbol: symbol) {
             let fired = (reason == .stop && plan.planType == "pos_loss") || (reason == .takeProfit && plan.planType == "pos_profit")
             plan.status = fired ? "executed" : "cancelled"
+            if fired { plan.executeOrderID = executeOrderID }
             plan.updated = time
             plans[plan.id] = plan
             planUpdates.append(plan)

@@ -214,8 +214,8 @@ actor SimulatedAccounts {
                     default: continue
                     }
                     guard let open else { continue }
-                    settlePlans(symbol, closedBy: exit.reason, time: bar.openTime)
                     nextID += 1
+                    settlePlans(symbol, closedBy: exit.reason, executeOrderID: String(nextID), time: bar.openTime)
                     var order = Order(id: String(nextID), clientID: "\(exit.reason.rawValue)-\(nextID)", symbol: symbol,
                                       side: open.side == .long ? "sell" : "buy", kind: "market", size: open.size, price: nil,
                                       reduceOnly: true, stopLoss: nil, takeProfit: nil, state: "filled", created: bar.openTime,
@@ -224,6 +224,7 @@ actor SimulatedAccounts {
                     order.averagePrice = exit.price
                     order.fee = exit.fee
                     orders[order.id] = order
+                    orderByClientID[order.clientID] = order.id
                     updates.append(order)
                 }
             }
