@@ -49,6 +49,31 @@ import Testing
         }
     }
 
+    /// A duplicate client id on the first attempt means an earlier attempt (a crashed process's) got
+    /// there: the order it made is the answer, and nothing is sent again.
+    @Test func aDuplicateClientIDOnTheFirstAttemptIsTheOrderAlreadyThere() async throws {
+        try await SimulatorHarness.with { harness in
+            let client = harness.client(credentials: harness.credentials)
+            guard case let .placed(first, _) = try await client.placeOrder(Self.entry) else { Issue.record("the first placement"); return }
+            let again = try await client.placeOrder(Self.entry)
+            #expect(again == .placed(orderID: first, clientOrderID: "E-lost-1"), "\(again)")
+            #expect(await harness.simulator.orderLog().count == 1)
+            #expect(harness.simulator.faultCounts.withLock { $0.placeOrderRequests } == 2, "one request each, no resend")
+        }
+    }
+
+    /// A rate limit never reached the matching engine: resent blindly, and still limited after the whole
+    /// budget it is a refusal (nothing was placed), not an unknown.
+    @Test func aRateLimitOnEveryAttemptIsARefusalThatPlacedNothing() async throws {
+        try await SimulatorHarness.with(configure: { options in options.faults = try! SimulatorFaults(parsing: "http-429=1") }) { harness in
+            let client = harness.client(credentials: harness.credentials, retry: RetryPolicy(maximumAttempts: 3, baseDelay: 0.01, maximumDelay: 0.02))
+            let placement = try await client.placeOrder(Self.entry)
+            guard case .rejected("429", _) = placement else { Issue.record("expected a 429 refusal, got \(placement)"); return }
+            #expect(harness.simulator.faultCounts.withLock { $0.placeOrderRequests } == 3, "every attempt was sent")
+            #expect(await harness.simulator.orderLog().isEmpty)
+        }
+    }
+
     @Test func aCancelWhoseAnswerIsLostIsResolvedByReadingTheOrderBack() async throws {
         try await SimulatorHarness.with(configure: { options in
             options.faults = try! SimulatorFaults(parsing: "accepted-5xx=1")

@@ -66,6 +66,12 @@ import Testing
                                                                    clientOrderID: "S-2")
             guard case let .rejected(code, _) = refused else { Issue.record("\(refused)"); return }
             #expect(code == "40893")
+            await harness.simulator.refusePlanOrders(false)
+            let placed = try await client.placePositionProtection(symbol: "BTCUSDT", kind: .stopLoss,
+                                                                  triggerPrice: Self.contract.priceText(price * 1.02), holdSide: .short,
+                                                                  clientOrderID: "S-3")
+            guard case .placed = placed else { Issue.record("a short's stop is sent as `sell` in one-way mode: \(placed)"); return }
+            #expect(await harness.simulator.protectingStop("BTCUSDT") == Double(Self.contract.priceText(price * 1.02)))
         }
     }
 

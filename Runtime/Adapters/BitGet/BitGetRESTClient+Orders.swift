@@ -98,8 +98,9 @@ extension BitGetRESTClient {
                 if case let .credentials(code, message, _) = error { return .rejected(code: code, message: message) }
                 if case let .rejected(code, message) = error, !error.isDuplicateClientID { return .rejected(code: code, message: message) }
                 problem = "\(error)"
-            } catch let error as CancellationError {
-                throw error
+            } catch is CancellationError {
+                // Cancelled with the request perhaps on the wire: its outcome is unknown, never nothing.
+                return .unknown(reason: "\(label): cancelled while \(name) was in flight")
             } catch {
                 problem = "\(error)"
             }
@@ -111,7 +112,11 @@ extension BitGetRESTClient {
             logger.warning("order outcome unknown; looking it up by its client id (never resent)", metadata: [
                 "client_oid": "\(clientOrderID)", "path": "\(name)", "attempt": "\(attempt)", "problem": "\(ambiguity)",
             ])
-            try await backOff(after: attempt, error: nil, path: name)
+            do {
+                try await backOff(after: attempt, error: nil, path: name)
+            } catch {
+                return .unknown(reason: "\(label): cancelled while its ambiguous outcome was looked up (\(ambiguity))")
+            }
         }
         if let found = await find() { return .placed(orderID: found.orderID, clientOrderID: found.clientOrderID) }
         return .unknown(reason: "\(label): not found by its client id after an ambiguous answer (\(ambiguity))")

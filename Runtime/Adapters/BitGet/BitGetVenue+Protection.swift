@@ -15,19 +15,18 @@ extension BitGetVenue {
         var problem = "not confirmed yet"
         var refusals = 0
         var confirmed: (stop: Double, profit: Double?)?
-        /// The trigger of the one stop the exchange held at the last read (an amend that fails leaves it armed).
-        var standingStop: Double?
-        var standingProfit: Double?
         while confirmed == nil {
             let read = await readPosition(symbol)
             if case let .open(position) = read,
-               let plans = try? await client.positionProtection(symbol: symbol) {
-                // One-way mode: a symbol has one position, so every position TP/SL of the symbol is its
-                // (the side BitGet reports on a plan order is not relied on).
+               let listed = try? await client.positionProtection(symbol: symbol) {
+                let (plans, strays) = Self.protecting(position, listed)
+                // A TP/SL left over from an earlier position of the other side protects nothing: cancel it.
+                for kind in [PositionPlanOrder.Kind.stopLoss, .takeProfit] {
+                    let ids = strays.filter { $0.kind == kind }.map(\.orderID)
+                    if !ids.isEmpty { _ = try? await client.cancelPositionProtection(symbol: symbol, kind: kind, orderIDs: ids) }
+                }
                 let stops = plans.filter { $0.kind == .stopLoss }
                 let profits = plans.filter { $0.kind == .takeProfit }
-                standingStop = stops.count == 1 ? stops[0].triggerPrice : nil
-                standingProfit = profits.count == 1 ? profits[0].triggerPrice : nil
                 guard let stopTarget = (stopLoss ?? stops.first?.triggerPrice).flatMap({ Double(contract.priceText($0)) }) else {
                     problem = "no stop-loss price to arm"
                     break
@@ -60,13 +59,14 @@ extension BitGetVenue {
             outcome.events.append(.protectionArmed(stopLoss: confirmed.stop, takeProfit: confirmed.profit, time: clock()))
             return
         }
-        if amending, let standingStop {
-            // The stop could not be moved, but one stop still protects the position: keep it (flattening a
-            // protected position because an amend failed would be the worse trade) and book where it is.
+        if amending, let standing = await standingProtection(symbol) {
+            // The stop could not be moved, but one stop still protects the position (read after the last
+            // attempt): keep it (flattening a protected position because an amend failed would be the worse
+            // trade) and book where it is.
             logger.warning("the stop could not be moved at the exchange; it stays where it was", metadata: [
-                "symbol": "\(symbol)", "stop": "\(standingStop)", "wanted": "\(stopLoss.map { "\($0)" } ?? "-")", "problem": "\(problem)",
+                "symbol": "\(symbol)", "stop": "\(standing.stop)", "wanted": "\(stopLoss.map { "\($0)" } ?? "-")", "problem": "\(problem)",
             ])
-            outcome.events.append(.protectionArmed(stopLoss: standingStop, takeProfit: standingProfit, time: clock()))
+            outcome.events.append(.protectionArmed(stopLoss: standing.stop, takeProfit: standing.profit, time: clock()))
             return
         }
         // Principle 6: a live position without a confirmed exchange-side stop is closed.
@@ -75,6 +75,25 @@ extension BitGetVenue {
         outcome.events += close.events
         outcome.halt = "the stop of \(symbol) could not be confirmed at the exchange within \(settings.stopConfirmationSeconds) s (\(problem)); "
             + (close.halt.map { "closing it failed too: \($0)" } ?? "the position was closed")
+    }
+
+    /// The TP/SL orders that protect `position`, and those left over from a position of the other side.
+    /// BitGet may not name the side in one-way mode (`holdSide` empty): such a plan counts as the position's.
+    static func protecting(_ position: ExchangePosition, _ plans: [PositionPlanOrder]) -> (mine: [PositionPlanOrder], strays: [PositionPlanOrder]) {
+        let positional = plans.filter { $0.kind != nil }
+        let mine = positional.filter { $0.holdSide.isEmpty || $0.holdSide == position.side }
+        return (mine, positional.filter { !$0.holdSide.isEmpty && $0.holdSide != position.side })
+    }
+
+    /// The one stop (and take-profit) protecting the open position now, read afresh; nil unless exactly one stop.
+    private func standingProtection(_ symbol: Symbol) async -> (stop: Double, profit: Double?)? {
+        guard case let .open(position) = await readPosition(symbol), let listed = try? await client.positionProtection(symbol: symbol) else {
+            return nil
+        }
+        let plans = Self.protecting(position, listed).mine
+        let stops = plans.filter { $0.kind == .stopLoss }, profits = plans.filter { $0.kind == .takeProfit }
+        guard stops.count == 1 else { return nil }
+        return (stops[0].triggerPrice, profits.count == 1 ? profits[0].triggerPrice : nil)
     }
 
     /// One step towards exactly one plan of `kind` at `target`: true when that is what the exchange holds.
@@ -94,6 +113,7 @@ extension BitGetVenue {
                 try await client.modifyPositionProtection(symbol: symbol, orderID: plan.orderID, triggerPrice: contract.priceText(target))
             } catch {
                 problem = "modify-tpsl-order \(kind.rawValue): \(error)"
+                if case .rejected? = error as? BitGetError, kind == .stopLoss { refusals += 1 }  // a refusal will not change on its own
             }
             return false
         }

@@ -26,12 +26,16 @@ extension BitGetVenue {
                 let orderSide: OrderSide = order.side.lowercased() == "sell" ? .sell : (order.side.lowercased() == "buy" ? .buy : side)
                 guard let fill = fill(of: order, id: id, side: orderSide, leverage: position?.leverage ?? 1) else {
                     // Nothing filled, or a fill whose price the exchange does not show yet (never booked at 0).
+                    // Only an order the exchange says it cancelled is final with nothing filled; a `filled`
+                    // whose volume lags, or a state not known here, stays unknown.
                     if order.filledSize > 0 {
                         resolutions[id] = .unknown("\(order.filledSize) filled without an average price yet")
                     } else if ["live", "new", "init"].contains(order.state) {
                         resolutions[id] = .working
-                    } else {
+                    } else if ["canceled", "cancelled"].contains(order.state) {
                         resolutions[id] = .notExecuted("\(order.state) at the exchange with nothing filled")
+                    } else {
+                        resolutions[id] = .unknown("\(order.state.isEmpty ? "no state" : order.state) with nothing filled shown")
                     }
                     continue
                 }
@@ -57,6 +61,21 @@ extension BitGetVenue {
             },
             strayOrders: working.filter { !inFlightIDs.contains($0.clientOrderID) }.map(\.orderID),
             resolutions: resolutions)
+    }
+
+    /// One reconciliation of `symbol` while nothing else runs for it: the report, the pure rules on what
+    /// the store believes, and the venue side of the actions. Returns the actions decided, and what
+    /// `perform` returns (empty when they agree).
+    public func reconcile(symbol: Symbol, believed: BelievedState, inFlight: [ClientOrderID: Int64], rules: Reconciliation.Rules) async throws
+        -> (actions: [ReconciliationAction], outcome: Outcome, storeActions: [ReconciliationAction])
+    {
+        try await exclusively(symbol) {
+            let report = try await readReport(symbol: symbol, inFlight: inFlight)
+            let actions = Reconciliation.reconcile(believed: believed, report: report, rules: rules)
+            if actions.isEmpty { return ([], Outcome(), []) }
+            let performed = try await carryOut(actions, symbol: symbol)
+            return (actions, performed.outcome, performed.storeActions)
+        }
     }
 
     /// Carries out the venue side of reconciliation actions (flatten, arm protection, cancels) and returns

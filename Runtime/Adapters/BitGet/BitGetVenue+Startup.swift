@@ -4,7 +4,7 @@ import MarketModel
 /// Why the live venue refuses to start: every problem found, each naming what to fix.
 public struct LiveStartRefusal: Error, Sendable, CustomStringConvertible {
     public var problems: [String]
-    public var description: String { "live trading refused; no order or setting was sent:\n" + problems.map { "  - " + $0 }.joined(separator: "\n") }
+    public var description: String { "live trading refused:\n" + problems.map { "  - " + $0 }.joined(separator: "\n") }
 }
 
 /// What the start-up checks found and set.
@@ -88,13 +88,20 @@ extension BitGetVenue {
             }
         }
         guard problems.isEmpty else { throw LiveStartRefusal(problems: problems) }
-        if setOneWay {
-            try await client.setPositionMode(oneWay: true)
-            changes.append("position mode set to one-way")
-        }
-        for symbol in setIsolated {
-            try await client.setMarginMode(symbol: symbol, isolated: true)
-            changes.append("\(symbol) margin set to isolated")
+        do {
+            if setOneWay {
+                try await client.setPositionMode(oneWay: true)
+                changes.append("position mode set to one-way")
+            }
+            for symbol in setIsolated {
+                try await client.setMarginMode(symbol: symbol, isolated: true)
+                changes.append("\(symbol) margin set to isolated")
+            }
+        } catch let error as BitGetError {
+            // Refused after the checks (an order placed meanwhile, another symbol busy): say what was changed.
+            throw LiveStartRefusal(problems: ["the exchange refused a mode change: \(error)"
+                    + (changes.isEmpty ? "" : " (already changed: \(changes.joined(separator: ", ")))")
+                    + "; close open orders and positions, or set one-way mode and isolated margin in the app"])
         }
         return LiveStartReport(clockSkewMilliseconds: skew, availableBalance: available, changes: changes)
     }

@@ -59,26 +59,10 @@ public actor BitGetVenue {
         self.clock = clock
     }
 
-    /// Symbols with a command, report or reconciliation in progress, and the callers waiting for each: an
-    /// actor is reentrant at every `await`, so without this two commands for one symbol could interleave.
+    /// Symbols with a command, report or reconciliation in progress, and the callers waiting for each, in
+    /// arrival order (see `exclusively`).
     var busySymbols: Set<Symbol> = []
     var waitingForSymbol: [Symbol: [CheckedContinuation<Void, Never>]] = [:]
-
-    /// Runs `body` while no other call for `symbol` runs (first come, first served).
-    func exclusively<T>(_ symbol: Symbol, _ body: () async throws -> T) async throws -> T {
-        while busySymbols.contains(symbol) {
-            await withCheckedContinuation { waitingForSymbol[symbol, default: []].append($0) }
-        }
-        busySymbols.insert(symbol)
-        defer {
-            busySymbols.remove(symbol)
-            if let next = waitingForSymbol[symbol]?.first {
-                waitingForSymbol[symbol]?.removeFirst()
-                next.resume()
-            }
-        }
-        return try await body()
-    }
 
     /// Carries out `command` for `symbol`, after any other call for it; never throws (failures are events
     /// or a halt), except when cancelled.
@@ -113,10 +97,24 @@ public actor BitGetVenue {
                                    takeProfit: contract.priceText(order.takeProfit))
         guard try await send(request, id: id, what: "entry", haltWhenRejected: nil, outcome: &outcome) else { return outcome }
         guard let fill = try await awaitFill(id, symbol: symbol, side: OrderSide.opening(order.side), leverage: order.leverage,
-                                             outcome: &outcome) else { return outcome }
+                                             outcome: &outcome) else {
+            try await guardUnbookedPosition(symbol: symbol, contract: contract, stopLoss: order.stopLoss, outcome: &outcome)
+            return outcome
+        }
         outcome.events.append(.orderFilled(fill, exitReason: nil))
         try await protect(symbol: symbol, contract: contract, stopLoss: order.stopLoss, takeProfit: order.takeProfit, outcome: &outcome)
         return outcome
+    }
+
+    /// An entry that halted without a booked fill (its price unreadable, its cancel unresolved) may still
+    /// have opened a position: whatever the engine knows, the exchange position gets its stop (or is
+    /// closed when none can be confirmed). Nothing is booked here: reconciliation settles the order.
+    func guardUnbookedPosition(symbol: Symbol, contract: ContractSpec, stopLoss: Double, outcome: inout Outcome) async throws {
+        guard outcome.halt != nil, case .open = await readPosition(symbol) else { return }
+        var guarded = Outcome()
+        try await protect(symbol: symbol, contract: contract, stopLoss: stopLoss, takeProfit: nil, outcome: &guarded)
+        let protected = guarded.events.contains { if case .protectionArmed = $0 { true } else { false } }
+        outcome.halt = (outcome.halt ?? "") + "; the exchange's position " + (protected ? "has its stop" : "was closed: \(guarded.halt ?? "")")
     }
 
     /// Places `request` and records what became of it: true when the exchange holds it. A rejection halts
@@ -258,8 +256,10 @@ public actor BitGetVenue {
                 _ = try? await client.cancelPositionProtection(symbol: symbol, kind: kind, orderIDs: ids)
             }
         }
+        // A leftover could later be taken for the next position's stop: the symbol waits for reconciliation.
         logger.warning("position TP/SL orders left over after the close could not be verified as cancelled",
                        metadata: ["symbol": "\(symbol)"])
+        outcome.halt = "TP/SL orders of \(symbol) left over after its close could not be verified as cancelled; reconcile"
     }
 
     // MARK: Cancel

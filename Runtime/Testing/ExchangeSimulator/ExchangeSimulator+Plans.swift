@@ -8,7 +8,12 @@ import MarketModel
 extension ExchangeSimulator {
     func registerPlanRoutes(_ router: Router<BasicRequestContext>) {
         router.post("/api/v2/mix/order/place-tpsl-order") { request, _ in
-            try await self.signed(request) { body in await self.afterAcceptance(await self.placePlan(body)) }
+            try await self.signed(request) { body in
+                if let clientID = body["clientOid"], !clientID.isEmpty {
+                    self.faultCounts.withLock { $0.orderRequestsByClientID[clientID, default: 0] += 1 }
+                }
+                return await self.afterAcceptance(await self.placePlan(body))
+            }
         }
         router.post("/api/v2/mix/order/modify-tpsl-order") { request, _ in
             try await self.signed(request) { body in await self.afterAcceptance(await self.modifyPlan(body)) }
@@ -84,6 +89,10 @@ extension ExchangeSimulator {
     }
 
     /// The live position TP/SL orders of `symbol` (tests read the exchange's side of a stop).
+    /// The trigger of the stop that protects the open position of `symbol` (its side's live `pos_loss`; a
+    /// leftover of the other side protects nothing), USDT.
+    public func protectingStop(_ symbol: Symbol) async -> Double? { await accounts.protectionPlan(symbol, "pos_loss")?.triggerPrice }
+
     /// The open position of `symbol` as the exchange holds it (no fault applies: for a test's invariants).
     public func heldPosition(_ symbol: Symbol) async -> (side: PositionSide, size: Double)? {
         await accounts.position(symbol).map { ($0.side, $0.size) }

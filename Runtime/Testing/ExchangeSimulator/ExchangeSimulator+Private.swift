@@ -15,7 +15,7 @@ extension ExchangeSimulator {
             self.faultCounts.withLock { $0.placeOrderRequests += 1 }
             return try await self.signed(request) { body in
                 if let clientID = body["clientOid"], !clientID.isEmpty {
-                    self.faultCounts.withLock { $0.placeOrderRequestsByClientID[clientID, default: 0] += 1 }
+                    self.faultCounts.withLock { $0.orderRequestsByClientID[clientID, default: 0] += 1 }
                 }
                 let response = await self.placeOrder(body)
                 if response.status == .ok, self.options.orderDetailLagSeconds > 0, let clientID = body["clientOid"] {

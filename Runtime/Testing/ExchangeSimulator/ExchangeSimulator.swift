@@ -64,11 +64,11 @@ public final class ExchangeSimulator: Sendable {
         /// `place-order` requests that reached the simulator, whatever it answered (a client that resends
         /// after an ambiguous answer shows here).
         public var placeOrderRequests = 0
-        /// `place-order` requests past the gateway's faults per client id: more than one is a resend of a
-        /// request the exchange may already have carried out.
-        public var placeOrderRequestsByClientID: [String: Int] = [:]
+        /// `place-order` and `place-tpsl-order` requests past the gateway's faults per client id: more than
+        /// one is a resend of a request the exchange may already have carried out.
+        public var orderRequestsByClientID: [String: Int] = [:]
         /// Requests sent again under a client id the exchange had already seen past its gateway.
-        public var resentOrderRequests: Int { placeOrderRequestsByClientID.values.reduce(0) { $0 + max(0, $1 - 1) } }
+        public var resentOrderRequests: Int { orderRequestsByClientID.values.reduce(0) { $0 + max(0, $1 - 1) } }
     }
 
     public init(market: SimulatedMarket, options: SimulatorOptions, logger: Logger = Logger(label: "bitget-sim")) {
