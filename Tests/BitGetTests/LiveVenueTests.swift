@@ -107,6 +107,25 @@ import Testing
         }
     }
 
+    /// BitGet may show an order `filled` before its volume and price: such a fill is never booked (at 0
+    /// or at all) while they are missing, reconciliation keeps it unknown, and the position it opened still
+    /// gets its stop.
+    @Test func aFillShownWithoutItsPriceIsNeverBookedAndThePositionStillGetsItsStop() async throws {
+        try await SimulatorHarness.with(configure: { options in options.fillDetailLagSeconds = 30 }) { harness in
+            let venue = Self.venue(harness)
+            let order = Self.entry(price: try await Self.price(harness))
+            let outcome = try await venue.execute(.submitEntry(order), symbol: "BTCUSDT")
+            #expect(!outcome.events.contains { if case .orderFilled = $0 { true } else { false } }, "no fill booked without its price: \(outcome)")
+            #expect(outcome.halt?.contains("has its stop") == true, "\(outcome.halt ?? "no halt")")
+            #expect(await harness.simulator.protectingStop("BTCUSDT") == Double(Self.contract.priceText(order.stopLoss)))
+            #expect(await harness.simulator.heldPosition("BTCUSDT")?.size == 0.01, "kept: it has its stop")
+            let report = try await venue.report(symbol: "BTCUSDT", inFlight: [order.clientOrderID: Int64(Date().timeIntervalSince1970 * 1000) - 120_000])
+            guard case .unknown? = report.resolutions[order.clientOrderID] else {
+                Issue.record("`filled` with no volume is unknown, never `not executed`: \(report.resolutions)"); return
+            }
+        }
+    }
+
     @Test func aStopThatFiredAtTheExchangeIsBookedWithTheExchangesFill() async throws {
         try await SimulatorHarness.with(configure: { options in options.manualClock = true }) { harness in
             let venue = Self.venue(harness)

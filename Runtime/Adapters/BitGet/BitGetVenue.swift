@@ -190,10 +190,13 @@ public actor BitGetVenue {
             outcome.halt = "order \(id) cannot be read back"
             return nil
         }
-        if order.filledSize > 0 {
-            if let fill = fill(of: order, id: id, side: side, leverage: leverage) { return fill }
-            outcome.events.append(.orderOutcomeUnknown(id, reason: "\(order.filledSize) filled without an average price", time: clock()))
-            outcome.halt = "order \(id) filled but its price cannot be read; reconcile"
+        if let fill = fill(of: order, id: id, side: side, leverage: leverage) { return fill }
+        guard ["canceled", "cancelled"].contains(order.state), order.filledSize == 0 else {
+            // Filled (in part or whole) with its volume or price not shown yet, or a state not known here:
+            // never booked as cancelled, never booked at a guessed price.
+            outcome.events.append(.orderOutcomeUnknown(id, reason: "\(order.state) with \(order.filledSize) filled and no average price shown",
+                                                       time: clock()))
+            outcome.halt = "order \(id) is \(order.state) but its fill cannot be read; reconcile"
             return nil
         }
         outcome.events.append(.orderCanceled(id, time: clock()))

@@ -18,8 +18,13 @@ extension ExchangeSimulator {
                     self.faultCounts.withLock { $0.orderRequestsByClientID[clientID, default: 0] += 1 }
                 }
                 let response = await self.placeOrder(body)
-                if response.status == .ok, self.options.orderDetailLagSeconds > 0, let clientID = body["clientOid"] {
-                    self.laggingOrders.withLock { $0[clientID] = Date().addingTimeInterval(self.options.orderDetailLagSeconds) }
+                if response.status == .ok, let clientID = body["clientOid"] {
+                    if self.options.orderDetailLagSeconds > 0 {
+                        self.laggingOrders.withLock { $0[clientID] = Date().addingTimeInterval(self.options.orderDetailLagSeconds) }
+                    }
+                    if self.options.fillDetailLagSeconds > 0 {
+                        self.unpricedOrders.withLock { $0[clientID] = Date().addingTimeInterval(self.options.fillDetailLagSeconds) }
+                    }
                 }
                 return await self.afterAcceptance(response)
             }
@@ -165,7 +170,13 @@ extension ExchangeSimulator {
         }
         do {
             let order = try await accounts.order(symbol: symbol, orderID: orderID, clientID: clientID)
-            return envelope(Self.orderFields(order))
+            var fields = Self.orderFields(order)
+            if let visible = unpricedOrders.withLock({ $0[order.clientID] }), visible > Date() {
+                fields["baseVolume"] = "0"
+                fields["priceAvg"] = ""
+                fields["fee"] = "0"
+            }
+            return envelope(fields)
         } catch {
             return self.error(error.code, error.message)
         }

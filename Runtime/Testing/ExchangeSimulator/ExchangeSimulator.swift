@@ -35,6 +35,9 @@ public struct SimulatorOptions: Sendable {
     /// How long an accepted order stays invisible to `order/detail` by its client id, wall seconds (the
     /// exchange's read side lagging its matching engine; 0: never).
     public var orderDetailLagSeconds = 0.0
+    /// How long `order/detail` shows an accepted order `filled` with no volume and no average price yet,
+    /// wall seconds (the order's fill records lagging its state; 0: never).
+    public var fillDetailLagSeconds = 0.0
 
     public init() {}
 }
@@ -57,6 +60,8 @@ public final class ExchangeSimulator: Sendable {
     public let faultCounts = Mutex(FaultCounts())
     /// Client ids `order/detail` does not show yet, with the wall time they appear (`orderDetailLagSeconds`).
     let laggingOrders = Mutex([String: Date]())
+    /// Client ids whose fill `order/detail` does not show yet, with the wall time it appears (`fillDetailLagSeconds`).
+    let unpricedOrders = Mutex([String: Date]())
 
     public struct FaultCounts: Sendable, Equatable {
         public var lostResponses = 0
