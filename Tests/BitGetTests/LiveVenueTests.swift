@@ -126,7 +126,10 @@ import Testing
         }
     }
 
-    @Test func aStopThatFiredAtTheExchangeIsBookedWithTheExchangesFill() async throws {
+    /// `enlargedByHand`: the position was raised by hand before its stop fired, so the fill the exchange
+    /// shows is not the position the engine holds: nothing is booked, the symbol halts.
+    @Test(arguments: [false, true])
+    func aStopThatFiredAtTheExchangeIsBookedWithTheExchangesFillOnce(enlargedByHand: Bool) async throws {
         try await SimulatorHarness.with(configure: { options in options.manualClock = true }) { harness in
             let venue = Self.venue(harness)
             let price = try await Self.price(harness)
@@ -135,6 +138,7 @@ import Testing
             order.takeProfit = price * 1.001
             let entered = try await venue.execute(.submitEntry(order), symbol: "BTCUSDT")
             let fill = try #require(entered.events.compactMap { if case let .orderFilled(fill, _) = $0 { fill } else { nil } }.first)
+            if enlargedByHand { _ = try await harness.simulator.openPositionByHand("BTCUSDT", side: "buy", size: 0.02) }
             // The market moves on while no one looks, until one of the two triggers fires at the exchange.
             for _ in 0..<1_200 where await harness.simulator.heldPosition("BTCUSDT") != nil {
                 _ = harness.simulator.clock.advance(by: 60_000)
@@ -149,12 +153,19 @@ import Testing
                                                    rules: .init())
             #expect(actions == [.bookClosedAtVenue(believed.position!)], "\(actions)")
             let performed = try await venue.perform(actions, symbol: "BTCUSDT")
+            if enlargedByHand {
+                #expect(performed.outcome.events.isEmpty && performed.storeActions.isEmpty, "nothing booked: \(performed)")
+                #expect(performed.outcome.halt?.contains("the position booked is 0.01") == true, "\(performed.outcome.halt ?? "no halt")")
+                return
+            }
             guard case let .protectionTriggered(reason, close)? = performed.outcome.events.first else {
                 Issue.record("expected the exchange's close, got \(performed)"); return
             }
+            let again = try await venue.perform(actions, symbol: "BTCUSDT")
+            #expect(again.outcome.events.isEmpty && again.storeActions == actions, "a fired stop is booked once: \(again)")
             #expect(performed.storeActions.isEmpty, "booked from the exchange, nothing left to guess")
             let client = harness.client(credentials: harness.credentials)
-            let exchangeClose = try #require(await harness.simulator.orderLog().first { $0.reduceOnly && $0.state == "filled" })
+            let exchangeClose = try #require(await harness.simulator.orderLog().first { $0.reduceOnly && $0.state == "filled" && $0.clientOrderID != "" })
             let exchangeOrder = try await client.order(symbol: "BTCUSDT", clientOrderID: exchangeClose.clientOrderID)
             #expect(close.price == exchangeOrder.averagePrice && close.fee == abs(exchangeOrder.fee) && close.size == fill.size && close.side == .sell,
                     "the exchange's price and fee: \(close) vs \(exchangeOrder)")

@@ -62,6 +62,7 @@ import Testing
                 let updates = recorder.updates.withLock { $0 }
                 let fill = updates.compactMap { if case let .order(order) = $0, order.clientOrderID == "E-ws-1", order.state == "filled" { order } else { nil } }
                 #expect(fill.first?.filledSize == 0.01 && (fill.first?.averagePrice ?? 0) > 0 && fill.first?.symbol == "BTCUSDT", "\(fill)")
+                #expect(abs(fill.first?.fee ?? 0) > 0, "the fee from feeDetail (the push has no `fee`): \(fill)")
                 let plans = updates.compactMap { if case let .planOrder(plan) = $0 { plan } else { nil } }
                 #expect(plans.contains { $0.planType == "pos_loss" && $0.status == "live" && $0.triggerPrice == Double(stop) && $0.symbol == "BTCUSDT" },
                         "orders-algo's `psl` is read as pos_loss: \(plans)")

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MarketModel
 import NIOCore
+import Synchronization
 import WSClient
 
 /// An update of the account from BitGet's private WebSocket, in the REST client's types and words.
@@ -38,6 +39,8 @@ public struct BitGetPrivateStream: Sendable {
     public var url: String
     public var credentials: BitGetCredentials
     public var pingInterval: Duration = .seconds(30)
+    /// How long the login may go unanswered before the connection is given up.
+    public var loginTimeout: Duration = .seconds(10)
     public var maximumBackoff: Duration = .seconds(30)
     public var logger = Logger(label: "bitget.private")
     public var onEvent: @Sendable (PrivateStreamEvent) -> Void = { _ in }
@@ -74,6 +77,19 @@ public struct BitGetPrivateStream: Sendable {
     struct LoginRefusal: Error { var reason: String }
     struct ConnectionClosed: Error, CustomStringConvertible { var description: String }
 
+    /// When the connection last heard anything (a pong included), and whether the login was answered.
+    final class Liveness: Sendable {
+        private let state = Mutex((heard: ContinuousClock.now, loggedIn: false))
+        func heard() { state.withLock { $0.heard = .now } }
+        func loggedIn() { state.withLock { $0.loggedIn = true } }
+        var silence: Duration { state.withLock { .now - $0.heard } }
+        var isLoggedIn: Bool { state.withLock { $0.loggedIn } }
+    }
+
+    /// One connection: a reader (login answer, subscription confirmations, pushes) and a watchdog that
+    /// pings and gives the connection up when the login goes unanswered for `loginTimeout` or nothing (not
+    /// even a pong) arrives for two ping intervals: a half-open connection would otherwise look subscribed
+    /// forever while pushes are lost.
     private func connect(deliver: @escaping @Sendable (PrivateUpdate) async -> Void) async throws {
         let stream = self
         let timestamp = String(clock())
@@ -81,43 +97,65 @@ public struct BitGetPrivateStream: Sendable {
             "apiKey": credentials.apiKey, "passphrase": credentials.passphrase, "timestamp": timestamp,
             "sign": BitGetSigner.webSocketLoginSignature(secret: credentials.secret, timestampSeconds: timestamp),
         ]]])
-        let subscribe = Self.json(["op": "subscribe", "args": Self.channels.map { channel in
-            ["instType": "USDT-FUTURES", "channel": channel, channel == "account" ? "coin" : "instId": "default"]
-        }])
         try await WebSocketClient.connect(url: url, configuration: .init(maxFrameSize: 1 << 22), logger: logger) { inbound, outbound, _ in
+            let liveness = Liveness()
             try await outbound.write(.text(login))
-            var messages = inbound.messages(maxSize: 1 << 22).makeAsyncIterator()
-            // The login's answer comes first; nothing is subscribed before it.
-            while true {
-                guard let message = try await messages.next() else { throw ConnectionClosed(description: "the connection closed before the login was answered") }
-                guard case let .text(text) = message, text != "pong" else { continue }
-                let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any]
-                if object?["event"] as? String == "login", "\(object?["code"] ?? "")" == "0" { break }
-                if object?["event"] as? String == "error" {
-                    throw LoginRefusal(reason: "\(object?["code"] ?? "?") \(object?["msg"] ?? "")")
-                }
-            }
-            try await outbound.write(.text(subscribe))
-            var pending = Set(Self.channels)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
+                    let opened = ContinuousClock.now
+                    var lastPing = ContinuousClock.now
                     while !Task.isCancelled {
-                        try await Task.sleep(for: stream.pingInterval)
-                        try await outbound.write(.text("ping"))
+                        try await Task.sleep(for: min(stream.pingInterval, .seconds(1)))
+                        if !liveness.isLoggedIn, ContinuousClock.now - opened > stream.loginTimeout {
+                            throw ConnectionClosed(description: "the login was not answered within \(stream.loginTimeout)")
+                        }
+                        if liveness.silence > stream.pingInterval * 2 {
+                            throw ConnectionClosed(description: "nothing heard for \(liveness.silence) (no pong): the connection is dead")
+                        }
+                        if ContinuousClock.now - lastPing >= stream.pingInterval {
+                            try await outbound.write(.text("ping"))
+                            lastPing = .now
+                        }
                     }
                 }
-                while let message = try await messages.next() {
-                    try Task.checkCancellation()
-                    guard case let .text(text) = message, text != "pong" else { continue }
-                    if let channel = try await stream.handle(text, deliver: deliver) {
-                        pending.remove(channel)
-                        if pending.isEmpty { stream.onEvent(.subscribed) }
-                    }
-                }
+                group.addTask { try await stream.read(inbound, outbound: outbound, liveness: liveness, deliver: deliver) }
+                try await group.next()
                 group.cancelAll()
             }
-            throw ConnectionClosed(description: "the exchange closed the connection")
         }
+    }
+
+    /// Reads one connection until it closes: waits for the login's answer (a refusal throws), subscribes,
+    /// reports `subscribed` once every channel is confirmed (a refused subscription gives the connection
+    /// up, to be retried), then delivers pushes.
+    private func read(_ inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, liveness: Liveness,
+                      deliver: @escaping @Sendable (PrivateUpdate) async -> Void) async throws {
+        var pending: Set<String>?
+        for try await message in inbound.messages(maxSize: 1 << 22) {
+            try Task.checkCancellation()
+            liveness.heard()
+            guard case let .text(text) = message, text != "pong" else { continue }
+            guard var waiting = pending else {
+                let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any]
+                if object?["event"] as? String == "error" { throw LoginRefusal(reason: "\(object?["code"] ?? "?") \(object?["msg"] ?? "")") }
+                guard object?["event"] as? String == "login", "\(object?["code"] ?? "")" == "0" else { continue }
+                liveness.loggedIn()
+                let subscribe = Self.json(["op": "subscribe", "args": Self.channels.map { channel in
+                    ["instType": "USDT-FUTURES", "channel": channel, channel == "account" ? "coin" : "instId": "default"]
+                }])
+                try await outbound.write(.text(subscribe))
+                pending = Set(Self.channels)
+                continue
+            }
+            if let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any], object["event"] as? String == "error" {
+                throw ConnectionClosed(description: "the exchange refused a subscription: \(object["code"] ?? "?") \(object["msg"] ?? "")")
+            }
+            if let channel = try await handle(text, deliver: deliver), waiting.remove(channel) != nil {
+                pending = waiting
+                if waiting.isEmpty { onEvent(.subscribed) }
+            }
+        }
+        throw ConnectionClosed(description: "the exchange closed the connection")
     }
 
     /// Delivers the updates of one message; returns the channel a subscription confirmation names.
@@ -150,8 +188,10 @@ public struct BitGetPrivateStream: Sendable {
                 case "orders-algo": await deliver(.planOrder(try BitGetRESTClient.positionPlanOrder(row)))
                 default:
                     guard (row.text("marginCoin") ?? "USDT").uppercased() == "USDT" else { continue }
-                    await deliver(.account(available: try row.requiredNumber("available"),
-                                           equity: row.number("usdtEquity") ?? row.number("accountEquity") ?? row.number("equity") ?? 0))
+                    guard let equity = row.number("usdtEquity") ?? row.number("accountEquity") ?? row.number("equity") else {
+                        throw BitGetError.malformed(reason: "no equity in the account push", raw: row.describe())
+                    }
+                    await deliver(.account(available: try row.requiredNumber("available"), equity: equity))
                 }
             } catch {
                 _ = dropped(row.describe(), "\(error)")

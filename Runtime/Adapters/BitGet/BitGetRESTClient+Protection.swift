@@ -105,7 +105,7 @@ extension BitGetRESTClient {
                                  planType: webSocketPlanTypes[planType] ?? planType, triggerPrice: try row.requiredNumber("triggerPrice"),
                                  triggerType: row.text("triggerType") ?? "",
                                  holdSide: holdSide([row.text("posSide"), row.text("holdSide")].compactMap { $0 }.first { !$0.isEmpty } ?? ""),
-                                 status: row.text("planStatus") ?? row.text("status") ?? "live",
+                                 status: { $0 == "not_trigger" ? "live" : $0 }(row.text("planStatus") ?? row.text("status") ?? "live"),
                                  executeOrderID: row.text("executeOrderId") ?? "", updatedTime: row.integer("uTime") ?? 0)
     }
 

@@ -112,8 +112,15 @@ extension BitGetRESTClient {
                       symbol: (row.text("symbol") ?? row.text("instId") ?? "").uppercased(), side: row.text("side") ?? "",
                       state: row.text("state") ?? row.text("status") ?? "", size: row.number("size") ?? 0,
                       filledSize: row.number("accBaseVolume") ?? row.number("baseVolume") ?? 0, averagePrice: row.number("priceAvg"),
-                      fee: row.number("fee") ?? 0,
+                      fee: row.number("fee") ?? Self.totalFee(row) ?? row.number("fillFee") ?? 0,
                       reduceOnly: (row.text("reduceOnly") ?? "").uppercased() == "YES", updatedTime: row.integer("uTime") ?? 0)
+    }
+
+    /// The order's total fee from `feeDetail[].totalFee` (the private `orders` push has no `fee`), USDT.
+    static func totalFee(_ row: JSONObject) -> Double? {
+        guard let details = row.values["feeDetail"] as? [[String: Any]], !details.isEmpty else { return nil }
+        let fees = details.compactMap { JSONObject($0).number("totalFee") }
+        return fees.isEmpty ? nil : fees.reduce(0, +)
     }
 
     /// `GET /api/v2/mix/position/all-position`.

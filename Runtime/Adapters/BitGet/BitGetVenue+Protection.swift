@@ -52,8 +52,9 @@ extension BitGetVenue {
             } else {
                 problem = "positions or plan orders cannot be read"
             }
-            if clock() >= deadline || refusals >= 3 { break }
-            try await Task.sleep(nanoseconds: UInt64(settings.pollSeconds * 1e9))
+            // Cancelled (shutdown): stop waiting; the position is then closed below, never left unconfirmed.
+            if clock() >= deadline || refusals >= 3 || Task.isCancelled { break }
+            try? await Task.sleep(nanoseconds: UInt64(settings.pollSeconds * 1e9))
         }
         if let confirmed {
             outcome.events.append(.protectionArmed(stopLoss: confirmed.stop, takeProfit: confirmed.profit, time: clock()))

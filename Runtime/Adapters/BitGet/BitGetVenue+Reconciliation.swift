@@ -96,12 +96,15 @@ extension BitGetVenue {
         for action in actions {
             switch action {
             case let .bookClosedAtVenue(position):
-                // A stop or take-profit fired at the exchange while the engine held the position: book it with
-                // the exchange's own fill (price, fee, time). One that cannot be found is left to the runtime.
-                if let close = await exchangeClose(symbol: symbol, of: position) {
-                    outcome.events.append(.protectionTriggered(close.reason, close.fill))
-                } else {
-                    storeActions.append(action)
+                // Closed at the exchange while the engine held the position: booked with the exchange's own
+                // fill (price, fee, time). A close not made by a TP/SL or by the venue (by hand, a liquidation)
+                // is left to the runtime; one that cannot be read or does not fit halts.
+                switch await exchangeClose(symbol: symbol, of: position) {
+                case let .found(reason, fill): outcome.events.append(.protectionTriggered(reason, fill))
+                case .none: storeActions.append(action)
+                case let .unsettled(reason):
+                    outcome.halt = "\(symbol) closed at the exchange, but its close cannot be booked: \(reason)"
+                    return (outcome, storeActions)
                 }
             case .bookFill, .forgetOrder, .adoptPosition:
                 storeActions.append(action)
@@ -148,18 +151,52 @@ extension BitGetVenue {
 }
 
 extension BitGetVenue {
-    /// How the exchange closed `position` when one of its TP/SL orders fired: the newest executed
-    /// `pos_loss`/`pos_profit` of the symbol since the position opened, and its market order's fill. Nil
-    /// when none is found (closed by hand or liquidated) or it cannot be read.
-    func exchangeClose(symbol: Symbol, of position: Position) async -> (reason: ExitReason, fill: Fill)? {
-        guard let fired = try? await client.executedPositionProtection(symbol: symbol)
-            .first(where: { $0.updatedTime >= position.openedAt && !$0.executeOrderID.isEmpty }),
-            let order = try? await client.order(symbol: symbol, orderID: fired.executeOrderID),
-            order.filledSize > 0, let price = order.averagePrice, price > 0
-        else { return nil }
+    enum ExchangeClose {
+        /// The fill that closed the position, and why.
+        case found(ExitReason, Fill)
+        /// No TP/SL of this position fired and the venue closed nothing: closed by hand or liquidated.
+        case none
+        /// What the exchange shows cannot be read, or does not fit the position: book nothing.
+        case unsettled(String)
+    }
+
+    /// How the exchange closed `position`: a close the venue sent itself for an unbooked entry, else the
+    /// newest executed `pos_loss`/`pos_profit` of the position's side after it opened and not booked
+    /// before, with its market order's fill, which must be the position's whole size.
+    func exchangeClose(symbol: Symbol, of position: Position) async -> ExchangeClose {
+        if let fill = unbookedCloses[symbol], fill.time >= position.openedAt {
+            unbookedCloses[symbol] = nil
+            return .found(.halt, fill)
+        }
+        guard position.openedAt > 0 else { return .unsettled("the position's opening time is not known, so no fired stop can be matched to it") }
+        let executed: [PositionPlanOrder]
+        do {
+            executed = try await client.executedPositionProtection(symbol: symbol)
+        } catch {
+            return .unsettled("orders-plan-history cannot be read: \(error)")
+        }
+        let side = position.side.rawValue
+        guard let fired = executed.first(where: {
+            $0.updatedTime >= position.openedAt && !$0.executeOrderID.isEmpty && ($0.holdSide.isEmpty || $0.holdSide == side)
+                && !bookedExchangeCloses.contains($0.executeOrderID)
+        }) else { return .none }
+        let order: ExchangeOrder
+        do {
+            order = try await client.order(symbol: symbol, orderID: fired.executeOrderID)
+        } catch {
+            return .unsettled("the order \(fired.executeOrderID) that closed it cannot be read: \(error)")
+        }
+        guard order.filledSize > 0, let price = order.averagePrice, price > 0 else {
+            return .unsettled("the order \(fired.executeOrderID) that closed it shows no fill yet")
+        }
+        let tolerance = (contracts[symbol]?.sizeStep ?? 0) / 2
+        guard abs(order.filledSize - position.size) <= tolerance else {
+            return .unsettled("the \(fired.planType) fired for \(order.filledSize), the position booked is \(position.size)")
+        }
+        bookedExchangeCloses.insert(fired.executeOrderID)
         let fill = Fill(clientOrderID: nil, side: position.side == .long ? .sell : .buy, size: order.filledSize, price: price,
                         fee: abs(order.fee), liquidity: .taker, leverage: position.leverage,
                         time: order.updatedTime > 0 ? order.updatedTime : fired.updatedTime)
-        return (fired.kind == .stopLoss ? .stop : .takeProfit, fill)
+        return .found(fired.kind == .stopLoss ? .stop : .takeProfit, fill)
     }
 }

@@ -63,6 +63,11 @@ public actor BitGetVenue {
     /// arrival order (see `exclusively`).
     var busySymbols: Set<Symbol> = []
     var waitingForSymbol: [Symbol: [CheckedContinuation<Void, Never>]] = [:]
+    /// Closes the venue sent on its own for a position the engine never booked (an entry whose fill could
+    /// not be read), by symbol: reconciliation books them once the entry is booked. In memory only.
+    var unbookedCloses: [Symbol: Fill] = [:]
+    /// Exchange orders whose close was booked (a fired stop's `executeOrderId`), so none is booked twice.
+    var bookedExchangeCloses: Set<String> = []
 
     /// Carries out `command` for `symbol`, after any other call for it; never throws (failures are events
     /// or a halt), except when cancelled.
@@ -110,10 +115,13 @@ public actor BitGetVenue {
     /// have opened a position: whatever the engine knows, the exchange position gets its stop (or is
     /// closed when none can be confirmed). Nothing is booked here: reconciliation settles the order.
     func guardUnbookedPosition(symbol: Symbol, contract: ContractSpec, stopLoss: Double, outcome: inout Outcome) async throws {
-        guard outcome.halt != nil, case .open = await readPosition(symbol) else { return }
+        guard outcome.halt != nil else { return }
+        if case .flat = await readPosition(symbol) { return }  // unreadable counts as open: `protect` reads again
         var guarded = Outcome()
         try await protect(symbol: symbol, contract: contract, stopLoss: stopLoss, takeProfit: nil, outcome: &guarded)
         let protected = guarded.events.contains { if case .protectionArmed = $0 { true } else { false } }
+        // The engine has no position to apply these to; the close is kept for reconciliation to book after the entry.
+        for case let .orderFilled(fill, reason?) in guarded.events where reason == .halt { unbookedCloses[symbol] = fill }
         outcome.halt = (outcome.halt ?? "") + "; the exchange's position " + (protected ? "has its stop" : "was closed: \(guarded.halt ?? "")")
     }
 
@@ -172,8 +180,9 @@ public actor BitGetVenue {
                 if order.state == "filled", let fill = fill(of: order, id: id, side: side, leverage: leverage) { return fill }
                 if order.state == "canceled" { break }
             }
-            if clock() >= deadline { break }
-            try await Task.sleep(nanoseconds: UInt64(settings.pollSeconds * 1e9))
+            // Cancelled (shutdown): stop waiting and settle below; the events so far are returned, not thrown away.
+            if clock() >= deadline || Task.isCancelled { break }
+            try? await Task.sleep(nanoseconds: UInt64(settings.pollSeconds * 1e9))
         }
         if last?.state != "canceled" {
             switch try await client.cancelOrder(symbol: symbol, clientOrderID: id.rawValue) {
@@ -253,7 +262,11 @@ public actor BitGetVenue {
             guard let plans = try? await client.positionProtection(symbol: symbol) else { continue }
             let leftovers = plans.filter { $0.kind != nil }
             if leftovers.isEmpty { return }
-            guard case .flat = await readPosition(symbol) else { return }  // not flat (or unknown): the plans protect a position
+            switch await readPosition(symbol) {
+            case .open: return  // a position again (opened by hand?): the plans may protect it; reconciliation decides
+            case .unreadable: continue
+            case .flat: break
+            }
             for kind in [PositionPlanOrder.Kind.stopLoss, .takeProfit] {
                 let ids = leftovers.filter { $0.kind == kind }.map(\.orderID)
                 _ = try? await client.cancelPositionProtection(symbol: symbol, kind: kind, orderIDs: ids)

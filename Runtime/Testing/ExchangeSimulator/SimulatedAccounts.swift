@@ -215,11 +215,13 @@ actor SimulatedAccounts {
                     }
                     guard let open else { continue }
                     nextID += 1
-                    settlePlans(symbol, closedBy: exit.reason, executeOrderID: String(nextID), time: bar.openTime)
+                    // Within the bar, never before the position opened (an entry's own bar can trigger it).
+                    let triggered = max(bar.openTime, open.openedAt)
+                    settlePlans(symbol, closedBy: exit.reason, executeOrderID: String(nextID), time: triggered)
                     var order = Order(id: String(nextID), clientID: "\(exit.reason.rawValue)-\(nextID)", symbol: symbol,
                                       side: open.side == .long ? "sell" : "buy", kind: "market", size: open.size, price: nil,
-                                      reduceOnly: true, stopLoss: nil, takeProfit: nil, state: "filled", created: bar.openTime,
-                                      updated: bar.openTime)
+                                      reduceOnly: true, stopLoss: nil, takeProfit: nil, state: "filled", created: triggered,
+                                      updated: triggered)
                     order.filled = open.size
                     order.averagePrice = exit.price
                     order.fee = exit.fee

@@ -86,7 +86,10 @@ struct PrivateSession {
         fields["instId"] = order.symbol.name
         fields["accBaseVolume"] = fields["baseVolume"]
         fields["fillPrice"] = fields["priceAvg"]
+        // The push has no `fee`: the last fill's `fillFee` and the order's total in `feeDetail` (negative: paid).
         fields["fillFee"] = fields["fee"]
+        fields["feeDetail"] = [["feeCoin": "USDT", "totalFee": fields["fee"] ?? "0"]]
+        fields["fee"] = nil
         return fields
     }
 
