@@ -81,6 +81,26 @@ import Testing
         }
     }
 
+    /// A half-open connection (the exchange stops answering, the socket stays open) is given up by the
+    /// watchdog once no pong comes back, and the stream reconnects.
+    @Test func aSilentConnectionIsGivenUpAndReplaced() async throws {
+        try await SimulatorHarness.with { harness in
+            let recorder = Recorder()
+            var stream = BitGetPrivateStream(url: Self.privateURL(harness), credentials: harness.credentials)
+            stream.pingInterval = .milliseconds(300)
+            try await Self.running(stream, recorder: recorder) {
+                let subscribed = try await recorder.wait { _, events in events.contains(.subscribed) }
+                #expect(subscribed)
+                harness.simulator.silencePrivateConnections()
+                let replaced = try await recorder.wait { _, events in
+                    events.contains { if case let .disconnected(reason) = $0 { reason.contains("nothing heard") } else { false } }
+                        && events.filter { $0 == .subscribed }.count == 2
+                }
+                #expect(replaced, "\(recorder.events.withLock { $0 })")
+            }
+        }
+    }
+
     @Test func aRefusedLoginSaysWhyAndDeliversNothing() async throws {
         try await SimulatorHarness.with { harness in
             let recorder = Recorder()

@@ -56,6 +56,9 @@ public final class ExchangeSimulator: Sendable {
     let startedAt = Date()
     /// Bumped by `dropWebSocketConnections`; sessions opened under an older value close.
     let connectionGeneration = Mutex(0)
+    /// Private connections opened so far (each one's number is its order), and the first that is not
+    /// silent (`silencePrivateConnections`).
+    let privateSessions = Mutex((opened: 0, silencedBelow: 0))
     /// How often each after-acceptance fault struck (tests and the soak read them).
     public let faultCounts = Mutex(FaultCounts())
     /// Client ids `order/detail` does not show yet, with the wall time they appear (`orderDetailLagSeconds`).
@@ -126,6 +129,12 @@ public final class ExchangeSimulator: Sendable {
     /// must reconnect): a fault a test triggers exactly when it wants one.
     public func dropWebSocketConnections() {
         connectionGeneration.withLock { $0 += 1 }
+    }
+
+    /// Makes every open private WebSocket connection go silent without closing it (no pong, no push: a
+    /// half-open connection); connections opened later answer normally.
+    public func silencePrivateConnections() {
+        privateSessions.withLock { $0.silencedBelow = $0.opened }
     }
 
     /// Fills resting orders and triggers protective orders as simulated time passes.

@@ -15,9 +15,19 @@ struct PrivateSession {
 
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
         let state = Shared(LoginState())
+        let generation = simulator.connectionGeneration.withLock { $0 }
+        let number = simulator.privateSessions.withLock { sessions in
+            sessions.opened += 1
+            return sessions.opened
+        }
+        let silenced = { @Sendable in number <= simulator.privateSessions.withLock { $0.silencedBelow } }
+        // BitGet does not replay what it pushed while no one listened: a new connection starts from now.
+        _ = await simulator.accounts.drainUpdates()
+        _ = await simulator.accounts.drainPlanUpdates()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 for try await message in inbound.messages(maxSize: 1 << 20) {
+                    if silenced() { continue }  // half-open: nothing is answered any more
                     guard case let .text(text) = message else { continue }
                     if text == "ping" {
                         try await outbound.write(.text("pong"))
@@ -31,9 +41,9 @@ struct PrivateSession {
             }
             group.addTask {
                 let opened = Date()
-                let generation = simulator.connectionGeneration.withLock { $0 }
                 while !Task.isCancelled {
                     try await Task.sleep(nanoseconds: 100_000_000)
+                    if silenced() { continue }
                     // The `ws-close` fault and a test's `dropWebSocketConnections()` cut private connections too.
                     if let every = simulator.options.faults.closeWebSocketsEverySeconds, Date().timeIntervalSince(opened) >= every {
                         try await outbound.close(.goingAway, reason: "simulated disconnect")
