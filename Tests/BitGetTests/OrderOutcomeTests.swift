@@ -74,6 +74,15 @@ import Testing
         }
     }
 
+    /// A connection that cannot be opened never carried the order: resent, then a refusal, not an unknown.
+    @Test func anExchangeThatCannotBeReachedIsARefusalNotAnUnknown() async throws {
+        let client = BitGetRESTClient(baseURL: "http://127.0.0.1:1", credentials: BitGetCredentials(apiKey: "k", secret: "s", passphrase: "p"),
+                                      retry: RetryPolicy(maximumAttempts: 2, baseDelay: 0.01, maximumDelay: 0.02), requestTimeout: 2)
+        let placement = try await client.placeOrder(Self.entry)
+        guard case let .rejected(code, message) = placement else { Issue.record("expected a refusal, got \(placement)"); return }
+        #expect(code == "connect" && message.contains("never reached the exchange"), "\(message)")
+    }
+
     @Test func aCancelWhoseAnswerIsLostIsResolvedByReadingTheOrderBack() async throws {
         try await SimulatorHarness.with(configure: { options in
             options.faults = try! SimulatorFaults(parsing: "accepted-5xx=1")

@@ -15,6 +15,8 @@ public enum BitGetError: Error, Sendable, CustomStringConvertible {
     case rateLimited(retryAfterSeconds: Double?)
     case server(status: Int, code: String, message: String)
     case transport(String)
+    /// No connection could be opened (refused, unresolvable, connect timeout): the request never left.
+    case notConnected(String)
     /// The exchange refused the credentials: the message names which one to check.
     case credentials(code: String, message: String, check: String)
     /// A business error for this request (insufficient balance, bad size, unknown order…).
@@ -25,7 +27,7 @@ public enum BitGetError: Error, Sendable, CustomStringConvertible {
 
     public var action: RecoveryAction {
         switch self {
-        case .rateLimited, .server, .transport: .retry
+        case .rateLimited, .server, .transport, .notConnected: .retry
         case .credentials, .unknownSymbol: .fixConfiguration
         case .rejected, .malformed: .skip
         }
@@ -36,6 +38,7 @@ public enum BitGetError: Error, Sendable, CustomStringConvertible {
         case let .rateLimited(after): "rate limited by the exchange" + (after.map { "; retry after \($0) s" } ?? "")
         case let .server(status, code, message): "exchange error HTTP \(status) \(code): \(message)"
         case let .transport(reason): "network error: \(reason)"
+        case let .notConnected(reason): "no connection to the exchange (nothing was sent): \(reason)"
         case let .credentials(code, message, check): "the exchange refused the credentials (\(code) \(message)): check \(check)"
         case let .rejected(code, message): "the exchange rejected the request: \(code) \(message)"
         case let .unknownSymbol(symbol): "\(symbol) is not listed by the exchange (USDT-FUTURES)"

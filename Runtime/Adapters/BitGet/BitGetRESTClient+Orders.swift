@@ -46,7 +46,7 @@ extension BitGetError {
     /// gateway before authentication), so sending it again cannot create a second order.
     var provablyNotReceived: Bool {
         switch self {
-        case .rateLimited, .credentials: true
+        case .rateLimited, .credentials, .notConnected: true
         default: false
         }
     }
@@ -90,6 +90,9 @@ extension BitGetRESTClient {
                 problem = "\(name) answered without an order id"
             } catch let error as BitGetError where error.provablyNotReceived && error.action == .retry {
                 if attempt == retry.maximumAttempts {
+                    if case .notConnected = error {
+                        return .rejected(code: "connect", message: "\(name) never reached the exchange in \(attempt) attempts: \(error)")
+                    }
                     return .rejected(code: "429", message: "\(name) was refused by the rate limit \(attempt) times; it never reached the exchange")
                 }
                 try await backOff(after: attempt, error: error, path: name)

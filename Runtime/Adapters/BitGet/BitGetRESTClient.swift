@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import MarketModel
 import NIOCore
+import NIOPosix
 import NIOHTTP1
 
 /// The BitGet v2 REST client for USDT-M perpetuals (`productType=USDT-FUTURES`): signed requests,
@@ -101,6 +102,7 @@ public final class BitGetRESTClient: Sendable {
             throw CancellationError()  // the caller is stopping: not a network failure, never retried
         } catch {
             if Task.isCancelled { throw CancellationError() }
+            if Self.neverConnected(error) { throw BitGetError.notConnected("\(method.rawValue) \(path): \(error)") }
             throw BitGetError.transport("\(method.rawValue) \(path): \(error)")
         }
         let status = Int(response.status.code)
@@ -119,6 +121,16 @@ public final class BitGetRESTClient: Sendable {
             throw BitGetError.from(status: status, code: envelope.code, message: envelope.message)
         }
         return envelope.data
+    }
+
+    /// Whether `error` happened while opening a connection, before any byte of the request was written
+    /// (a request on an open pooled connection fails otherwise): only then is a resend provably safe.
+    static func neverConnected(_ error: any Error) -> Bool {
+        if let error = error as? HTTPClientError, error == .connectTimeout { return true }
+        if error is NIOConnectionError { return true }
+        if let error = error as? ChannelError, case .connectTimeout = error { return true }
+        if let error = error as? IOError, [ECONNREFUSED, EHOSTUNREACH, ENETUNREACH].contains(error.errnoCode) { return true }
+        return false
     }
 
     /// Percent-encodes a query value (BitGet's values are plain; this keeps odd input safe).
