@@ -71,6 +71,7 @@ let package = Package(
         .target(name: "Kernels", dependencies: ["COpenBLAS"], path: "Runtime/Core/Kernels", swiftSettings: hotPathSettings),
         .target(name: "Policy", dependencies: ["Kernels", "TradingEngine"], path: "Runtime/Core/Policy", swiftSettings: hotPathSettings),
         .target(name: "Reconciliation", dependencies: ["MarketModel"], path: "Runtime/Core/Reconciliation", swiftSettings: settings),
+        .target(name: "ControlCommands", dependencies: ["MarketModel"], path: "Runtime/Core/ControlCommands", swiftSettings: settings),
 
         // MARK: Runtime/Adapters: the I/O edges.
         .target(name: "BuildInfo", path: "Runtime/Adapters/BuildInfo", swiftSettings: settings, plugins: ["EmbedBuildInfo"]),
@@ -184,6 +185,9 @@ let package = Package(
             dependencies: ["trader", "pipeline", "bitget-sim", "TraderRuntime", "TestSupport", "Storage", "MarketModel", "TradingEngine",
                            "ChildProcesses", "Policy", "Features", "BitGet", "ScriptedAgents", asyncHTTPClient, logging],
             path: "Tests/TraderTests", swiftSettings: settings),
+        .testTarget(
+            name: "ControlCommandsTests", dependencies: ["ControlCommands", "MarketModel"], path: "Tests/ControlCommandsTests",
+            swiftSettings: settings),
         .testTarget(
             name: "ReconciliationTests", dependencies: ["Reconciliation", "MarketModel"], path: "Tests/ReconciliationTests",
             swiftSettings: settings),
