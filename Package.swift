@@ -124,6 +124,12 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             path: "Runtime/Testing/ExchangeSimulator", swiftSettings: settings),
+        .target(
+            name: "Telegram", dependencies: [asyncHTTPClient, nioCore, nioHTTP1, logging], path: "Runtime/Adapters/Telegram",
+            swiftSettings: settings),
+        .target(
+            name: "FakeTelegram", dependencies: [hummingbird, logging, .product(name: "HTTPTypes", package: "swift-http-types")],
+            path: "Runtime/Testing/FakeTelegram", swiftSettings: settings),
         .executableTarget(
             name: "bitget-sim", dependencies: ["ExchangeSimulator", "MarketModel", argumentParser, logging],
             path: "Runtime/Testing/bitget-sim", swiftSettings: settings),
@@ -185,6 +191,9 @@ let package = Package(
             dependencies: ["trader", "pipeline", "bitget-sim", "TraderRuntime", "TestSupport", "Storage", "MarketModel", "TradingEngine",
                            "ChildProcesses", "Policy", "Features", "BitGet", "ScriptedAgents", asyncHTTPClient, logging],
             path: "Tests/TraderTests", swiftSettings: settings),
+        .testTarget(
+            name: "TelegramTests", dependencies: ["Telegram", "FakeTelegram", "ControlCommands"], path: "Tests/TelegramTests",
+            swiftSettings: settings),
         .testTarget(
             name: "ControlCommandsTests", dependencies: ["ControlCommands", "MarketModel"], path: "Tests/ControlCommandsTests",
             swiftSettings: settings),

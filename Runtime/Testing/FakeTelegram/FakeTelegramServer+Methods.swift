@@ -1,0 +1,156 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+extension FakeTelegramServer {
+    func handle(_ request: Request, bot: String, method rawMethod: String) async throws -> Response {
+        let method = rawMethod.lowercased()
+        state.withLock { $0.calls[method, default: 0] += 1 }
+        guard bot.hasPrefix("bot") else { return failure(404, "Not Found") }
+        guard bot.dropFirst(3) == token else { return failure(401, "Unauthorized") }
+        let fault: Injected? = state.withLock { state in
+            guard let index = state.injected.firstIndex(where: { $0.method == method || $0.method == "*" }) else { return nil }
+            return state.injected.remove(at: index).fault
+        }
+        if let fault {
+            if fault.delaySeconds > 0 { try await Task.sleep(nanoseconds: UInt64(fault.delaySeconds * 1e9)) }
+            if fault.status != 200 {
+                let description = fault.status == 429 ? "Too Many Requests: retry after \(fault.retryAfter ?? 1)"
+                    : fault.status == 409 ? "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
+                    : "Internal Server Error"
+                return failure(fault.status, description, retryAfter: fault.status == 429 ? (fault.retryAfter ?? 1) : nil)
+            }
+        }
+        let parameters = try await Self.parameters(of: request)
+        switch method {
+        case "getme": return success(["id": 123_456, "is_bot": true, "first_name": "TradeBot", "username": "trade_bot"])
+        case "deletewebhook": return success(true)
+        case "getupdates": return try await getUpdates(parameters)
+        case "sendmessage", "editmessagetext": return record(parameters, method: method == "sendmessage" ? "sendMessage" : "editMessageText")
+        case "answercallbackquery":
+            state.withLock { $0.callbackAnswers.append(Self.text(parameters["callback_query_id"]) ?? "") }
+            return success(true)
+        case "setmycommands":
+            let commands = (Self.structured(parameters["commands"]) as? [[String: Any]]) ?? []
+            state.withLock { $0.commands = commands.compactMap { $0["command"] as? String } }
+            return success(true)
+        default: return failure(404, "Not Found: method not found")
+        }
+    }
+
+    private func getUpdates(_ parameters: [String: Any]) async throws -> Response {
+        let offset = Self.integer(parameters["offset"])
+        let timeout = min(max(Self.integer(parameters["timeout"]) ?? 0, 0), 50)
+        let limit = Int(min(max(Self.integer(parameters["limit"]) ?? 100, 1), 100))
+        let generation = state.withLock { state in
+            if let offset { state.updates.removeAll { $0.id < offset } }  // confirmed
+            state.pollGeneration += 1
+            return state.pollGeneration
+        }
+        let deadline = Date().addingTimeInterval(Double(timeout))
+        while true {
+            let (current, batch) = state.withLock { ($0.pollGeneration, Array($0.updates.prefix(limit))) }
+            if current != generation {
+                return failure(409, "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running")
+            }
+            if !batch.isEmpty || Date() >= deadline {
+                return Self.json(200, "{\"ok\":true,\"result\":[" + batch.map(\.json).joined(separator: ",") + "]}")
+            }
+            try await Task.sleep(nanoseconds: 20_000_000)
+        }
+    }
+
+    private func record(_ parameters: [String: Any], method: String) -> Response {
+        guard let chatID = Self.integer(parameters["chat_id"]) else { return failure(400, "Bad Request: chat not found") }
+        let text = Self.text(parameters["text"]) ?? ""
+        let parseMode = Self.text(parameters["parse_mode"])
+        if text.isEmpty { return failure(400, "Bad Request: message text is empty") }
+        if Self.visibleLength(text, html: parseMode?.uppercased() == "HTML") > 4096 { return failure(400, "Bad Request: message is too long") }
+        if parseMode?.uppercased() == "HTML", !Self.isWellFormedHTML(text) {
+            return failure(400, "Bad Request: can't parse entities: unsupported start tag or unescaped character")
+        }
+        let keyboard = ((Self.structured(parameters["reply_markup"]) as? [String: Any])?["inline_keyboard"] as? [[[String: Any]]]) ?? []
+        let buttons = keyboard.flatMap { $0 }.map { [($0["text"] as? String) ?? "", ($0["callback_data"] as? String) ?? ""] }
+        let message: SentMessage = state.withLock { state in
+            let id = method == "sendMessage" ? state.nextMessageID : (Self.integer(parameters["message_id"]) ?? 0)
+            if method == "sendMessage" { state.nextMessageID += 1 }
+            let message = SentMessage(messageID: id, chatID: chatID, text: text, parseMode: parseMode, buttons: buttons, method: method)
+            state.sent.append(message)
+            return message
+        }
+        return success(["message_id": message.messageID, "date": Int(Date().timeIntervalSince1970), "text": text,
+                        "chat": ["id": chatID, "type": "private"], "from": ["id": 123_456, "is_bot": true, "first_name": "TradeBot"]])
+    }
+
+    // MARK: Wire helpers
+
+    /// Query items, then a JSON object body or a urlencoded form (values that are JSON text stay text).
+    static func parameters(of request: Request) async throws -> [String: Any] {
+        var parameters: [String: Any] = [:]
+        for (name, value) in request.uri.queryParameters { parameters[String(name)] = String(value) }
+        let body = try await request.body.collect(upTo: 12 << 20)
+        let data = Data(body.readableBytesView)
+        let type = request.headers[.contentType] ?? ""
+        if type.contains("json"), let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] {
+            parameters.merge(object) { $1 }
+        } else if type.contains("x-www-form-urlencoded") {
+            for pair in String(decoding: data, as: UTF8.self).split(separator: "&") {
+                let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
+                if parts.count == 2 { parameters[parts[0]] = parts[1] }
+            }
+        }
+        return parameters
+    }
+
+    static func text(_ value: Any?) -> String? {
+        switch value {
+        case let string as String: string
+        case let number as NSNumber: number.stringValue
+        default: nil
+        }
+    }
+
+    static func integer(_ value: Any?) -> Int64? { text(value).flatMap { Int64($0) } }
+
+    /// An object or array parameter, sent as JSON or as JSON text in a form field.
+    static func structured(_ value: Any?) -> Any? {
+        if let text = value as? String { return try? JSONSerialization.jsonObject(with: Data(text.utf8)) }
+        return value
+    }
+
+    /// Characters as Telegram counts them (UTF-16 units, after HTML tags and entities are parsed).
+    static func visibleLength(_ text: String, html: Bool) -> Int {
+        guard html else { return text.utf16.count }
+        let stripped = text.replacingOccurrences(of: "<[^>]*>", with: "", options: .regularExpression)
+            .replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(of: "&amp;", with: "&")
+        return stripped.utf16.count
+    }
+
+    /// HTML mode takes only its tags (b, i, u, s, code, pre, a) and escaped `<`, `>`, `&`.
+    static func isWellFormedHTML(_ text: String) -> Bool {
+        let tags = "(b|i|u|s|code|pre|a( href=\"[^\"]*\")?|/b|/i|/u|/s|/code|/pre|/a)"
+        let withoutTags = text.replacingOccurrences(of: "<\(tags)>", with: "", options: .regularExpression)
+        let withoutEntities = withoutTags.replacingOccurrences(of: "&(lt|gt|amp|quot|#[0-9]+);", with: "", options: .regularExpression)
+        return !withoutEntities.contains("<") && !withoutEntities.contains(">") && !withoutEntities.contains("&")
+    }
+
+    func success(_ result: Any) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: ["ok": true, "result": result], options: [.sortedKeys, .fragmentsAllowed])) ?? Data()
+        return Self.json(200, String(decoding: data, as: UTF8.self))
+    }
+
+    func failure(_ status: Int, _ description: String, retryAfter: Int? = nil) -> Response {
+        var object: [String: Any] = ["ok": false, "error_code": status, "description": description]
+        if let retryAfter { object["parameters"] = ["retry_after": retryAfter] }
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+        var response = Self.json(status, String(decoding: data, as: UTF8.self))
+        if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
+        return response
+    }
+
+    static func json(_ status: Int, _ text: String) -> Response {
+        Response(status: HTTPResponse.Status(code: status), headers: [.contentType: "application/json"],
+                 body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}

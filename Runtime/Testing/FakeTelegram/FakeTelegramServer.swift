@@ -1,0 +1,127 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import Synchronization
+
+/// A message the fake Bot API server received (`sendMessage`, or the new text of `editMessageText`).
+public struct SentMessage: Sendable, Equatable {
+    public var messageID: Int64
+    public var chatID: Int64
+    public var text: String
+    public var parseMode: String?
+    /// The inline keyboard's buttons as (text, callback data), row by row flattened.
+    public var buttons: [[String]]
+    /// `sendMessage` or `editMessageText`.
+    public var method: String
+}
+
+/// A loopback Telegram Bot API server for tests and the demo: `/bot<TOKEN>/<method>` (case-insensitive
+/// methods; parameters as JSON body, form or query), the `{"ok":…}` envelope with the HTTP status equal to
+/// `error_code`, `getUpdates` long polling with offset confirmation (a second concurrent poll ends the
+/// first with 409), `sendMessage` (4096-character limit, empty text refused), `editMessageText`,
+/// `answerCallbackQuery`, `setMyCommands`, `getMe`, `deleteWebhook`. It records what was sent, feeds
+/// updates (commands and button presses from any user id) and injects 429 with `retry_after`, 5xx, slow
+/// answers and 409.
+public final class FakeTelegramServer: Sendable {
+    public struct Injected: Sendable {
+        public var status: Int
+        public var retryAfter: Int?
+        public var delaySeconds: Double
+        public init(status: Int, retryAfter: Int? = nil, delaySeconds: Double = 0) {
+            self.status = status
+            self.retryAfter = retryAfter
+            self.delaySeconds = delaySeconds
+        }
+    }
+
+    struct State: Sendable {
+        var updates: [(id: Int64, json: String)] = []
+        var nextUpdateID: Int64 = 100_000_001
+        var nextMessageID: Int64 = 1
+        var sent: [SentMessage] = []
+        var callbackAnswers: [String] = []
+        var commands: [String] = []
+        /// Faults for the next calls of a method (`*`: any method), in order.
+        var injected: [(method: String, fault: Injected)] = []
+        var pollGeneration = 0
+        var calls: [String: Int] = [:]
+    }
+
+    public let token: String
+    let state = Mutex(State())
+    let logger: Logger
+
+    public init(token: String = "123456:TEST-token", logger: Logger = Logger(label: "fake-telegram")) {
+        self.token = token
+        self.logger = logger
+    }
+
+    // MARK: The test's side
+
+    /// Queues a text message from `userID` in a private chat (chat id = user id unless `chatID`).
+    public func sendText(_ text: String, from userID: Int64, chatID: Int64? = nil) {
+        let chat = chatID ?? userID
+        enqueue { id in
+            ["update_id": id, "message": ["message_id": id, "date": Int(Date().timeIntervalSince1970), "text": text,
+                                          "from": ["id": userID, "is_bot": false, "first_name": "User\(userID)"],
+                                          "chat": ["id": chat, "type": chat == userID ? "private" : "group"]]]
+        }
+    }
+
+    /// Queues a press of an inline button carrying `data` by `userID` on message `messageID`.
+    public func pressButton(_ data: String, from userID: Int64, messageID: Int64, chatID: Int64? = nil) {
+        enqueue { id in
+            ["update_id": id, "callback_query": ["id": "cb\(id)", "data": data, "from": ["id": userID, "is_bot": false, "first_name": "User\(userID)"],
+                                                 "message": ["message_id": messageID, "date": 0, "chat": ["id": chatID ?? userID, "type": "private"]]]]
+        }
+    }
+
+    /// Queues a raw update body (malformed ones included), as JSON text with `update_id` set by the server.
+    public func sendRawUpdate(_ make: @escaping @Sendable (Int64) -> String) {
+        state.withLock { state in
+            state.updates.append((state.nextUpdateID, make(state.nextUpdateID)))
+            state.nextUpdateID += 1
+        }
+    }
+
+    private func enqueue(_ make: (Int64) -> [String: Any]) {
+        state.withLock { state in
+            let id = state.nextUpdateID
+            state.nextUpdateID += 1
+            let data = (try? JSONSerialization.data(withJSONObject: make(id), options: [.sortedKeys])) ?? Data()
+            state.updates.append((id, String(decoding: data, as: UTF8.self)))
+        }
+    }
+
+    /// The next calls of `method` (`*`: any) answer with these faults, in order.
+    public func inject(_ faults: [Injected], method: String = "*") {
+        state.withLock { $0.injected += faults.map { (method.lowercased(), $0) } }
+    }
+
+    public var sent: [SentMessage] { state.withLock { $0.sent } }
+    public var callbackAnswers: [String] { state.withLock { $0.callbackAnswers } }
+    /// The command names of the last `setMyCommands`.
+    public var commands: [String] { state.withLock { $0.commands } }
+    /// How many calls each method received (lower-cased), faults included.
+    public var calls: [String: Int] { state.withLock { $0.calls } }
+    /// Updates not yet confirmed by an offset.
+    public var pendingUpdates: Int { state.withLock { $0.updates.count } }
+
+    // MARK: Serving
+
+    /// Serves on `127.0.0.1:port` (0: any free port) until cancelled; `ready` gets the bound port.
+    public func run(port: Int = 0, ready: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
+        let router = Router()
+        let server = self
+        for method in [HTTPRequest.Method.get, .post] {
+            router.on(":bot/:method", method: method) { request, context in
+                try await server.handle(request, bot: context.parameters.get("bot") ?? "", method: context.parameters.get("method") ?? "")
+            }
+        }
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: "fake-telegram"),
+                              onServerRunning: { channel in ready(channel.localAddress?.port ?? 0) }, logger: logger)
+        try await app.run()
+    }
+}

@@ -1,0 +1,121 @@
+import ControlCommands
+import FakeTelegram
+import Foundation
+import Telegram
+import Testing
+
+/// The Bot API client against the fake Bot API server over loopback, and the one chunker.
+@Suite(.serialized) struct TelegramClientTests {
+    static func withServer<Value: Sendable>(_ body: (FakeTelegramServer, TelegramClient) async throws -> Value) async throws -> Value {
+        let server = FakeTelegramServer()
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.run { continuation.yield($0) } }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next(), port > 0 else { throw CancellationError() }
+            let client = TelegramClient(baseURL: "http://127.0.0.1:\(port)", token: server.token, requestTimeout: 5)
+            let value = try await body(server, client)
+            group.cancelAll()
+            return value
+        }
+    }
+
+    @Test func commandsAndButtonPressesArriveOnceAndInOrder() async throws {
+        try await Self.withServer { server, client in
+            server.sendText("/status", from: 42)
+            server.pressButton("c:ab12:y", from: 42, messageID: 7)
+            let first = try await client.updates(offset: nil, timeoutSeconds: 0)
+            #expect(first.count == 2)
+            #expect(first.first?.content == .message(chatID: 42, fromID: 42, messageID: first[0].updateID, text: "/status"))
+            guard case let .callback(_, from, chat, message, data)? = first.last?.content else { Issue.record("\(first)"); return }
+            #expect(from == 42 && chat == 42 && message == 7 && data == "c:ab12:y")
+            let next = try await client.updates(offset: first.last!.updateID + 1, timeoutSeconds: 0)
+            #expect(next.isEmpty && server.pendingUpdates == 0, "an offset above an id confirms it: nothing is read twice")
+            // A malformed update is skipped, confirmed with the others, and the poll goes on.
+            server.sendRawUpdate { id in #"{"update_id":\#(id),"message":{"text":"no chat"}}"# }
+            server.sendText("/help", from: 42)
+            let mixed = try await client.updates(offset: first.last!.updateID + 1, timeoutSeconds: 0)
+            #expect(mixed.map(\.content).first == .other && mixed.count == 2)
+        }
+    }
+
+    @Test func aLongPollWaitsForTheNextUpdate() async throws {
+        try await Self.withServer { server, client in
+            async let polled = client.updates(offset: nil, timeoutSeconds: 5)
+            try await Task.sleep(nanoseconds: 300_000_000)
+            server.sendText("/positions", from: 42)
+            let updates = try await polled
+            #expect(updates.count == 1, "answered as soon as the update came, within the poll")
+        }
+    }
+
+    @Test func aSecondPollerIsAConflictAndErrorsAreTypedByWhatToDo() async throws {
+        try await Self.withServer { server, client in
+            let first = Task { () async -> TelegramError? in
+                do {
+                    _ = try await client.updates(offset: nil, timeoutSeconds: 3)
+                    return nil
+                } catch {
+                    return error as? TelegramError
+                }
+            }
+            try await Task.sleep(nanoseconds: 300_000_000)
+            _ = try await client.updates(offset: nil, timeoutSeconds: 0)
+            guard case let .conflict(text)? = await first.value else { Issue.record("the first poll ends with 409"); return }
+            #expect(text.contains("only one bot instance"))
+
+            server.inject([.init(status: 429, retryAfter: 3)], method: "sendMessage")
+            await #expect(throws: TelegramError.retryAfter(seconds: 3)) { try await client.sendMessage(chatID: 42, html: "hello") }
+            #expect(!(TelegramError.badRequest("x").isRetryable) && TelegramError.retryAfter(seconds: 1).isRetryable)
+            do {
+                try await client.sendMessage(chatID: 42, html: "a <b unescaped")
+                Issue.record("bare < is refused in HTML mode")
+            } catch {
+                guard case .badRequest? = error as? TelegramError else { Issue.record("\(error)"); return }
+            }
+            let stranger = TelegramClient(baseURL: client.baseURL, token: "999:wrong", requestTimeout: 5)
+            do {
+                _ = try await stranger.updates(offset: nil, timeoutSeconds: 0)
+                Issue.record("a wrong token is refused")
+            } catch {
+                guard case .unauthorized? = error as? TelegramError else { Issue.record("\(error)"); return }
+                #expect(!"\(error)".contains("999:wrong"), "the token never appears in an error")
+            }
+        }
+    }
+
+    @Test func messagesButtonsEditsAndTheCommandMenuAreSent() async throws {
+        try await Self.withServer { server, client in
+            let id = try await client.sendMessage(chatID: 42, html: TelegramText.escapeHTML("PnL < 0 & falling"),
+                                                  buttons: [[("Yes", "c:1:y"), ("No", "c:1:n")]])
+            try await client.editMessage(chatID: 42, messageID: id, html: "confirmed")
+            try await client.answerCallback(id: "cb1", notice: "done")
+            try await client.setCommands(ControlCatalogue.entries.map { ($0.name, $0.summary) })
+            let sent = server.sent
+            #expect(sent.first?.text == "PnL &lt; 0 &amp; falling" && sent.first?.buttons == [["Yes", "c:1:y"], ["No", "c:1:n"]])
+            #expect(sent.last?.method == "editMessageText" && sent.last?.messageID == id && sent.last?.text == "confirmed")
+            #expect(server.callbackAnswers == ["cb1"])
+            #expect(server.commands == ControlCatalogue.entries.map(\.name))
+        }
+    }
+
+    @Test func aLongReplyIsCutOnLineBoundariesAndEachPieceIsAccepted() async throws {
+        let lines = (1...160).map { "line \($0): " + String(repeating: "x", count: 12) + " &amp; more" }
+        let text = lines.joined(separator: "\n")
+        #expect(text.utf16.count > 5_000)
+        let pieces = TelegramText.chunks(text)
+        #expect(pieces.count == 2 && pieces.allSatisfy { $0.utf16.count <= 4096 } && pieces.joined() == text)
+        #expect(pieces[0].hasSuffix("\n"), "cut after a newline")
+        let unbroken = String(repeating: "ab&amp;", count: 1_000)
+        let hard = TelegramText.chunks(unbroken, limit: 100)
+        #expect(hard.joined() == unbroken && hard.allSatisfy { $0.utf16.count <= 100 && !$0.hasSuffix("&") && !$0.hasSuffix("&am") })
+        #expect(TelegramText.chunks("").isEmpty)
+        try await Self.withServer { server, client in
+            for piece in pieces { try await client.sendMessage(chatID: 42, html: piece) }
+            #expect(server.sent.map(\.text) == pieces, "two messages, in order")
+            await #expect(throws: TelegramError.badRequest("sendMessage: Bad Request: message is too long")) {
+                try await client.sendMessage(chatID: 42, html: text)
+            }
+        }
+    }
+}
