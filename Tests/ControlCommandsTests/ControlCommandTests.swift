@@ -37,10 +37,17 @@ struct ControlCommandTests {
         #expect(Self.parse(text) == .failure(ControlParseError(message)))
     }
 
-    @Test func textThatIsNotACommandIsNotParsed() {
+    @Test func textThatIsNotACommandForThisBotIsNotParsed() {
         #expect(Self.parse("hello") == nil)
         #expect(Self.parse("/") == nil)
+        #expect(Self.parse("/@stop") == nil)
         #expect(Self.parse("") == nil)
+        #expect(ControlCommand.parse("/stop@OtherBot", symbols: Self.symbols, botUsername: "trade_bot") == nil, "another bot's command")
+        #expect(ControlCommand.parse("/stop@Trade_Bot", symbols: Self.symbols, botUsername: "trade_bot") == .success(.stop))
+        #expect(Self.parse("/logs\r\n5") == .success(.logs(count: 5)), "any whitespace separates")
+        let combining = "/e" + String(repeating: "\u{0301}", count: 5_000)
+        guard case let .failure(echo)? = Self.parse(combining) else { Issue.record("an unknown command"); return }
+        #expect(echo.description.unicodeScalars.count < 120, "the echo is clipped by scalars, not characters")
         let huge = "/" + String(repeating: "x", count: 100_000)
         guard case let .failure(error)? = Self.parse(huge) else { Issue.record("a huge unknown command is an error"); return }
         #expect(error.description.count < 120, "the answer does not echo a huge input")
@@ -52,15 +59,20 @@ struct ControlCommandTests {
                 : entry.arguments.hasPrefix("SYMBOL") ? "/\(entry.name) BTCUSDT" : "/\(entry.name)"
             guard case let .success(command)? = Self.parse(example) else { Issue.record("\(example) does not parse"); continue }
             #expect(Self.parse(command.text) == .success(command), "\(command.text)")
-            #expect(ControlCatalogue.helpText.contains("/\(entry.name)"))
+            let lines = ControlCatalogue.helpText.split(separator: "\n")
+            #expect(lines.contains { $0.hasPrefix("/\(entry.name) ") }, "/help has a line for /\(entry.name)")
         }
     }
 
     @Test func dangerousCommandsAskFirst() {
         let paper = ControlCommand.Situation(live: false, openPositions: 0)
         let liveWithPositions = ControlCommand.Situation(live: true, openPositions: 2)
-        #expect(!ControlCommand.stop.asksFirst(in: paper) && ControlCommand.stop.asksFirst(in: liveWithPositions), "/stop asks with open positions")
-        #expect(!ControlCommand.startTrading.asksFirst(in: paper) && ControlCommand.startTrading.asksFirst(in: liveWithPositions))
+        let paperWithPositions = ControlCommand.Situation(live: false, openPositions: 1)
+        let liveFlat = ControlCommand.Situation(live: true, openPositions: 0)
+        #expect(!ControlCommand.stop.asksFirst(in: paper) && ControlCommand.stop.asksFirst(in: paperWithPositions)
+            && !ControlCommand.stop.asksFirst(in: liveFlat), "/stop asks with open positions, whatever the mode")
+        #expect(!ControlCommand.startTrading.asksFirst(in: paperWithPositions) && ControlCommand.startTrading.asksFirst(in: liveFlat),
+                "/start_trading asks in live mode, whatever the positions")
         for command: ControlCommand in [.retrain(symbols: []), .initDatabase, .halt(nil), .promote("BTCUSDT", version: "v1"), .rollback("BTCUSDT")] {
             #expect(command.asksFirst(in: paper), "\(command.text)")
         }
@@ -71,36 +83,56 @@ struct ControlCommandTests {
 }
 
 struct ConfirmationTests {
-    @Test func aQuestionIsAnsweredOnceWithinItsTime() {
-        var book = ConfirmationBook(lifetimeMilliseconds: 60_000, seed: 7)
-        let retrain = book.ask(.retrain(symbols: []), at: 1_000)
-        let halt = book.ask(.halt("BTCUSDT"), at: 2_000)
-        #expect(retrain.nonce != halt.nonce && retrain.yesData.utf8.count <= 64)
-        #expect(book.answer(halt.noData, at: 3_000) == .declined(.halt("BTCUSDT")))
-        #expect(book.answer(retrain.yesData, at: 61_000) == .confirmed(.retrain(symbols: [])))
-        #expect(book.answer(retrain.yesData, at: 61_500) == .unknown, "a replayed button does nothing")
-        #expect(book.answer(halt.yesData, at: 3_500) == .unknown, "an answered question cannot be answered again the other way")
+    static let operatorID: Int64 = 42
+
+    static func nonce(_ seed: UInt64) -> String {
+        var generator = SplitMix64(seed: seed)
+        return Confirmation.nonce(using: &generator)
+    }
+
+    @Test func aQuestionIsAnsweredOnceWithinItsTimeByTheOneAskedOnItsMessage() {
+        var book = ConfirmationBook(lifetimeMilliseconds: 60_000)
+        let retrain = book.ask(.retrain(symbols: []), of: Self.operatorID, in: Self.operatorID, nonce: Self.nonce(1), at: 1_000)
+        let halt = book.ask(.halt("BTCUSDT"), of: Self.operatorID, in: Self.operatorID, nonce: Self.nonce(2), at: 2_000)
+        book.attach(retrain.nonce, messageID: 10)
+        #expect(retrain.nonce.count == 32 && retrain.data("y").utf8.count <= 64)
+        #expect(book.answer(retrain.data("y"), from: 43, in: Self.operatorID, on: 10, at: 2_000) == .unknown, "someone else pressed it")
+        #expect(book.answer(retrain.data("y"), from: Self.operatorID, in: Self.operatorID, on: 11, at: 2_000) == .unknown, "another message")
+        #expect(book.answer(retrain.data("y"), from: Self.operatorID, in: -100, on: 10, at: 2_000) == .unknown, "another chat")
+        #expect(book.answer(halt.data("n"), from: Self.operatorID, in: Self.operatorID, on: nil, at: 3_000) == .declined(.halt("BTCUSDT")))
+        #expect(book.answer(retrain.data("y"), from: Self.operatorID, in: Self.operatorID, on: 10, at: 61_000) == .confirmed(.retrain(symbols: [])),
+                "the question stayed open through the refused presses")
+        #expect(book.answer(retrain.data("y"), from: Self.operatorID, in: Self.operatorID, on: 10, at: 61_500) == .unknown, "a replay does nothing")
+        #expect(book.answer(halt.data("y"), from: Self.operatorID, in: Self.operatorID, on: nil, at: 3_500) == .unknown)
+    }
+
+    @Test func stopWithOpenPositionsOffersThreeAnswers() {
+        var book = ConfirmationBook()
+        let stop = book.ask(.stop, choices: ["close", "keep", "n"], of: Self.operatorID, in: Self.operatorID, nonce: Self.nonce(3), at: 0)
+        #expect(book.answer(stop.data("y"), from: Self.operatorID, in: Self.operatorID, on: nil, at: 1) == .unknown, "not a choice offered")
+        #expect(book.answer(stop.data("keep"), from: Self.operatorID, in: Self.operatorID, on: nil, at: 1) == .chose(.stop, "keep"))
     }
 
     @Test func anExpiredOrForeignAnswerRunsNothing() {
-        var book = ConfirmationBook(lifetimeMilliseconds: 60_000, seed: 7)
-        let stop = book.ask(.stop, at: 0)
-        #expect(book.answer(stop.yesData, at: 60_001) == .expired(.stop))
-        #expect(book.answer(stop.yesData, at: 60_002) == .unknown)
-        #expect(book.answer("c:deadbeef:y", at: 1) == .unknown, "a made-up nonce")
-        #expect(book.answer("garbage", at: 1) == .unknown)
-        var restarted = ConfirmationBook(lifetimeMilliseconds: 60_000, seed: 8)
-        #expect(restarted.answer(stop.yesData, at: 1) == .unknown, "a button from before a restart")
-        _ = book.ask(.initDatabase, at: 100_000)
+        var book = ConfirmationBook(lifetimeMilliseconds: 60_000)
+        let stop = book.ask(.stop, of: Self.operatorID, in: Self.operatorID, nonce: Self.nonce(4), at: 0)
+        #expect(book.answer(stop.data("y"), from: Self.operatorID, in: Self.operatorID, on: nil, at: 60_001) == .expired(.stop))
+        #expect(book.answer(stop.data("y"), from: Self.operatorID, in: Self.operatorID, on: nil, at: 60_002) == .unknown)
+        #expect(book.answer("c:deadbeef:y", from: Self.operatorID, in: Self.operatorID, on: nil, at: 1) == .unknown, "a made-up nonce")
+        #expect(book.answer("garbage", from: Self.operatorID, in: Self.operatorID, on: nil, at: 1) == .unknown)
+        var restarted = ConfirmationBook()
+        #expect(restarted.answer(stop.data("y"), from: Self.operatorID, in: Self.operatorID, on: nil, at: 1) == .unknown, "from before a restart")
+        _ = book.ask(.initDatabase, of: Self.operatorID, in: Self.operatorID, nonce: Self.nonce(5), at: 100_000)
         #expect(book.pending(at: 170_001).isEmpty, "expired questions are dropped")
+        #expect(Self.nonce(6) != Self.nonce(7))
     }
 
     @Test func theOldestQuestionsGiveWayBeyondTheCapacity() {
-        var book = ConfirmationBook(lifetimeMilliseconds: 60_000, capacity: 3, seed: 1)
-        let first = book.ask(.initDatabase, at: 0)
-        for _ in 0..<3 { _ = book.ask(.halt(nil), at: 1) }
+        var book = ConfirmationBook(lifetimeMilliseconds: 60_000, capacity: 3)
+        let first = book.ask(.initDatabase, of: Self.operatorID, in: Self.operatorID, nonce: Self.nonce(10), at: 0)
+        for seed in 11...13 { _ = book.ask(.halt(nil), of: Self.operatorID, in: Self.operatorID, nonce: Self.nonce(UInt64(seed)), at: 1) }
         #expect(book.pending(at: 2).count == 3)
-        #expect(book.answer(first.yesData, at: 2) == .unknown)
+        #expect(book.answer(first.data("y"), from: Self.operatorID, in: Self.operatorID, on: nil, at: 2) == .unknown)
     }
 }
 

@@ -10,7 +10,10 @@ import Testing
         let server = FakeTelegramServer()
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await server.run { continuation.yield($0) } }
+            group.addTask {
+                defer { continuation.finish() }  // a server that cannot start ends the wait for its port
+                try await server.run { continuation.yield($0) }
+            }
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next(), port > 0 else { throw CancellationError() }
             let client = TelegramClient(baseURL: "http://127.0.0.1:\(port)", token: server.token, requestTimeout: 5)
@@ -26,26 +29,31 @@ import Testing
             server.pressButton("c:ab12:y", from: 42, messageID: 7)
             let first = try await client.updates(offset: nil, timeoutSeconds: 0)
             #expect(first.count == 2)
-            #expect(first.first?.content == .message(chatID: 42, fromID: 42, messageID: first[0].updateID, text: "/status"))
+            guard case let .message(chat, from, _, text, sentAt, isPrivate)? = first.first?.content else { Issue.record("\(first)"); return }
+            #expect(chat == 42 && from == 42 && text == "/status" && isPrivate && abs(sentAt - Int64(Date().timeIntervalSince1970)) < 10)
             guard case let .callback(_, from, chat, message, data)? = first.last?.content else { Issue.record("\(first)"); return }
             #expect(from == 42 && chat == 42 && message == 7 && data == "c:ab12:y")
             let next = try await client.updates(offset: first.last!.updateID + 1, timeoutSeconds: 0)
             #expect(next.isEmpty && server.pendingUpdates == 0, "an offset above an id confirms it: nothing is read twice")
             // A malformed update is skipped, confirmed with the others, and the poll goes on.
             server.sendRawUpdate { id in #"{"update_id":\#(id),"message":{"text":"no chat"}}"# }
-            server.sendText("/help", from: 42)
+            server.sendText("/help", from: 42, chatID: -100_5, sentSecondsAgo: 3_600)
             let mixed = try await client.updates(offset: first.last!.updateID + 1, timeoutSeconds: 0)
             #expect(mixed.map(\.content).first == .other && mixed.count == 2)
+            guard case let .message(groupChat, _, _, _, sentAt, isPrivate)? = mixed.last?.content else { Issue.record("\(mixed)"); return }
+            #expect(groupChat == -100_5 && !isPrivate && Int64(Date().timeIntervalSince1970) - sentAt >= 3_599,
+                    "a group message, sent an hour ago: the caller can tell both")
         }
     }
 
     @Test func aLongPollWaitsForTheNextUpdate() async throws {
         try await Self.withServer { server, client in
+            let started = ContinuousClock.now
             async let polled = client.updates(offset: nil, timeoutSeconds: 5)
             try await Task.sleep(nanoseconds: 300_000_000)
             server.sendText("/positions", from: 42)
             let updates = try await polled
-            #expect(updates.count == 1, "answered as soon as the update came, within the poll")
+            #expect(updates.count == 1 && ContinuousClock.now - started < .milliseconds(2_500), "answered as the update came, not at the deadline")
         }
     }
 
@@ -79,7 +87,14 @@ import Testing
                 Issue.record("a wrong token is refused")
             } catch {
                 guard case .unauthorized? = error as? TelegramError else { Issue.record("\(error)"); return }
-                #expect(!"\(error)".contains("999:wrong"), "the token never appears in an error")
+            }
+            let unreachable = TelegramClient(baseURL: "http://127.0.0.1:1", token: "777:secret-token", requestTimeout: 2)
+            do {
+                try await unreachable.sendMessage(chatID: 42, html: "hello")
+                Issue.record("nothing listens there")
+            } catch {
+                guard case .unavailable? = error as? TelegramError else { Issue.record("\(error)"); return }
+                #expect(!"\(error)".contains("secret-token"), "the token never appears in an error: \(error)")
             }
         }
     }
@@ -108,11 +123,25 @@ import Testing
         #expect(pieces[0].hasSuffix("\n"), "cut after a newline")
         let unbroken = String(repeating: "ab&amp;", count: 1_000)
         let hard = TelegramText.chunks(unbroken, limit: 100)
-        #expect(hard.joined() == unbroken && hard.allSatisfy { $0.utf16.count <= 100 && !$0.hasSuffix("&") && !$0.hasSuffix("&am") })
+        #expect(hard.joined() == unbroken && hard.allSatisfy { $0.utf16.count <= 100 && $0.range(of: "&[#a-z0-9]*$", options: .regularExpression) == nil })
         #expect(TelegramText.chunks("").isEmpty)
+        // One character wider than a message (a letter with 5000 combining accents): cut between its scalars, never stuck.
+        let wide = "e" + String(repeating: "\u{0301}", count: 5_000)
+        let widePieces = TelegramText.chunks(wide)
+        #expect(widePieces.count == 2 && widePieces.allSatisfy { $0.utf16.count <= 4096 } && widePieces.joined() == wide)
+        // A leading newline never makes a blank piece.
+        #expect(TelegramText.chunks("\n" + String(repeating: "y", count: 5_000)).allSatisfy { !$0.allSatisfy(\.isWhitespace) })
+        // A span cut across pieces is closed and opened again: each piece is valid HTML on its own.
+        let table = "<b>Stages</b>\n<pre>" + (1...400).map { "stage \($0) done in 1.0 s" }.joined(separator: "\n") + "</pre>"
+        let tablePieces = TelegramText.chunks(table)
+        #expect(tablePieces.count >= 2 && tablePieces.dropFirst().allSatisfy { $0.hasPrefix("<pre>") } && tablePieces.dropLast().allSatisfy { $0.hasSuffix("</pre>") })
         try await Self.withServer { server, client in
             for piece in pieces { try await client.sendMessage(chatID: 42, html: piece) }
             #expect(server.sent.map(\.text) == pieces, "two messages, in order")
+            for piece in tablePieces { try await client.sendMessage(chatID: 42, html: piece) }  // the fake refuses unbalanced tags
+            await #expect(throws: TelegramError.badRequest("sendMessage: Bad Request: can't parse entities: unsupported start tag or unescaped character")) {
+                try await client.sendMessage(chatID: 42, html: "<pre>never closed")
+            }
             await #expect(throws: TelegramError.badRequest("sendMessage: Bad Request: message is too long")) {
                 try await client.sendMessage(chatID: 42, html: text)
             }

@@ -27,7 +27,8 @@ extension TelegramClient {
         if let message = object["message"] as? [String: Any], let chat = integer((message["chat"] as? [String: Any])?["id"]),
            let messageID = integer(message["message_id"]) {
             return .message(chatID: chat, fromID: integer((message["from"] as? [String: Any])?["id"]), messageID: messageID,
-                            text: message["text"] as? String)
+                            text: message["text"] as? String, sentAt: integer(message["date"]) ?? 0,
+                            isPrivate: (message["chat"] as? [String: Any])?["type"] as? String == "private")
         }
         if let callback = object["callback_query"] as? [String: Any], let id = callback["id"] as? String,
            let from = integer((callback["from"] as? [String: Any])?["id"]) {

@@ -7,8 +7,9 @@ import NIOHTTP1
 /// An update from the Bot API, reduced to what the control channel reads.
 public struct TelegramUpdate: Sendable, Equatable {
     public enum Content: Sendable, Equatable {
-        /// A text message (`text` nil for a photo, a sticker…).
-        case message(chatID: Int64, fromID: Int64?, messageID: Int64, text: String?)
+        /// A text message (`text` nil for a photo, a sticker…), sent at `sentAt` (Unix seconds: a command
+        /// sent while the trader was down can be told from a fresh one), in a private chat or not.
+        case message(chatID: Int64, fromID: Int64?, messageID: Int64, text: String?, sentAt: Int64, isPrivate: Bool)
         /// A press of an inline button.
         case callback(id: String, fromID: Int64, chatID: Int64?, messageID: Int64?, data: String?)
         /// Any other kind, or one that could not be read (logged): confirmed and skipped.
@@ -33,12 +34,13 @@ public enum TelegramError: Error, Sendable, Equatable, CustomStringConvertible {
     case forbidden(String)
     /// 5xx or a network failure: retry with backoff.
     case unavailable(String)
-    /// An answer that could not be read.
+    /// An answer that could not be read: the request may have been carried out, so it is not resent.
     case malformed(String)
 
+    /// Whether sending the same request again is right (a poll is simply made again in any case).
     public var isRetryable: Bool {
         switch self {
-        case .retryAfter, .unavailable, .malformed: true
+        case .retryAfter, .unavailable: true
         default: false
         }
     }
@@ -92,22 +94,23 @@ public final class TelegramClient: Sendable {
         } catch {
             throw .unavailable("\(method): \(type(of: error)) \(Self.redacted("\(error)", token: token))")
         }
-        guard let envelope = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            if status >= 500 { throw .unavailable("\(method): HTTP \(status)") }
-            throw .malformed("\(method): HTTP \(status), not a JSON envelope")
+        let envelope = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+        if status == 200 {
+            guard let envelope, envelope["ok"] as? Bool == true else { throw .malformed("\(method): HTTP 200 without an ok envelope") }
+            return envelope["result"] ?? NSNull()
         }
-        if envelope["ok"] as? Bool == true { return envelope["result"] ?? NSNull() }
-        let description = (envelope["description"] as? String) ?? "HTTP \(status)"
-        let code = (envelope["error_code"] as? Int) ?? status
-        switch code {
+        // Decided by the HTTP status (the server sets it to error_code; a proxy's page has no envelope).
+        let description = (envelope?["description"] as? String) ?? "HTTP \(status) without a Bot API answer"
+        switch status {
         case 429:
-            let after = ((envelope["parameters"] as? [String: Any])?["retry_after"] as? NSNumber)?.doubleValue ?? 1
+            let after = ((envelope?["parameters"] as? [String: Any])?["retry_after"] as? NSNumber)?.doubleValue ?? 1
             throw .retryAfter(seconds: after)
         case 409: throw .conflict(description)
         case 400: throw .badRequest("\(method): \(description)")
         case 401, 404: throw .unauthorized(description)
         case 403: throw .forbidden(description)
-        default: throw .unavailable("\(method): \(code) \(description)")
+        case 400..<500: throw .badRequest("\(method): \(status) \(description)")
+        default: throw .unavailable("\(method): \(status) \(description)")
         }
     }
 

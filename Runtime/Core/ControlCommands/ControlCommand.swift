@@ -39,16 +39,20 @@ public struct ControlParseError: Error, Sendable, Equatable, CustomStringConvert
 }
 
 extension ControlCommand {
-    /// Parses `text` (`/name arg…`, Telegram's `/name@BotName` accepted, names in any case). Symbols must
-    /// be among `symbols` (upper-cased first); counts must be in their ranges. Nil when `text` is not a
-    /// command at all (no leading `/`).
-    public static func parse(_ text: String, symbols: Set<Symbol>) -> Result<ControlCommand, ControlParseError>? {
-        let words = text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }).map(String.init)
-        guard let first = words.first, first.hasPrefix("/"), first.count > 1 else { return nil }
-        let name = String(first.dropFirst().split(separator: "@", maxSplits: 1).first ?? "").lowercased()
+    /// Parses `text` (`/name arg…`, names in any case; Telegram's `/name@BotName` only when `BotName` is
+    /// `botUsername`, so a command meant for another bot in a group is not taken). Symbols must be among
+    /// `symbols` (upper-cased first); counts must be in their ranges. Nil when `text` is not a command for
+    /// this bot (no leading `/`, or another bot's).
+    public static func parse(_ text: String, symbols: Set<Symbol>, botUsername: String? = nil) -> Result<ControlCommand, ControlParseError>? {
+        let words = text.split(whereSeparator: \.isWhitespace).map(String.init)
+        guard let first = words.first, first.hasPrefix("/") else { return nil }
+        let parts = first.dropFirst().split(separator: "@", maxSplits: 1, omittingEmptySubsequences: false)
+        let name = String(parts.first ?? "").lowercased()
+        guard !name.isEmpty else { return nil }
+        if parts.count == 2, let botUsername, parts[1].lowercased() != botUsername.lowercased() { return nil }
         let arguments = Array(words.dropFirst())
         guard let entry = ControlCatalogue.entry(named: name) else {
-            return .failure(ControlParseError("unknown command /\(name.prefix(40)); /help lists the commands"))
+            return .failure(ControlParseError("unknown command /\(clipped(name)); /help lists the commands"))
         }
         let reader = ArgumentReader(entry: entry, arguments: arguments, symbols: symbols)
         do {
@@ -109,7 +113,7 @@ struct ArgumentReader {
 
     private func symbol(_ text: String) throws(ControlParseError) -> Symbol {
         guard let symbol = Symbol(text.uppercased()), symbols.contains(symbol) else {
-            throw ControlParseError("\(text.prefix(30)) is not a symbol traded here (\(symbols.sorted().map(\.name).joined(separator: ", ")))")
+            throw ControlParseError("\(clipped(text)) is not a symbol traded here (\(symbols.sorted().map(\.name).joined(separator: ", ")))")
         }
         return symbol
     }
@@ -136,8 +140,11 @@ struct ArgumentReader {
                 || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || [UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: "_")].contains($0)
         }
         guard allowed, (1...64).contains(text.utf8.count) else {
-            throw ControlParseError("\(text.prefix(30)) is not an agent version (letters, digits, . - _); /agents lists them")
+            throw ControlParseError("\(clipped(text)) is not an agent version (letters, digits, . - _); /agents lists them")
         }
         return text
     }
 }
+
+/// At most 30 Unicode scalars of `text` (an echo in an answer never grows with the input).
+func clipped(_ text: String) -> String { String(String.UnicodeScalarView(text.unicodeScalars.prefix(30))) }

@@ -33,6 +33,12 @@ extension FakeTelegramServer {
             return success(true)
         case "setmycommands":
             let commands = (Self.structured(parameters["commands"]) as? [[String: Any]]) ?? []
+            let valid = commands.count <= 100 && commands.allSatisfy { command in
+                let name = (command["command"] as? String) ?? "", description = (command["description"] as? String) ?? ""
+                return (1...32).contains(name.count) && name.allSatisfy { $0.isLowercase || $0.isNumber || $0 == "_" } && name.allSatisfy(\.isASCII)
+                    && (1...256).contains(description.count)
+            }
+            guard valid else { return failure(400, "Bad Request: BOT_COMMAND_INVALID") }
             state.withLock { $0.commands = commands.compactMap { $0["command"] as? String } }
             return success(true)
         default: return failure(404, "Not Found: method not found")
@@ -65,13 +71,23 @@ extension FakeTelegramServer {
         guard let chatID = Self.integer(parameters["chat_id"]) else { return failure(400, "Bad Request: chat not found") }
         let text = Self.text(parameters["text"]) ?? ""
         let parseMode = Self.text(parameters["parse_mode"])
-        if text.isEmpty { return failure(400, "Bad Request: message text is empty") }
+        if text.allSatisfy(\.isWhitespace) { return failure(400, "Bad Request: message text is empty") }
         if Self.visibleLength(text, html: parseMode?.uppercased() == "HTML") > 4096 { return failure(400, "Bad Request: message is too long") }
         if parseMode?.uppercased() == "HTML", !Self.isWellFormedHTML(text) {
             return failure(400, "Bad Request: can't parse entities: unsupported start tag or unescaped character")
         }
         let keyboard = ((Self.structured(parameters["reply_markup"]) as? [String: Any])?["inline_keyboard"] as? [[[String: Any]]]) ?? []
         let buttons = keyboard.flatMap { $0 }.map { [($0["text"] as? String) ?? "", ($0["callback_data"] as? String) ?? ""] }
+        if buttons.contains(where: { !(1...64).contains($0[1].utf8.count) }) { return failure(400, "Bad Request: BUTTON_DATA_INVALID") }
+        if method == "editMessageText" {
+            let problem: String? = state.withLock { state in
+                guard let last = state.sent.last(where: { $0.chatID == chatID && $0.messageID == Self.integer(parameters["message_id"]) }) else {
+                    return "Bad Request: message to edit not found"
+                }
+                return last.text == text ? "Bad Request: message is not modified" : nil
+            }
+            if let problem { return failure(400, problem) }
+        }
         let message: SentMessage = state.withLock { state in
             let id = method == "sendMessage" ? state.nextMessageID : (Self.integer(parameters["message_id"]) ?? 0)
             if method == "sendMessage" { state.nextMessageID += 1 }
@@ -127,12 +143,32 @@ extension FakeTelegramServer {
         return stripped.utf16.count
     }
 
-    /// HTML mode takes only its tags (b, i, u, s, code, pre, a) and escaped `<`, `>`, `&`.
+    /// HTML mode takes only its tags (b, i, u, s, code, pre, a), balanced and nested, and escaped `<`,
+    /// `>`, `&`: an unclosed or crossed span is refused, as the real server does.
     static func isWellFormedHTML(_ text: String) -> Bool {
-        let tags = "(b|i|u|s|code|pre|a( href=\"[^\"]*\")?|/b|/i|/u|/s|/code|/pre|/a)"
-        let withoutTags = text.replacingOccurrences(of: "<\(tags)>", with: "", options: .regularExpression)
-        let withoutEntities = withoutTags.replacingOccurrences(of: "&(lt|gt|amp|quot|#[0-9]+);", with: "", options: .regularExpression)
-        return !withoutEntities.contains("<") && !withoutEntities.contains(">") && !withoutEntities.contains("&")
+        let names: Set<String> = ["b", "i", "u", "s", "code", "pre", "a"]
+        var stack: [String] = []
+        var rest = Substring(text)
+        while let start = rest.firstIndex(where: { $0 == "<" || $0 == ">" || $0 == "&" }) {
+            if rest[start] == ">" { return false }
+            if rest[start] == "&" {
+                guard let end = rest[start...].firstIndex(of: ";"),
+                      rest[start...end].range(of: "^&(lt|gt|amp|quot|#[0-9]+);$", options: .regularExpression) != nil else { return false }
+                rest = rest[rest.index(after: end)...]
+                continue
+            }
+            guard let end = rest[start...].firstIndex(of: ">") else { return false }
+            let inner = rest[rest.index(after: start)..<end]
+            if inner.hasPrefix("/") {
+                guard stack.popLast() == String(inner.dropFirst()) else { return false }
+            } else {
+                let name = String(inner.split(separator: " ").first ?? "")
+                guard names.contains(name), name == "a" || !inner.contains(" ") else { return false }
+                stack.append(name)
+            }
+            rest = rest[rest.index(after: end)...]
+        }
+        return stack.isEmpty
     }
 
     func success(_ result: Any) -> Response {

@@ -60,11 +60,12 @@ public final class FakeTelegramServer: Sendable {
 
     // MARK: The test's side
 
-    /// Queues a text message from `userID` in a private chat (chat id = user id unless `chatID`).
-    public func sendText(_ text: String, from userID: Int64, chatID: Int64? = nil) {
+    /// Queues a text message from `userID` in a private chat (chat id = user id unless `chatID`: then a
+    /// group), dated `sentSecondsAgo` before now.
+    public func sendText(_ text: String, from userID: Int64, chatID: Int64? = nil, sentSecondsAgo: Int = 0) {
         let chat = chatID ?? userID
         enqueue { id in
-            ["update_id": id, "message": ["message_id": id, "date": Int(Date().timeIntervalSince1970), "text": text,
+            ["update_id": id, "message": ["message_id": id, "date": Int(Date().timeIntervalSince1970) - sentSecondsAgo, "text": text,
                                           "from": ["id": userID, "is_bot": false, "first_name": "User\(userID)"],
                                           "chat": ["id": chat, "type": chat == userID ? "private" : "group"]]]
         }
