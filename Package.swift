@@ -72,6 +72,7 @@ let package = Package(
         .target(name: "Policy", dependencies: ["Kernels", "TradingEngine"], path: "Runtime/Core/Policy", swiftSettings: hotPathSettings),
         .target(name: "Reconciliation", dependencies: ["MarketModel"], path: "Runtime/Core/Reconciliation", swiftSettings: settings),
         .target(name: "ControlCommands", dependencies: ["MarketModel"], path: "Runtime/Core/ControlCommands", swiftSettings: settings),
+        .target(name: "Notifications", path: "Runtime/Core/Notifications", swiftSettings: settings),
 
         // MARK: Runtime/Adapters: the I/O edges.
         .target(name: "BuildInfo", path: "Runtime/Adapters/BuildInfo", swiftSettings: settings, plugins: ["EmbedBuildInfo"]),
@@ -194,6 +195,7 @@ let package = Package(
         .testTarget(
             name: "TelegramTests", dependencies: ["Telegram", "FakeTelegram", "ControlCommands"], path: "Tests/TelegramTests",
             swiftSettings: settings),
+        .testTarget(name: "NotificationsTests", dependencies: ["Notifications"], path: "Tests/NotificationsTests", swiftSettings: settings),
         .testTarget(
             name: "ControlCommandsTests", dependencies: ["ControlCommands", "MarketModel"], path: "Tests/ControlCommandsTests",
             swiftSettings: settings),
