@@ -62,6 +62,15 @@ struct OutboxQueueTests {
         #expect(queue.count == 1 && queue.nextTime() == 15_000, "then 8 s: \(String(describing: queue.nextTime()))")
     }
 
+    @Test func aChatsMessagesKeepTheirOrderThroughABackoff() {
+        var queue = OutboxQueue(mergeLimit: 5)
+        queue.enqueue(OutgoingMessage(id: 1, chatID: 7, text: "first"))
+        queue.enqueue(OutgoingMessage(id: 2, chatID: 7, text: "second"))
+        let sent = Self.drain(&queue, from: 0, to: 5_000) { batch, attempt in attempt == 0 ? .unavailable : .delivered }
+        #expect(sent.map(\.batch.ids) == [[1], [1], [2]], "the second waits for the first")
+        #expect(sent.map(\.time) == [0, 1_000, 2_000])
+    }
+
     @Test func aRestartSendsWhatWasStoredInTheSameOrder() {
         let stored = [OutgoingMessage(id: 5, chatID: 7, text: "later"), OutgoingMessage(id: 2, chatID: 7, text: "halt", priority: .critical),
                       OutgoingMessage(id: 3, chatID: 7, text: "earlier")]

@@ -73,9 +73,12 @@ public struct OutboxQueue: Sendable {
 
     private mutating func sort() { waiting.sort { ($0.priority, $0.id) < ($1.priority, $1.id) } }
 
-    /// The send due at `time`, or nil when nothing may go now (see `nextTime`).
+    /// The send due at `time`, or nil when nothing may go now (see `nextTime`). A chat's messages go in
+    /// order: while its first is waiting (a backoff), the ones after it wait too.
     public func next(at time: Int64) -> OutboxBatch? {
-        guard let first = waiting.first(where: { due($0, at: time) }) else { return nil }
+        var seen: Set<Int64> = []
+        let heads = waiting.filter { seen.insert($0.chatID).inserted }
+        guard let first = heads.first(where: { due($0, at: time) }) else { return nil }
         var batch = OutboxBatch(ids: [first.id], chatID: first.chatID, text: first.text)
         guard first.priority == .normal else { return batch }
         // Merge the next normal messages of the same chat, in order, while they are due and fit.
