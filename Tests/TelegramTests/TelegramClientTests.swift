@@ -114,6 +114,21 @@ import Testing
         }
     }
 
+    @Test func aChartIsUploadedAsAPhotoWithItsCaption() async throws {
+        // A PNG signature and header-like bytes, with every byte value (CR, LF and dashes included) in the body.
+        let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + (0..<4_096).map { UInt8($0 % 256) }
+        try await Self.withServer { server, client in
+            let id = try await client.sendPhoto(chatID: 42, png: png, htmlCaption: TelegramText.escapeHTML("BTCUSDT 7d: +1.2% & 3 trades"))
+            let photo = try #require(server.photos.first)
+            #expect(photo.messageID == id && photo.chatID == 42 && photo.filename == "chart.png")
+            #expect(photo.bytes == png, "the bytes arrive unchanged")
+            #expect(photo.caption == "BTCUSDT 7d: +1.2% &amp; 3 trades")
+            await #expect(throws: TelegramError.badRequest("sendPhoto: Bad Request: photo is larger than 10 MB")) {
+                try await client.sendPhoto(chatID: 42, png: [UInt8](repeating: 1, count: (10 << 20) + 1))
+            }
+        }
+    }
+
     @Test func aLongReplyIsCutOnLineBoundariesAndEachPieceIsAccepted() async throws {
         let lines = (1...160).map { "line \($0): " + String(repeating: "x", count: 12) + " &amp; more" }
         let text = lines.joined(separator: "\n")

@@ -70,3 +70,28 @@ extension TelegramClient {
         _ = try await call("setMyCommands", ["commands": commands.map { ["command": $0.name, "description": String($0.description.prefix(256))] }])
     }
 }
+
+extension TelegramClient {
+    /// `sendPhoto` as a `multipart/form-data` upload: `png` (at most 10 MB) with an HTML caption (at
+    /// most 1024 characters). Returns the message's id.
+    @discardableResult
+    public func sendPhoto(chatID: Int64, png: [UInt8], filename: String = "chart.png", htmlCaption: String? = nil) async throws(TelegramError) -> Int64 {
+        var fields = [("chat_id", String(chatID))]
+        if let htmlCaption {
+            fields.append(("caption", htmlCaption))
+            fields.append(("parse_mode", "HTML"))
+        }
+        let boundary = "trader-\(UInt64.random(in: .min ... .max))"
+        var body: [UInt8] = []
+        for (name, value) in fields {
+            body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8)
+        }
+        body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"\(filename)\"\r\nContent-Type: image/png\r\n\r\n".utf8)
+        body += png
+        body += Array("\r\n--\(boundary)--\r\n".utf8)
+        guard let message = try await call("sendPhoto", multipart: body, boundary: boundary) as? [String: Any],
+              let id = (message["message_id"] as? NSNumber)?.int64Value
+        else { throw .malformed("sendPhoto: no message_id") }
+        return id
+    }
+}

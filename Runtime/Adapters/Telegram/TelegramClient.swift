@@ -80,10 +80,19 @@ public final class TelegramClient: Sendable {
 
     /// Calls `method` with `parameters` (JSON) and returns the envelope's `result`.
     public func call(_ method: String, _ parameters: [String: Any] = [:], longPollSeconds: Int = 0) async throws(TelegramError) -> Any {
+        guard let body = try? JSONSerialization.data(withJSONObject: parameters) else { throw .badRequest("\(method): parameters are not JSON") }
+        return try await send(method, body: Array(body), contentType: "application/json", longPollSeconds: longPollSeconds)
+    }
+
+    /// Calls `method` with a `multipart/form-data` body (an upload).
+    func call(_ method: String, multipart body: [UInt8], boundary: String) async throws(TelegramError) -> Any {
+        try await send(method, body: body, contentType: "multipart/form-data; boundary=\(boundary)", longPollSeconds: 0)
+    }
+
+    private func send(_ method: String, body: [UInt8], contentType: String, longPollSeconds: Int) async throws(TelegramError) -> Any {
         var request = HTTPClientRequest(url: "\(baseURL)/bot\(token)/\(method)")
         request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        guard let body = try? JSONSerialization.data(withJSONObject: parameters) else { throw .badRequest("\(method): parameters are not JSON") }
+        request.headers.add(name: "Content-Type", value: contentType)
         request.body = .bytes(ByteBuffer(bytes: body))
         let data: Data
         let status: Int

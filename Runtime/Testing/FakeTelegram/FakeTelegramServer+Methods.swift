@@ -22,6 +22,7 @@ extension FakeTelegramServer {
                 return failure(fault.status, description, retryAfter: fault.status == 429 ? (fault.retryAfter ?? 1) : nil)
             }
         }
+        if method == "sendphoto" { return try await photo(request) }
         let parameters = try await Self.parameters(of: request)
         switch method {
         case "getme": return success(["id": 123_456, "is_bot": true, "first_name": "TradeBot", "username": "trade_bot"])
@@ -97,6 +98,68 @@ extension FakeTelegramServer {
         }
         return success(["message_id": message.messageID, "date": Int(Date().timeIntervalSince1970), "text": text,
                         "chat": ["id": chatID, "type": "private"], "from": ["id": 123_456, "is_bot": true, "first_name": "TradeBot"]])
+    }
+
+    /// `sendPhoto` from a `multipart/form-data` body: plain parts and the `photo` file part.
+    private func photo(_ request: Request) async throws -> Response {
+        let type = request.headers[.contentType] ?? ""
+        guard type.hasPrefix("multipart/form-data"), let boundary = type.components(separatedBy: "boundary=").last, !boundary.isEmpty else {
+            return failure(400, "Bad Request: there is no photo in the request")
+        }
+        let body = Array((try await request.body.collect(upTo: 12 << 20)).readableBytesView)
+        var fields: [String: String] = [:]
+        var file: (name: String, bytes: [UInt8])?
+        for part in Self.split(body, by: Array("--\(boundary)".utf8)) {
+            guard let headerEnd = Self.find(Array("\r\n\r\n".utf8), in: part) else { continue }
+            let headers = String(decoding: part[..<headerEnd], as: UTF8.self)
+            var content = Array(part[(headerEnd + 4)...])
+            if content.suffix(2) == [13, 10] { content.removeLast(2) }
+            guard let name = Self.attribute("name", in: headers) else { continue }
+            if let filename = Self.attribute("filename", in: headers), name == "photo" {
+                file = (filename, content)
+            } else {
+                fields[name] = String(decoding: content, as: UTF8.self)
+            }
+        }
+        guard let chatID = fields["chat_id"].flatMap({ Int64($0) }) else { return failure(400, "Bad Request: chat not found") }
+        guard let file else { return failure(400, "Bad Request: there is no photo in the request") }
+        // The official wording for an oversize upload is not documented; this one is the fake's.
+        if file.bytes.count > 10 << 20 { return failure(400, "Bad Request: photo is larger than 10 MB") }
+        if (fields["caption"] ?? "").count > 1024 { return failure(400, "Bad Request: message caption is too long") }
+        let id: Int64 = state.withLock { state in
+            let id = state.nextMessageID
+            state.nextMessageID += 1
+            state.photos.append(SentPhoto(messageID: id, chatID: chatID, caption: fields["caption"], filename: file.name, bytes: file.bytes))
+            return id
+        }
+        return success(["message_id": id, "date": Int(Date().timeIntervalSince1970), "chat": ["id": chatID, "type": "private"],
+                        "photo": [["file_id": "photo\(id)", "file_unique_id": "u\(id)", "width": 800, "height": 400]]])
+    }
+
+    static func split(_ bytes: [UInt8], by delimiter: [UInt8]) -> [ArraySlice<UInt8>] {
+        var parts: [ArraySlice<UInt8>] = []
+        var start = 0
+        while let found = find(delimiter, in: bytes[start...]) {
+            if found > start { parts.append(bytes[start..<found]) }
+            start = found + delimiter.count
+        }
+        return parts.map { $0.first == 13 ? $0.dropFirst(2) : $0 }  // drop the CRLF after the delimiter
+    }
+
+    static func find(_ needle: [UInt8], in haystack: ArraySlice<UInt8>) -> Int? {
+        guard needle.count <= haystack.count else { return nil }
+        var index = haystack.startIndex
+        while index + needle.count <= haystack.endIndex {
+            if haystack[index] == needle[0], haystack[index..<(index + needle.count)].elementsEqual(needle) { return index }
+            index += 1
+        }
+        return nil
+    }
+
+    static func attribute(_ name: String, in headers: String) -> String? {
+        guard let range = headers.range(of: "\(name)=\"") else { return nil }
+        let rest = headers[range.upperBound...]
+        return rest.firstIndex(of: "\"").map { String(rest[..<$0]) }
     }
 
     // MARK: Wire helpers

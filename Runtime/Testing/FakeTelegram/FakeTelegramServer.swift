@@ -17,10 +17,20 @@ public struct SentMessage: Sendable, Equatable {
     public var method: String
 }
 
+/// A photo the fake Bot API server received (`sendPhoto`).
+public struct SentPhoto: Sendable, Equatable {
+    public var messageID: Int64
+    public var chatID: Int64
+    public var caption: String?
+    public var filename: String
+    public var bytes: [UInt8]
+}
+
 /// A loopback Telegram Bot API server for tests and the demo: `/bot<TOKEN>/<method>` (case-insensitive
 /// methods; parameters as JSON body, form or query), the `{"ok":…}` envelope with the HTTP status equal to
 /// `error_code`, `getUpdates` long polling with offset confirmation (a second concurrent poll ends the
-/// first with 409), `sendMessage` (4096-character limit, empty text refused), `editMessageText`,
+/// first with 409), `sendMessage` (4096-character limit, empty text refused), `sendPhoto` (a
+/// multipart upload of at most 10 MB, caption at most 1024 characters), `editMessageText`,
 /// `answerCallbackQuery`, `setMyCommands`, `getMe`, `deleteWebhook`. It records what was sent, feeds
 /// updates (commands and button presses from any user id) and injects 429 with `retry_after`, 5xx, slow
 /// answers and 409.
@@ -41,6 +51,7 @@ public final class FakeTelegramServer: Sendable {
         var nextUpdateID: Int64 = 100_000_001
         var nextMessageID: Int64 = 1
         var sent: [SentMessage] = []
+        var photos: [SentPhoto] = []
         var callbackAnswers: [String] = []
         var commands: [String] = []
         /// Faults for the next calls of a method (`*`: any method), in order.
@@ -102,6 +113,7 @@ public final class FakeTelegramServer: Sendable {
     }
 
     public var sent: [SentMessage] { state.withLock { $0.sent } }
+    public var photos: [SentPhoto] { state.withLock { $0.photos } }
     public var callbackAnswers: [String] { state.withLock { $0.callbackAnswers } }
     /// The command names of the last `setMyCommands`.
     public var commands: [String] { state.withLock { $0.commands } }
