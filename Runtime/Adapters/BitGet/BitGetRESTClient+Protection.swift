@@ -100,12 +100,13 @@ extension BitGetRESTClient {
     /// A plan row of `orders-plan-pending` or of the `orders-algo` channel (`instId`, `status`, `psl`/`ptp`).
     static func positionPlanOrder(_ row: JSONObject) throws -> PositionPlanOrder {
         let planType = row.text("planType") ?? ""
+        let status = row.text("planStatus") ?? row.text("status") ?? "live"
         return PositionPlanOrder(orderID: try row.required("orderId"), clientOrderID: row.text("clientOid") ?? "",
                                  symbol: (row.text("symbol") ?? row.text("instId") ?? "").uppercased(),
                                  planType: webSocketPlanTypes[planType] ?? planType, triggerPrice: try row.requiredNumber("triggerPrice"),
                                  triggerType: row.text("triggerType") ?? "",
                                  holdSide: holdSide([row.text("posSide"), row.text("holdSide")].compactMap { $0 }.first { !$0.isEmpty } ?? ""),
-                                 status: { $0 == "not_trigger" ? "live" : $0 }(row.text("planStatus") ?? row.text("status") ?? "live"),
+                                 status: status == "not_trigger" ? "live" : status,
                                  executeOrderID: row.text("executeOrderId") ?? "", updatedTime: row.integer("uTime") ?? 0)
     }
 

@@ -21,10 +21,7 @@ extension BitGetVenue {
                let listed = try? await client.positionProtection(symbol: symbol) {
                 let (plans, strays) = Self.protecting(position, listed)
                 // A TP/SL left over from an earlier position of the other side protects nothing: cancel it.
-                for kind in [PositionPlanOrder.Kind.stopLoss, .takeProfit] {
-                    let ids = strays.filter { $0.kind == kind }.map(\.orderID)
-                    if !ids.isEmpty { _ = try? await client.cancelPositionProtection(symbol: symbol, kind: kind, orderIDs: ids) }
-                }
+                try? await cancelPlans(strays, symbol: symbol)
                 let stops = plans.filter { $0.kind == .stopLoss }
                 let profits = plans.filter { $0.kind == .takeProfit }
                 guard let stopTarget = (stopLoss ?? stops.first?.triggerPrice).flatMap({ Double(contract.priceText($0)) }) else {
@@ -97,14 +94,26 @@ extension BitGetVenue {
         return (stops[0].triggerPrice, profits.count == 1 ? profits[0].triggerPrice : nil)
     }
 
+    /// Cancels `plans` by symbol, plan type and their ids (never without ids: BitGet would cancel every
+    /// plan order of the symbol), one request per plan type; returns the ids the exchange reported failed.
+    @discardableResult
+    func cancelPlans(_ plans: [PositionPlanOrder], symbol: Symbol) async throws -> [String] {
+        var failed: [String] = []
+        for kind in [PositionPlanOrder.Kind.stopLoss, .takeProfit] {
+            let ids = plans.filter { $0.kind == kind }.map(\.orderID)
+            if !ids.isEmpty { failed += try await client.cancelPositionProtection(symbol: symbol, kind: kind, orderIDs: ids) }
+        }
+        return failed
+    }
+
     /// One step towards exactly one plan of `kind` at `target`: true when that is what the exchange holds.
     private func keepOne(_ kind: PositionPlanOrder.Kind, of plans: [PositionPlanOrder], at target: Double, symbol: Symbol, side: String,
                          contract: ContractSpec, problem: inout String, refusals: inout Int) async throws -> Bool {
         let tolerance = contract.tickSize / 2
         if plans.count > 1 {
             let keep = plans.min { abs($0.triggerPrice - target) < abs($1.triggerPrice - target) }!
-            let extras = plans.filter { $0.orderID != keep.orderID }.map(\.orderID)
-            _ = try? await client.cancelPositionProtection(symbol: symbol, kind: kind, orderIDs: extras)
+            let extras = plans.filter { $0.orderID != keep.orderID }
+            try? await cancelPlans(extras, symbol: symbol)
             problem = "\(extras.count) duplicate \(kind.rawValue) cancelled"
             return false
         }

@@ -121,10 +121,7 @@ extension BitGetVenue {
                 // which is which is read first, and an unreadable list or a failed cancel halts here.
                 do {
                     let plans = try await client.positionProtection(symbol: symbol)
-                    for kind in [PositionPlanOrder.Kind.stopLoss, .takeProfit] {
-                        let planIDs = plans.filter { $0.kind == kind && ids.contains($0.orderID) }.map(\.orderID)
-                        _ = try await client.cancelPositionProtection(symbol: symbol, kind: kind, orderIDs: planIDs)
-                    }
+                    try await cancelPlans(plans.filter { ids.contains($0.orderID) }, symbol: symbol)
                     for id in ids where !plans.contains(where: { $0.orderID == id }) {
                         try await client.cancelStrayOrder(symbol: symbol, orderID: id)
                     }

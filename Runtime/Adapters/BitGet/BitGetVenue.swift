@@ -267,10 +267,7 @@ public actor BitGetVenue {
             case .unreadable: continue
             case .flat: break
             }
-            for kind in [PositionPlanOrder.Kind.stopLoss, .takeProfit] {
-                let ids = leftovers.filter { $0.kind == kind }.map(\.orderID)
-                _ = try? await client.cancelPositionProtection(symbol: symbol, kind: kind, orderIDs: ids)
-            }
+            try? await cancelPlans(leftovers, symbol: symbol)
         }
         // A leftover could later be taken for the next position's stop: the symbol waits for reconciliation.
         logger.warning("position TP/SL orders left over after the close could not be verified as cancelled",

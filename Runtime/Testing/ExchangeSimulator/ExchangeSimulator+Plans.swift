@@ -9,9 +9,7 @@ extension ExchangeSimulator {
     func registerPlanRoutes(_ router: Router<BasicRequestContext>) {
         router.post("/api/v2/mix/order/place-tpsl-order") { request, _ in
             try await self.signed(request) { body in
-                if let clientID = body["clientOid"], !clientID.isEmpty {
-                    self.faultCounts.withLock { $0.orderRequestsByClientID[clientID, default: 0] += 1 }
-                }
+                self.countOrderRequest(body)
                 return await self.afterAcceptance(await self.placePlan(body))
             }
         }

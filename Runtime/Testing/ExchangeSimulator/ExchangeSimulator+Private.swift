@@ -14,9 +14,7 @@ extension ExchangeSimulator {
         router.post("/api/v2/mix/order/place-order") { request, _ in
             self.faultCounts.withLock { $0.placeOrderRequests += 1 }
             return try await self.signed(request) { body in
-                if let clientID = body["clientOid"], !clientID.isEmpty {
-                    self.faultCounts.withLock { $0.orderRequestsByClientID[clientID, default: 0] += 1 }
-                }
+                self.countOrderRequest(body)
                 let response = await self.placeOrder(body)
                 if response.status == .ok, let clientID = body["clientOid"] {
                     if self.options.orderDetailLagSeconds > 0 {

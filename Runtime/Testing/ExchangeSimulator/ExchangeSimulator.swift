@@ -125,6 +125,12 @@ public final class ExchangeSimulator: Sendable {
         }
     }
 
+    /// Counts an order-creating request past the gateway under its client id (see `resentOrderRequests`).
+    func countOrderRequest(_ body: [String: String]) {
+        guard let clientID = body["clientOid"], !clientID.isEmpty else { return }
+        faultCounts.withLock { $0.orderRequestsByClientID[clientID, default: 0] += 1 }
+    }
+
     /// Closes every open WebSocket connection at its next push (clients see a dropped connection and
     /// must reconnect): a fault a test triggers exactly when it wants one.
     public func dropWebSocketConnections() {
