@@ -25,7 +25,7 @@ struct ControlPoller: Service {
                         handed.insert(row.id)
                         guard let command = ControlRequest.Command(rawValue: row.command) else {
                             try await store.run { _ in
-                                try journal.finishRequest(row.id, status: "failed", result: "unknown command \(row.command) (use resume or halt)",
+                                try journal.finishRequest(row.id, status: "failed", result: "unknown command \(row.command) (use resume, halt, pause or start)",
                                                           at: TradingDesk.now())
                             }
                             continue

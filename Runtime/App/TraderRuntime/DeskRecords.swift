@@ -7,6 +7,8 @@ import TradingEngine
 struct PersistedTrader: Codable {
     var trader: SymbolTrader.State
     var entryAgent: String?
+    /// Entries stopped by the operator (`/stop`): the position keeps its stops, no new one opens until `/start_trading`.
+    var paused: Bool? = nil
 }
 
 /// One write of the desk's journal: a traded bar's (or an operator request's) entry, or only a request's

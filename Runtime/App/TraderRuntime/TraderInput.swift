@@ -34,6 +34,11 @@ public struct ControlRequest: Sendable, Equatable {
         case resume
         /// Halt: no entries, an open position is closed at the next open.
         case halt
+        /// Stop entering (`/stop`, keeping positions): an open position keeps its stop and take-profit and
+        /// the agent may still close it; no new position opens until `start`.
+        case pause
+        /// Lift a pause (`/start_trading`); a halt needs its own `resume`.
+        case start
     }
 
     public var id: Int64

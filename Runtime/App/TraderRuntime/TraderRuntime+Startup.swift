@@ -17,6 +17,8 @@ struct PreparedSymbols {
     var agents: [Symbol: String] = [:]
     /// The symbols restored from a stored state.
     var restored: Set<Symbol> = []
+    /// The symbols whose entries the operator stopped (restored).
+    var paused: Set<Symbol> = []
 }
 
 extension TraderRuntime {
@@ -58,6 +60,7 @@ extension TraderRuntime {
                 (replayFrom, replayTo) = (persisted.trader.warmUpStart, persisted.trader.lastBarOpenTime)
                 prepared.lastDelivered[symbol] = persisted.trader.lastBarOpenTime
                 prepared.restored.insert(symbol)
+                if persisted.paused == true { prepared.paused.insert(symbol) }
                 if persisted.trader.lastBarOpenTime == nil, let last = try await store.candleCoverage(symbol: symbol, timeframe: .oneMinute)?.lastOpenTime {
                     // Saved before its first bar (an operator's halt): its risk state is restored, its features
                     // warm up on the stored history as a new trader's do.

@@ -31,6 +31,8 @@ final class TradingDesk {
     /// The latest exchange time a bar arrived with (UTC ms) and when (wall clock): how late a held bar is
     /// when it is finally traded.
     var latestExchangeTime: (time: Int64, seen: ContinuousClock.Instant)?
+    /// The symbols whose entries the operator stopped (`pause`), until `start`.
+    var paused: Set<Symbol> = []
 
     init(settings: DeskSettings, traders: [Symbol: SymbolTrader], parameters: [Symbol: EngineParameters], store: AsyncStore,
          funding: FundingBook, metrics: TraderMetrics, health: HealthBoard, logger: Logger) {
@@ -78,8 +80,8 @@ final class TradingDesk {
             logger.debug("funding settlements", metadata: ["symbol": "\(symbol)", "new": "\(settled.map { "\(UTCTime.format($0.time)) \($0.rate)" })"])
         }
         allocate(&trader, close: close)
-        var blocked: String?
-        if closed.exchangeTime - close > Int64(settings.catchUpLagSeconds * 1000) { blocked = "catch_up" }
+        var blocked: String? = paused.contains(symbol) ? "paused" : nil
+        if closed.exchangeTime - close > Int64(settings.catchUpLagSeconds * 1000) { blocked = blocked ?? "catch_up" }
         if trader.agentVersion == nil { blocked = blocked ?? "no_agent" }
         if !unwritten.isEmpty { blocked = blocked ?? "store_down" }
         let started = ContinuousClock.now
@@ -93,6 +95,12 @@ final class TradingDesk {
         traders[symbol] = trader
         publish(symbol, trader, blocked: blocked, riskChanges: outcome.riskEvents)
         await write(entry, bar: bar)
+        for order in entry.orders where order.status == "filled" && !order.reduceOnly {
+            guard let position = trader.engine.account.position else { continue }
+            await note(symbol, "entry", "entered \(position.side.rawValue) \(order.filledSize) @ \(order.averagePrice.flatMap(Double.init).map { String(format: "%.10g", $0) } ?? "?"), "
+                       + String(format: "leverage %.0fx, ", position.leverage)
+                       + "stop \(position.stopLoss.map { String(format: "%.10g", $0) } ?? "none"), take-profit \(position.takeProfit.map { String(format: "%.10g", $0) } ?? "none")")
+        }
     }
 
     /// The persistent record of one traded bar: the state, the orders and their fills, trades with
@@ -180,7 +188,7 @@ final class TradingDesk {
             }
         }
         if engine.account.position == nil { entryAgents[symbol] = nil }
-        entry.state = Self.encode(PersistedTrader(trader: trader.state, entryAgent: entryAgents[symbol]))
+        entry.state = Self.encode(PersistedTrader(trader: trader.state, entryAgent: entryAgents[symbol], paused: paused.contains(symbol) ? true : nil))
         entry.position = engine.account.position.map {
             PositionRow(symbol: symbol.name, position: $0, liquidationPrice: engine.parameters.liquidationPrice(of: $0))
         }
@@ -285,9 +293,24 @@ final class TradingDesk {
                 results.append("\(symbol) is not traded by this trader")
                 continue
             }
+            if request.command == .pause || request.command == .start {
+                let pausing = request.command == .pause
+                guard paused.contains(symbol) != pausing else {
+                    results.append("\(symbol): " + (pausing ? "entries already stopped" : "entries not stopped; nothing changed"))
+                    continue
+                }
+                if pausing { paused.insert(symbol) } else { paused.remove(symbol) }
+                let position = trader.engine.account.position
+                results.append("\(symbol): " + (pausing ? "entries stopped" + (position == nil ? "" : "; the open position keeps its stop") : "entries allowed again")
+                               + (!pausing && trader.engine.risk.state == .halted ? " (still halted: /resume lifts the halt)" : ""))
+                entries.append(journalEntry(symbol, &trader, EngineJournal(), bar: nil))
+                publish(symbol, trader, blocked: pausing ? "paused" : nil)
+                await note(symbol, "operator", pausing ? "entries stopped by the operator" : "entries allowed again by the operator")
+                continue
+            }
             let (change, outcome) = switch request.command {
             case .resume: trader.resetRisk()
-            case .halt: trader.halt(reason: "halted by the operator" + (request.reason.map { ": \($0)" } ?? ""))
+            default: trader.halt(reason: "halted by the operator" + (request.reason.map { ": \($0)" } ?? ""))
             }
             guard let change else {
                 let state = trader.engine.risk.state.rawValue
