@@ -105,7 +105,8 @@ let package = Package(
             name: "TraderRuntime",
             dependencies: [
                 "MarketModel", "Features", "TradingEngine", "Policy", "Reconciliation", "TraderConfiguration", "Storage", "BitGet",
-                "AgentArtifacts", "ChildProcesses", serviceLifecycle, coreMetrics, prometheus, hummingbird, logging,
+                "AgentArtifacts", "ChildProcesses", "Telegram", "ControlCommands", "Notifications", serviceLifecycle, coreMetrics, prometheus,
+                hummingbird, logging,
             ],
             path: "Runtime/App/TraderRuntime", swiftSettings: settings),
         .executableTarget(
@@ -190,7 +191,7 @@ let package = Package(
         .testTarget(
             name: "TraderTests",
             dependencies: ["trader", "pipeline", "bitget-sim", "TraderRuntime", "TestSupport", "Storage", "MarketModel", "TradingEngine",
-                           "ChildProcesses", "Policy", "Features", "BitGet", "ScriptedAgents", asyncHTTPClient, logging],
+                           "ChildProcesses", "Policy", "Features", "BitGet", "ScriptedAgents", "FakeTelegram", "Telegram", asyncHTTPClient, logging],
             path: "Tests/TraderTests", swiftSettings: settings),
         .testTarget(
             name: "TelegramTests", dependencies: ["Telegram", "FakeTelegram", "ControlCommands"], path: "Tests/TelegramTests",

@@ -7,6 +7,7 @@ import MarketModel
 import Policy
 import ServiceLifecycle
 import Storage
+import Telegram
 import TraderConfiguration
 import TradingEngine
 
@@ -30,10 +31,13 @@ public struct TraderRuntime: Sendable {
         public var pipelineExecutable: String?
         /// Told the monitoring endpoint's port once it listens.
         public var onMonitoringPort: @Sendable (Int) -> Void
+        /// The Telegram channel (nil: the trader runs without it).
+        public var telegram: TelegramSettings?
 
-        public init(mode: String = "paper", symbols: [Symbol]? = nil, pipelineExecutable: String? = nil,
+        public init(mode: String = "paper", symbols: [Symbol]? = nil, pipelineExecutable: String? = nil, telegram: TelegramSettings? = nil,
                     onMonitoringPort: @escaping @Sendable (Int) -> Void = { _ in }) {
             self.mode = mode
+            self.telegram = telegram
             self.symbols = symbols
             self.pipelineExecutable = pipelineExecutable
             self.onMonitoringPort = onMonitoringPort
@@ -103,7 +107,7 @@ public struct TraderRuntime: Sendable {
         let runtime = configuration.runtime
         let desk = DeskService(
             settings: deskSettings(symbols), traders: prepared.traders, parameters: prepared.parameters, store: database, funding: funding,
-            metrics: metrics, health: health, logger: Logger(label: "trader.desk"), inputs: inputs)
+            metrics: metrics, health: health, logger: Logger(label: "trader.desk"), inputs: inputs, paused: prepared.paused)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: desk)]
         if runtime.metrics.enabled {
             services.append(.init(service: MonitoringServer(host: runtime.metrics.host, port: runtime.metrics.port, metrics: metrics, health: health,
@@ -121,6 +125,14 @@ public struct TraderRuntime: Sendable {
                                           retrain: runtime.retrain, pipeline: pipelineCommand, metrics: metrics, health: health,
                                           logger: Logger(label: "trader.retrain"))),
         ]
+        if let telegram = options.telegram {
+            let client = TelegramClient(baseURL: telegram.baseURL, token: telegram.token, logger: Logger(label: "trader.telegram"))
+            let context = OperatorContext(client: client, store: database, mode: options.mode, symbols: symbols, parameters: prepared.parameters,
+                                          health: health, pipeline: pipelineCommand, logger: Logger(label: "trader.telegram"))
+            services.append(.init(service: TelegramControl(settings: telegram, context: context, logger: Logger(label: "trader.telegram"))))
+        } else {
+            logger.notice("Telegram off: no TELEGRAM_TOKEN; the trader runs without commands or alerts on Telegram")
+        }
         let group = ServiceGroup(configuration: .init(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [.sigquit],
             logger: Logger(label: "trader.services")))
@@ -165,9 +177,11 @@ struct DeskService: Service {
     let health: HealthBoard
     let logger: Logger
     let inputs: AsyncStream<TraderInput>
+    let paused: Set<Symbol>
 
     init(settings: DeskSettings, traders: [Symbol: SymbolTrader], parameters: [Symbol: EngineParameters], store: AsyncStore,
-         funding: FundingBook, metrics: TraderMetrics, health: HealthBoard, logger: Logger, inputs: AsyncStream<TraderInput>) {
+         funding: FundingBook, metrics: TraderMetrics, health: HealthBoard, logger: Logger, inputs: AsyncStream<TraderInput>, paused: Set<Symbol>) {
+        self.paused = paused
         self.settings = settings
         self.traders = traders
         self.parameters = parameters
@@ -182,6 +196,8 @@ struct DeskService: Service {
     func run() async throws {
         let desk = TradingDesk(settings: settings, traders: traders, parameters: parameters, store: store, funding: funding.book,
                                metrics: metrics, health: health, logger: logger)
+        desk.paused = paused
+        for symbol in paused { health.update(symbol) { $0.entriesBlocked = "paused" } }
         // Orders still working when the last run stopped: their fills and cancels update their rows.
         let journal = TraderJournal(store: store.store, mode: settings.mode)
         do {

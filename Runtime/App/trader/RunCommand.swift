@@ -46,11 +46,19 @@ struct RunCommand: AsyncParsableCommand {
             printError("live trading refused: the BitGet venue (exchange-side stops, order resolution by clientOid, reconciliation) is not in this version; trade on paper (`trader run`)")
             throw ExitCode(78)
         }
+        var telegram: TelegramSettings?
+        if let token = configuration.environment.telegramToken?.revealed, !token.isEmpty {
+            guard let user = configuration.environment.allowedUserID else {
+                printError("trader cannot start: TELEGRAM_TOKEN is set but ALLOWED_USER_ID is not: set it to your Telegram user id (digits), or unset the token to run without Telegram")
+                throw ExitCode(78)
+            }
+            telegram = TelegramSettings(token: token, allowedUserID: user, baseURL: configuration.environment.telegramBaseURL)
+        }
         let store = try context.openStore()
         let selected = symbols?.split(separator: ",").compactMap { Symbol(String($0).trimmingCharacters(in: .whitespaces)) }
         let version = BuildInfo.codeVersion(environment: ProcessInfo.processInfo.environment)
         let runtime = TraderRuntime(configuration: configuration, options: .init(
-            mode: "paper", symbols: selected, pipelineExecutable: pipeline,
+            mode: "paper", symbols: selected, pipelineExecutable: pipeline, telegram: telegram,
             onMonitoringPort: { port in
                 print("trader: monitoring on http://\(configuration.runtime.metrics.host):\(port) (/metrics, /health)")
                 fflush(nil)
@@ -58,6 +66,7 @@ struct RunCommand: AsyncParsableCommand {
         do {
             let traded = try runtime.symbols()
             print("trader \(version): paper trading \(traded.map(\.name).joined(separator: ", ")) on \(configuration.environment.bitgetBaseURL), store \(store.location)")
+            print(telegram.map { "trader: Telegram control for user \($0.allowedUserID) on \($0.baseURL)" } ?? "trader: Telegram off (no TELEGRAM_TOKEN): no commands or alerts on Telegram")
             fflush(nil)
             try await runtime.run(store: store)
             print("trader: stopped")

@@ -66,6 +66,9 @@ public struct OutboxQueue: Sendable {
 
     public var count: Int { waiting.count }
 
+    /// The waiting message `id` (its attempts and next time after a failed send), nil once it left.
+    public func message(_ id: Int64) -> OutgoingMessage? { waiting.first { $0.id == id } }
+
     public mutating func enqueue(_ message: OutgoingMessage) {
         waiting.append(message)
         sort()

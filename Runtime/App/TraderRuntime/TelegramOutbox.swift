@@ -1,0 +1,127 @@
+import Foundation
+import Logging
+import Notifications
+import Storage
+import Telegram
+
+/// The durable outbox: every reply and alert is stored (`telegram_outbox`) before it is sent, and sent
+/// in the order and at the pace of `OutboxQueue` — critical first, about one a second per chat, a 429's
+/// `retry_after` honoured, 5xx and network failures retried with backoff, a 400 dropped with its reason
+/// logged. A restart sends what was left. A crash between a send and its record sends that message
+/// again (at least once, never lost).
+actor TelegramOutbox {
+    let records: TelegramRecords
+    let store: AsyncStore
+    let client: TelegramClient
+    let logger: Logger
+    private var queue = OutboxQueue()
+    /// Wakes the sender when something is queued.
+    private var wake: CheckedContinuation<Void, Never>?
+
+    init(records: TelegramRecords, store: AsyncStore, client: TelegramClient, logger: Logger) {
+        self.records = records
+        self.store = store
+        self.client = client
+        self.logger = logger
+    }
+
+    /// Loads what an earlier run left unsent; returns how many.
+    func restore() async throws -> Int {
+        let records = self.records
+        let rows = try await store.run { _ in try records.waiting() }
+        queue = OutboxQueue(stored: rows.map {
+            OutgoingMessage(id: $0.id, chatID: $0.chatID, text: $0.text, priority: $0.priority == 0 ? .critical : .normal, attempts: $0.attempts,
+                            notBefore: $0.notBefore)
+        })
+        return rows.count
+    }
+
+    /// Stores `html` (already escaped) for `chatID`, cut into Telegram-sized messages on line boundaries.
+    /// A store failure is logged and the message is sent from memory only.
+    func send(_ html: String, to chatID: Int64, critical: Bool = false) async {
+        let records = self.records
+        let now = TradingDesk.now()
+        for chunk in TelegramText.chunks(html) {
+            let id: Int64
+            do {
+                id = try await store.run { _ in try records.enqueue(chatID: chatID, text: chunk, priority: critical ? 0 : 1, at: now) }
+            } catch {
+                logger.error("the Telegram outbox cannot be written; the message is kept in memory only", metadata: ["error": "\(error)"])
+                id = -(Int64(queue.count) + 1) - now  // unique, never a stored id
+            }
+            queue.enqueue(OutgoingMessage(id: id, chatID: chatID, text: chunk, priority: critical ? .critical : .normal))
+        }
+        wake?.resume()
+        wake = nil
+    }
+
+    var waitingCount: Int { queue.count }
+
+    /// Sends until cancelled.
+    func run() async {
+        while !Task.isCancelled {
+            let now = TradingDesk.now()
+            if let batch = queue.next(at: now) {
+                await deliver(batch)
+                continue
+            }
+            let delay = queue.nextTime().map { max(10, $0 - now) } ?? 60_000
+            await sleep(milliseconds: min(delay, 60_000))
+        }
+    }
+
+    private func sleep(milliseconds: Int64) async {
+        let timer = Task { [weak self] in
+            try? await Task.sleep(for: .milliseconds(milliseconds))
+            await self?.wakeUp()
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { wake = $0 }
+        } onCancel: {
+            Task { await self.wakeUp() }
+        }
+        timer.cancel()
+    }
+
+    private func wakeUp() {
+        wake?.resume()
+        wake = nil
+    }
+
+    private func deliver(_ batch: OutboxBatch) async {
+        let result: DeliveryResult
+        do {
+            _ = try await client.sendMessage(chatID: batch.chatID, html: batch.text)
+            result = .delivered
+        } catch {
+            switch error {
+            case let .retryAfter(seconds): result = .retryAfter(seconds: seconds)
+            case .unavailable, .unauthorized, .conflict: result = .unavailable
+            case let .badRequest(reason), let .forbidden(reason): result = .refused(reason)
+            case let .malformed(reason):
+                // The answer was unreadable, the message may well have arrived: not sent again.
+                logger.warning("Telegram's answer to a message was unreadable; it is not sent again", metadata: ["reason": "\(reason)"])
+                result = .delivered
+            }
+        }
+        let now = TradingDesk.now()
+        queue.settle(batch, result, at: now)
+        let records = self.records
+        let stored = batch.ids.filter { $0 > 0 }
+        do {
+            switch result {
+            case .delivered: try await store.run { _ in try records.settle(stored, status: "sent", at: now) }
+            case let .refused(reason):
+                logger.error("Telegram refused a message; it is dropped", metadata: ["reason": "\(reason)", "messages": "\(batch.ids.count)"])
+                try await store.run { _ in try records.settle(stored, status: "refused", reason: reason, at: now) }
+            case .retryAfter: break
+            case .unavailable:
+                let rescheduled = stored.compactMap { queue.message($0) }
+                try await store.run { _ in for message in rescheduled { try records.retryLater(message.id, attempts: message.attempts, notBefore: message.notBefore) } }
+            }
+        } catch {
+            logger.warning("the outbox record of a send was not written (the message may be sent again after a restart)",
+                           metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,116 @@
+import FakeTelegram
+import Foundation
+import Logging
+import Storage
+import Telegram
+import TestSupport
+import Testing
+@testable import TraderRuntime
+
+/// The durable outbox against the fake Bot API server and a real store of each backend: flood control,
+/// backoff, refusals, long replies and a restart with messages still unsent.
+@Suite(.serialized, .removesTemporaryFiles) struct TelegramOutboxTests {
+    static let chat: Int64 = 4_242
+
+    /// A migrated store, the fake server and an outbox on them, for the closure's duration.
+    static func withOutbox<Value: Sendable>(_ backend: StoreBackend,
+                                            _ body: (FakeTelegramServer, @Sendable () -> TelegramOutbox, TelegramRecords) async throws -> Value) async throws -> Value {
+        let fixture = try StoreFixture.make(backend)
+        defer { fixture.tearDown() }
+        _ = try fixture.store.migrate(fixture.migrations)
+        let server = FakeTelegramServer()
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                defer { continuation.finish() }
+                try await server.run { continuation.yield($0) }
+            }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next(), port > 0 else { throw CancellationError() }
+            let store = AsyncStore(fixture.store, label: "outbox-test")
+            let records = TelegramRecords(store: fixture.store, mode: "paper")
+            let client = TelegramClient(baseURL: "http://127.0.0.1:\(port)", token: server.token, requestTimeout: 5)
+            let make: @Sendable () -> TelegramOutbox = { TelegramOutbox(records: records, store: store, client: client, logger: Logger(label: "test")) }
+            let value = try await body(server, make, records)
+            group.cancelAll()
+            return value
+        }
+    }
+
+    static func sentTexts(_ server: FakeTelegramServer) -> [String] { server.sent.filter { $0.method == "sendMessage" }.map(\.text) }
+
+    @Test(arguments: [StoreBackend.sqlite, .postgresql])
+    func floodControlIsWaitedOutAndEachMessageArrivesOnceInOrder(backend: StoreBackend) async throws {
+        try await Self.withOutbox(backend) { server, make, records in
+            server.inject([.init(status: 429, retryAfter: 1)], method: "sendMessage")
+            let outbox = make()
+            await outbox.send("first", to: Self.chat)
+            await outbox.send("second &amp; last", to: Self.chat)
+            let sender = Task { await outbox.run() }
+            defer { sender.cancel() }
+            #expect(try await eventually(timeout: .seconds(20)) { Self.sentTexts(server).count >= 1 && (try? records.waiting())?.isEmpty == true })
+            // The two were merged into one send after the 429 (a burst is one message), in their order.
+            #expect(Self.sentTexts(server) == ["first\nsecond &amp; last"])
+            #expect(server.calls["sendmessage"] == 2, "one refused by flood control, one delivered")
+            let counts = try records.outboxCounts()
+            #expect(counts == ["sent": 2])
+        }
+    }
+
+    @Test(arguments: [StoreBackend.sqlite, .postgresql])
+    func aLongReplyArrivesInTwoMessagesWithinTheLimit(backend: StoreBackend) async throws {
+        try await Self.withOutbox(backend) { server, make, _ in
+            let lines = (0..<100).map { "line \($0): " + String(repeating: "x", count: 45) }
+            let text = lines.joined(separator: "\n")
+            #expect(text.utf16.count > 5_000)
+            let outbox = make()
+            await outbox.send(text, to: Self.chat)
+            let sender = Task { await outbox.run() }
+            defer { sender.cancel() }
+            #expect(try await eventually(timeout: .seconds(20)) { Self.sentTexts(server).count == 2 })
+            let sent = Self.sentTexts(server)
+            #expect(sent.allSatisfy { $0.utf16.count <= 4_096 })
+            #expect(sent.map { $0.trimmingCharacters(in: .newlines) }.joined(separator: "\n") == text, "cut on a line boundary, nothing lost or repeated")
+        }
+    }
+
+    @Test(arguments: [StoreBackend.sqlite, .postgresql])
+    func aRefusedMessageIsDroppedAndTheNextOneStillGoes(backend: StoreBackend) async throws {
+        try await Self.withOutbox(backend) { server, make, records in
+            server.inject([.init(status: 400)], method: "sendMessage")
+            let outbox = make()
+            await outbox.send("<b>refused", to: Self.chat, critical: true)
+            let sender = Task { await outbox.run() }
+            defer { sender.cancel() }
+            #expect(try await eventually(timeout: .seconds(10)) { (try? records.outboxCounts())?["refused"] == 1 })
+            await outbox.send("fine", to: Self.chat)
+            #expect(try await eventually(timeout: .seconds(10)) { Self.sentTexts(server) == ["fine"] })
+            #expect(server.calls["sendmessage"] == 2, "a 400 is never retried")
+        }
+    }
+
+    @Test(arguments: [StoreBackend.sqlite, .postgresql])
+    func messagesLeftUnsentByAStoppedTraderAreSentByTheNextOne(backend: StoreBackend) async throws {
+        try await Self.withOutbox(backend) { server, make, records in
+            server.inject([.init(status: 502), .init(status: 503)], method: "sendMessage")
+            let first = make()
+            await first.send("kept across the restart", to: Self.chat)
+            await first.send("critical, first", to: Self.chat, critical: true)
+            let sender = Task { await first.run() }
+            #expect(try await eventually(timeout: .seconds(10)) { (try? records.waiting())?.contains { $0.attempts >= 1 } == true })
+            sender.cancel()
+            await sender.value
+            #expect(Self.sentTexts(server).isEmpty)
+
+            let second = make()
+            let restored = try await second.restore()
+            #expect(restored == 2)
+            let resumed = Task { await second.run() }
+            defer { resumed.cancel() }
+            #expect(try await eventually(timeout: .seconds(30)) { Self.sentTexts(server).count == 2 })
+            #expect(Self.sentTexts(server) == ["critical, first", "kept across the restart"], "critical first, each once")
+            let left = try records.waiting()
+            #expect(left.isEmpty)
+        }
+    }
+}
