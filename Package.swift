@@ -37,6 +37,7 @@ let package = Package(
         .executable(name: "pipeline", targets: ["pipeline"]),
         .executable(name: "bench", targets: ["bench"]),
         .executable(name: "bitget-sim", targets: ["bitget-sim"]),
+        .executable(name: "telegram-fake", targets: ["telegram-fake"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -84,6 +85,8 @@ let package = Package(
         .systemLibrary(
             name: "CLibPQ", path: "Runtime/Adapters/CLibPQ", pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CCairo", path: "Runtime/Adapters/CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
+        .target(name: "Charts", dependencies: ["CCairo"], path: "Runtime/Adapters/Charts", swiftSettings: settings),
         .target(
             name: "TraderConfiguration", dependencies: ["MarketModel", "TradingEngine", "LogOutput", yams, logging],
             path: "Runtime/Adapters/TraderConfiguration", swiftSettings: settings),
@@ -105,7 +108,7 @@ let package = Package(
             name: "TraderRuntime",
             dependencies: [
                 "MarketModel", "Features", "TradingEngine", "Policy", "Reconciliation", "TraderConfiguration", "Storage", "BitGet",
-                "AgentArtifacts", "ChildProcesses", "Telegram", "ControlCommands", "Notifications", serviceLifecycle, coreMetrics, prometheus,
+                "AgentArtifacts", "ChildProcesses", "Telegram", "ControlCommands", "Notifications", "Charts", serviceLifecycle, coreMetrics, prometheus,
                 hummingbird, logging,
             ],
             path: "Runtime/App/TraderRuntime", swiftSettings: settings),
@@ -132,6 +135,9 @@ let package = Package(
         .target(
             name: "FakeTelegram", dependencies: [hummingbird, logging, .product(name: "HTTPTypes", package: "swift-http-types")],
             path: "Runtime/Testing/FakeTelegram", swiftSettings: settings),
+        .executableTarget(
+            name: "telegram-fake", dependencies: ["FakeTelegram", argumentParser, logging], path: "Runtime/Testing/telegram-fake",
+            swiftSettings: settings),
         .executableTarget(
             name: "bitget-sim", dependencies: ["ExchangeSimulator", "MarketModel", argumentParser, logging],
             path: "Runtime/Testing/bitget-sim", swiftSettings: settings),
@@ -196,6 +202,7 @@ let package = Package(
         .testTarget(
             name: "TelegramTests", dependencies: ["Telegram", "FakeTelegram", "ControlCommands"], path: "Tests/TelegramTests",
             swiftSettings: settings),
+        .testTarget(name: "ChartsTests", dependencies: ["Charts"], path: "Tests/ChartsTests", swiftSettings: settings),
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications"], path: "Tests/NotificationsTests", swiftSettings: settings),
         .testTarget(
             name: "ControlCommandsTests", dependencies: ["ControlCommands", "MarketModel"], path: "Tests/ControlCommandsTests",
