@@ -71,6 +71,16 @@ import Testing
                     #expect(Self.messages(telegram).contains { $0.text.contains("unknown command /frobnicate; /help lists the commands") })
                     #expect(Self.messages(telegram).contains { $0.text.contains("Send a command") })
 
+                    // Charts arrive as valid PNG images: the account's equity, and a symbol's price with its trades.
+                    telegram.sendText("/chart", from: Self.operatorID)
+                    telegram.sendText("/chart btcusdt", from: Self.operatorID)
+                    #expect(await trader.wait(timeout: .seconds(30)) { telegram.photos.count == 2 })
+                    for photo in telegram.photos {
+                        #expect(photo.chatID == Self.operatorID && photo.bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) && photo.bytes.count > 5_000)
+                    }
+                    #expect(telegram.photos.first?.caption?.contains("equity and drawdown") == true)
+                    #expect(telegram.photos.last?.caption?.contains("BTCUSDT") == true, "\(telegram.photos.map(\.caption))")
+
                     // A command sent while the trader was down is not carried out.
                     telegram.sendText("/halt", from: Self.operatorID, sentSecondsAgo: 900)
                     #expect(await trader.wait(timeout: .seconds(20)) { Self.messages(telegram).contains { $0.text.contains("Not carried out: /halt") } })
