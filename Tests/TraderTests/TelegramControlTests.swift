@@ -1,5 +1,7 @@
+import ChildProcesses
 import FakeTelegram
 import Foundation
+import ScriptedAgents
 import Storage
 import TestSupport
 import Testing
@@ -125,5 +127,100 @@ import Testing
         // Every message went out once: nothing waits in the outbox, nothing was refused.
         let counts = try fixture.store.rows("SELECT status, COUNT(*) FROM telegram_outbox GROUP BY status", [], context: "test")
         #expect(!counts.contains { $0[0] == "refused" }, "\(counts)")
+    }
+
+    /// Asks `command`, waits for its question and presses the button labelled `label`; returns the question.
+    static func confirm(_ command: String, press label: String, telegram: FakeTelegramServer, trader: RunningChild) async throws -> SentMessage {
+        let before = messages(telegram).filter { !$0.buttons.isEmpty }.count
+        telegram.sendText(command, from: operatorID)
+        #expect(await trader.wait(timeout: .seconds(20)) { messages(telegram).filter { !$0.buttons.isEmpty }.count > before }, "\(command) asks first")
+        let question = try #require(messages(telegram).last { !$0.buttons.isEmpty })
+        let data = try #require(question.buttons.first { $0[0] == label }?[1], "\(question.buttons)")
+        telegram.pressButton(data, from: operatorID, messageID: question.messageID)
+        return question
+    }
+
+    /// Waits for a message to the operator containing `text`.
+    static func answered(_ text: String, _ telegram: FakeTelegramServer, _ trader: RunningChild, timeout: Duration = .seconds(30)) async -> Bool {
+        await trader.wait(timeout: timeout) { messages(telegram).contains { $0.text.contains(text) } }
+    }
+
+    @Test func everyCommandAnswersAndRetrainRunsThePipeline() async throws {
+        let fixture = try await TraderFixture(agentVersion: "20261201T000000000Z-s1")
+        try fixture.workspace.configurationFile("trading/runtime.yaml", replacing: "confirmation_seconds: 60", with: "confirmation_seconds: 3")
+        // A small training budget, so /retrain runs the whole pipeline in a test's time.
+        try fixture.workspace.configurationFile("ml/training.yaml", replacing: "timesteps: 200000", with: "timesteps: 1024")
+        try fixture.workspace.configurationFile("ml/training.yaml", replacing: "steps_per_environment: 2048", with: "steps_per_environment: 256")
+        try fixture.workspace.configurationFile("ml/training.yaml", replacing: "environments: 8 ", with: "environments: 1 ")
+        let agents = fixture.workspace.path("agents")
+        try ScriptedAgent.write(symbol: "BTCUSDT", version: "20261201T000000000Z-s2", agentsDirectory: agents, promote: false)
+        try await Self.withFakeTelegram { telegram, port in
+            try await fixture.withSimulator(speed: 300) { simulator in
+                let command = fixture.workspace.trader(["run"], environment: [
+                    "BITGET_BASE_URL": simulator.baseURL, "BITGET_WS_URL": simulator.webSocketURL,
+                    "TELEGRAM_TOKEN": telegram.token, "ALLOWED_USER_ID": "\(Self.operatorID)", "TELEGRAM_BASE_URL": "http://127.0.0.1:\(port)",
+                ])
+                _ = try await command.withRunning { trader in
+                    #expect(await trader.wait(timeout: .seconds(120)) { (fixture.lastTraded() ?? 0) > fixture.start + 300_000 })
+                    // The read-only commands.
+                    for (text, expected) in [("/start", "at your command"), ("/help", "/chart [SYMBOL] — "), ("/positions", ""),
+                                             ("/profit 30", "30 days"), ("/daily 3", "PnL per day"), ("/logs 5", "recent events"),
+                                             ("/reconcile", "no exchange account to reconcile")] {
+                        let before = Self.messages(telegram).count
+                        telegram.sendText(text, from: Self.operatorID)
+                        #expect(await trader.wait(timeout: .seconds(20)) {
+                            Self.messages(telegram).dropFirst(before).contains { expected.isEmpty || $0.text.contains(expected) }
+                        }, "\(text) answers with \(expected)")
+                    }
+                    telegram.sendText("/agents", from: Self.operatorID)
+                    #expect(await Self.answered("/agents: done", telegram, trader))
+                    #expect(Self.messages(telegram).last { $0.text.contains("/agents: done") }?.text.contains("BTCUSDT") == true)
+
+                    // A question answered after it expired does nothing.
+                    let expired = try await Self.confirm("/halt BTCUSDT", press: "No", telegram: telegram, trader: trader)
+                    #expect(await trader.wait(timeout: .seconds(20)) { telegram.sent.contains { $0.method == "editMessageText" && $0.text.contains("cancelled") } })
+                    telegram.sendText("/halt BTCUSDT", from: Self.operatorID)
+                    #expect(await trader.wait(timeout: .seconds(20)) { Self.messages(telegram).filter { !$0.buttons.isEmpty }.count == 2 })
+                    let late = try #require(Self.messages(telegram).last { !$0.buttons.isEmpty })
+                    #expect(late.messageID != expired.messageID)
+                    try await Task.sleep(for: .seconds(4))
+                    telegram.pressButton(late.buttons[0][1], from: Self.operatorID, messageID: late.messageID)
+                    #expect(await trader.wait(timeout: .seconds(20)) { telegram.sent.contains { $0.method == "editMessageText" && $0.text.contains("expired") } })
+
+                    // /stop keeps the positions (or has none to ask about), /start_trading lifts it.
+                    telegram.sendText("/stop", from: Self.operatorID)
+                    try await Task.sleep(for: .seconds(2))
+                    if let question = Self.messages(telegram).last(where: { $0.buttons.contains { $0[0] == "Keep them" } }) {
+                        telegram.pressButton(question.buttons.first { $0[0] == "Keep them" }![1], from: Self.operatorID, messageID: question.messageID)
+                    }
+                    #expect(await Self.answered("<b>pause</b> all: BTCUSDT: entries stopped", telegram, trader))
+                    telegram.sendText("/start_trading", from: Self.operatorID)
+                    #expect(await Self.answered("<b>start</b> all: BTCUSDT: entries allowed again", telegram, trader))
+
+                    // /promote and /rollback through the pipeline's registry; the trader picks each up.
+                    _ = try await Self.confirm("/promote BTCUSDT 20261201T000000000Z-s2", press: "Yes", telegram: telegram, trader: trader)
+                    #expect(await Self.answered("BTCUSDT: current is now 20261201T000000000Z-s2 (was 20261201T000000000Z-s1)", telegram, trader))
+                    #expect(await Self.answered("agent: trading agent 20261201T000000000Z-s2", telegram, trader), "the reload is alerted")
+                    _ = try await Self.confirm("/rollback BTCUSDT", press: "Yes", telegram: telegram, trader: trader)
+                    #expect(await Self.answered("BTCUSDT: current is now 20261201T000000000Z-s1 (rolled back from 20261201T000000000Z-s2)", telegram, trader))
+
+                    // /init_db: the schema is current.
+                    _ = try await Self.confirm("/init_db", press: "Yes", telegram: telegram, trader: trader)
+                    #expect(await Self.answered("schema already at version", telegram, trader))
+
+                    // /retrain runs the pipeline (download → … → publish) and sends its stage table; a second one meanwhile is told to wait.
+                    _ = try await Self.confirm("/retrain BTCUSDT", press: "Yes", telegram: telegram, trader: trader)
+                    #expect(await Self.answered("/retrain BTCUSDT: started", telegram, trader))
+                    _ = try await Self.confirm("/retrain", press: "Yes", telegram: telegram, trader: trader)
+                    #expect(await Self.answered("/retrain BTCUSDT is still running", telegram, trader))
+                    #expect(await Self.answered("/retrain BTCUSDT: done", telegram, trader, timeout: .seconds(600)))
+                    let table = try #require(Self.messages(telegram).last { $0.text.contains("/retrain BTCUSDT: done") }?.text)
+                    for stage in ["download", "align", "train", "evaluate", "rank", "publish"] { #expect(table.contains(stage), "\(stage) in \(table)") }
+                    if ProcessInfo.processInfo.environment["TELEGRAM_TEST_TRANSCRIPT"] != nil {
+                        print(telegram.sent.map { "[\($0.method)] \($0.text) \($0.buttons)" }.joined(separator: "\n---\n"))
+                    }
+                }
+            }
+        }
     }
 }

@@ -13,11 +13,12 @@ public struct RuntimeConfiguration: Sendable, Codable, Equatable {
     public var equitySnapshotMinutes: Int
     public var liveSharpe: LiveSharpeSettings
     public var retrain: RetrainSettings
+    public var telegram: TelegramBehaviour
     /// What `SIGTERM` may take (finishing the bar in hand, persisting, closing sockets), seconds.
     public var shutdownGraceSeconds: Double
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case live, metrics, retrain
+        case live, metrics, retrain, telegram
         case marketData = "market_data"
         case agentReloadSeconds = "agent_reload_seconds"
         case equitySnapshotMinutes = "equity_snapshot_minutes"
@@ -34,6 +35,7 @@ public struct RuntimeConfiguration: Sendable, Codable, Equatable {
         equitySnapshotMinutes = fields.integer(.equitySnapshotMinutes, or: 1, within: 1...1_440)
         liveSharpe = fields.value(.liveSharpe, or: LiveSharpeSettings())
         retrain = fields.value(.retrain, or: RetrainSettings())
+        telegram = fields.value(.telegram, or: TelegramBehaviour())
         shutdownGraceSeconds = fields.number(.shutdownGraceSeconds, or: 10, within: 1...600, unit: " s")
     }
 }
@@ -149,5 +151,41 @@ public struct RetrainSettings: Sendable, Codable, Equatable {
         sharpeThreshold = fields.number(.sharpeThreshold, or: 1.5, within: -10...20)
         minimumTrades = fields.integer(.minimumTrades, or: 30, within: 1...1_000_000)
         cooldownHours = fields.number(.cooldownHours, or: 24, within: 0...8_760, unit: " h")
+    }
+}
+
+/// The `telegram:` block: how the bot polls and asks (the token and the allowed user come from the
+/// environment: TELEGRAM_TOKEN, ALLOWED_USER_ID).
+public struct TelegramBehaviour: Sendable, Codable, Equatable {
+    /// How long one `getUpdates` long poll holds, seconds.
+    public var pollSeconds: Int
+    /// How long a Yes/No question stays answerable, seconds.
+    public var confirmationSeconds: Double
+    /// A command older than this when read was sent while the trader was down: one that changes anything
+    /// is not carried out (the operator is told to send it again); one that only reads is answered.
+    public var staleCommandSeconds: Double
+    /// The summary (and equity chart) of each UTC day, sent at 00:00 UTC.
+    public var dailySummary: Bool
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case pollSeconds = "poll_seconds"
+        case confirmationSeconds = "confirmation_seconds"
+        case staleCommandSeconds = "stale_command_seconds"
+        case dailySummary = "daily_summary"
+    }
+
+    public init() {
+        pollSeconds = 25
+        confirmationSeconds = 60
+        staleCommandSeconds = 120
+        dailySummary = true
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let fields = ConfigMapping(decoder, keys: CodingKeys.self)
+        pollSeconds = fields.integer(.pollSeconds, or: 25, within: 1...50)
+        confirmationSeconds = fields.number(.confirmationSeconds, or: 60, within: 1...3_600, unit: " s")
+        staleCommandSeconds = fields.number(.staleCommandSeconds, or: 120, within: 5...86_400, unit: " s")
+        dailySummary = fields.value(.dailySummary, or: true)
     }
 }

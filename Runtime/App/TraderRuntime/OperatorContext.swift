@@ -134,7 +134,8 @@ final class OperatorContext: Sendable {
             defer { running.withLock { $0 = nil } }
             do {
                 let result = try await command.run()
-                let printed = (result.standardOutput + (result.standardError.isEmpty ? "" : "\n" + result.standardError))
+                // What it printed; its log lines (standard error) only when it failed, where they say why.
+                let printed = (result.standardOutput + (result.succeeded || result.standardError.isEmpty ? "" : "\n" + result.standardError))
                     .trimmingCharacters(in: .whitespacesAndNewlines)
                 let tail = String(printed.suffix(12_000))
                 let headline = result.status == 75 ? "\(title): not started, another pipeline run is active" : "\(title): " + (result.succeeded ? "done" : "failed (\(result.failure))")

@@ -11,6 +11,7 @@ import Telegram
 struct TelegramAlerts {
     let context: OperatorContext
     let chatID: Int64
+    let dailySummary: Bool
     let logger: Logger
     var interval: Duration = .seconds(1)
 
@@ -51,7 +52,7 @@ struct TelegramAlerts {
             }
             let today = TradingDesk.now() / 86_400_000
             if summaryDay == nil || summaryDay! < today {
-                if let day = summaryDay { await sendSummary(day: day) }
+                if let day = summaryDay, dailySummary { await sendSummary(day: day) }
                 summaryDay = today
                 _ = try? await context.store.run { _ in try records.setValue("\(today)", for: "daily_summary_day") }
             }

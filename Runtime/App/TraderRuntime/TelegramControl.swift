@@ -20,9 +20,12 @@ public struct TelegramSettings: Sendable {
     public var staleCommandSeconds: Double
     /// How long a Yes/No question stays answerable (s).
     public var confirmationSeconds: Double
+    /// The day's summary at 00:00 UTC.
+    public var dailySummary: Bool
 
     public init(token: String, allowedUserID: Int64, baseURL: String, pollSeconds: Int = 25, staleCommandSeconds: Double = 120,
-                confirmationSeconds: Double = 60) {
+                confirmationSeconds: Double = 60, dailySummary: Bool = true) {
+        self.dailySummary = dailySummary
         self.token = token
         self.allowedUserID = allowedUserID
         self.baseURL = baseURL
@@ -54,7 +57,7 @@ struct TelegramControl: Service {
         try await untilGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await outbox.run() }
-                group.addTask { await TelegramAlerts(context: context, chatID: settings.allowedUserID, logger: logger).run() }
+                group.addTask { await TelegramAlerts(context: context, chatID: settings.allowedUserID, dailySummary: settings.dailySummary, logger: logger).run() }
                 group.addTask { await pollCommands() }
                 await group.next()
                 group.cancelAll()

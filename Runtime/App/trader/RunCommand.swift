@@ -52,7 +52,10 @@ struct RunCommand: AsyncParsableCommand {
                 printError("trader cannot start: TELEGRAM_TOKEN is set but ALLOWED_USER_ID is not: set it to your Telegram user id (digits), or unset the token to run without Telegram")
                 throw ExitCode(78)
             }
-            telegram = TelegramSettings(token: token, allowedUserID: user, baseURL: configuration.environment.telegramBaseURL)
+            let behaviour = configuration.runtime.telegram
+            telegram = TelegramSettings(token: token, allowedUserID: user, baseURL: configuration.environment.telegramBaseURL,
+                                        pollSeconds: behaviour.pollSeconds, staleCommandSeconds: behaviour.staleCommandSeconds,
+                                        confirmationSeconds: behaviour.confirmationSeconds, dailySummary: behaviour.dailySummary)
         }
         let store = try context.openStore()
         let selected = symbols?.split(separator: ",").compactMap { Symbol(String($0).trimmingCharacters(in: .whitespaces)) }
