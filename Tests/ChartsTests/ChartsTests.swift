@@ -1,4 +1,4 @@
-import Charts
+@testable import Charts
 import Foundation
 import Testing
 
@@ -55,7 +55,9 @@ struct ChartsTests {
         let header = try #require(chunks.first)
         #expect(header.type == "IHDR")
         #expect(Self.bigEndian(header.data[0..<4]) == 900 && Self.bigEndian(header.data[4..<8]) == 500)
-        #expect(header.data[8] == 8 && [2, 6].contains(header.data[9]), "8 bits per channel, RGB or RGBA")
+        // Cairo writes an ARGB32 surface as RGBA (colour type 6) only if some pixel is translucent; the white
+        // background makes every chart opaque, so it is RGB (2).
+        #expect(header.data[8] == 8 && header.data[9] == 2, "8 bits per channel, RGB")
         #expect(chunks.contains { $0.type == "IDAT" })
         #expect(chunks.last?.type == "IEND")
     }
@@ -95,5 +97,84 @@ struct ChartsTests {
         // A flat series and one with a non-finite value in it still draw.
         let flat = (0..<10).map { ChartPoint(time: Self.start + Int64($0) * Self.hour, value: 1_000) }
         #expect(try Self.chunks(Charts.equityPNG(title: "flat", equity: flat + [ChartPoint(time: Self.start, value: .infinity)])).last?.type == "IEND")
+    }
+
+    // MARK: What is drawn where, read from the pixels (red, green, blue 0…255) before encoding.
+
+    static func isEquityBlue(_ red: UInt8, _ green: UInt8, _ blue: UInt8) -> Bool { blue > 150 && red < 90 && green < 140 }
+    static func isGain(_ red: UInt8, _ green: UInt8, _ blue: UInt8) -> Bool { green > 120 && red < 100 && blue < 120 }
+    static func isLoss(_ red: UInt8, _ green: UInt8, _ blue: UInt8) -> Bool { red > 170 && green < 90 && blue < 90 }
+    /// The drawdown area's translucent red over white.
+    static func isDrawdownFill(_ red: UInt8, _ green: UInt8, _ blue: UInt8) -> Bool {
+        red > 228 && (170...196).contains(green) && (168...194).contains(blue)
+    }
+
+    @Test func aFallShowsAsARedDrawdownAreaAndARiseDoesNot() throws {
+        let dip = try Charts.equityCanvas(title: "equity", equity: Self.dipAndRecovery, width: 1000, height: 600)
+        let rising = (0..<72).map { ChartPoint(time: Self.start + Int64($0) * Self.hour, value: 1_000 + Double($0)) }
+        let rise = try Charts.equityCanvas(title: "equity", equity: rising, width: 1000, height: 600)
+        let dipArea = dip.countPixels(where: Self.isDrawdownFill), riseArea = rise.countPixels(where: Self.isDrawdownFill)
+        #expect(dipArea > 20_000, "an 8% dip fills much of the drawdown panel: \(dipArea) px")
+        #expect(riseArea < 500, "no drawdown, no area (only the antialiased zero line): \(riseArea) px")
+        #expect(dip.countPixels(where: Self.isEquityBlue) > 1_000 && rise.countPixels(where: Self.isEquityBlue) > 1_000)
+    }
+
+    @Test func aSinglePointAndAFlatSeriesStillDrawTheirLine() throws {
+        let single = try Charts.equityCanvas(title: "one", equity: [ChartPoint(time: Self.start, value: 1_000)], width: 400, height: 300)
+        #expect(single.countPixels(where: Self.isEquityBlue) > 10, "a dot for the one value")
+        let flat = (0..<10).map { ChartPoint(time: Self.start + Int64($0) * Self.hour, value: 0) }
+        #expect(try Charts.equityCanvas(title: "flat", equity: flat, width: 400, height: 300).countPixels(where: Self.isEquityBlue) > 300)
+        let price = try Charts.priceCanvas(title: "one", prices: [ChartPoint(time: Self.start, value: 97_000)], trades: [], width: 400, height: 300)
+        #expect(try Self.chunks(price.png()).last?.type == "IEND")
+    }
+
+    @Test func tradesAreColouredBySideAndOutcome() throws {
+        let minute: Int64 = 60_000
+        let prices = (0..<240).map { ChartPoint(time: Self.start + Int64($0) * minute, value: 100 + Double($0 % 40) / 10) }
+        func chart(_ trades: [ChartTrade]) throws -> (gain: Int, loss: Int) {
+            let canvas = try Charts.priceCanvas(title: "BTCUSDT", prices: prices, trades: trades, width: 1000, height: 600)
+            return (canvas.countPixels(where: Self.isGain), canvas.countPixels(where: Self.isLoss))
+        }
+        let longWin = ChartTrade(side: .long, entryTime: Self.start + 20 * minute, entryPrice: 101, exitTime: Self.start + 90 * minute, exitPrice: 103, netPnL: 2)
+        let shortLoss = ChartTrade(side: .short, entryTime: Self.start + 120 * minute, entryPrice: 101, exitTime: Self.start + 200 * minute, exitPrice: 103, netPnL: -2)
+        let none = try chart([])
+        #expect(none.gain == 0 && none.loss == 0, "the price line, grid and text are neither green nor red")
+        let win = try chart([longWin])
+        #expect(win.gain > 100 && win.loss == 0, "a long win: green triangle, line and exit")
+        let loss = try chart([shortLoss])
+        #expect(loss.loss > 100 && loss.gain == 0, "a short loss: red triangle, line and exit")
+        let undrawable = ChartTrade(side: .long, entryTime: Self.start, entryPrice: .nan, exitTime: Self.start + minute, exitPrice: 100, netPnL: .infinity)
+        let skipped = try chart([undrawable, ChartTrade(side: .long, entryTime: Self.start, entryPrice: 100, exitTime: Self.start + minute, exitPrice: 100, netPnL: .nan)])
+        #expect(skipped.gain == 0 && skipped.loss == 0, "trades with non-finite numbers are left out")
+    }
+
+    @Test(arguments: [(99, 600), (4_001, 600), (1_000, 99), (1_000, 4_001), (0, 0), (-5, 600)])
+    func aSizeOutsideTheLimitsIsRefused(width: Int, height: Int) {
+        #expect(throws: ChartError("a chart is 100 to 4000 pixels wide and high, not \(width)×\(height)")) {
+            try Charts.equityPNG(title: "x", equity: Self.dipAndRecovery, width: width, height: height)
+        }
+        #expect(throws: ChartError.self) { try Charts.pricePNG(title: "x", prices: Self.dipAndRecovery, trades: [], width: width, height: height) }
+    }
+
+    @Test(arguments: [(100, 100), (4_000, 100), (100, 4_000)])
+    func theSizeLimitsThemselvesDraw(width: Int, height: Int) throws {
+        for png in [try Charts.equityPNG(title: "equity", equity: Self.dipAndRecovery, width: width, height: height),
+                    try Charts.pricePNG(title: "price", prices: Self.dipAndRecovery, trades: [], width: width, height: height)] {
+            let header = try #require(try Self.chunks(png).first)
+            #expect(Self.bigEndian(header.data[0..<4]) == UInt32(width) && Self.bigEndian(header.data[4..<8]) == UInt32(height))
+        }
+    }
+
+    /// With `CHARTS_SAMPLE_DIR` set, writes `equity.png` and `price.png` there to look at.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["CHARTS_SAMPLE_DIR"] != nil))
+    func writeSamples() throws {
+        let directory = URL(fileURLWithPath: try #require(ProcessInfo.processInfo.environment["CHARTS_SAMPLE_DIR"]))
+        try Data(Charts.equityPNG(title: "paper equity, 3 days", equity: Self.dipAndRecovery)).write(to: directory.appendingPathComponent("equity.png"))
+        let prices = (0..<240).map { ChartPoint(time: Self.start + Int64($0) * 60_000, value: 100 + sin(Double($0) / 20) * 2) }
+        let trades = [
+            ChartTrade(side: .long, entryTime: Self.start + 10 * 60_000, entryPrice: 100.3, exitTime: Self.start + 40 * 60_000, exitPrice: 101.9, netPnL: 3.1),
+            ChartTrade(side: .short, entryTime: Self.start + 100 * 60_000, entryPrice: 99, exitTime: Self.start + 130 * 60_000, exitPrice: 98.2, netPnL: -1.2),
+        ]
+        try Data(Charts.pricePNG(title: "BTCUSDT 1m close", prices: prices, trades: trades)).write(to: directory.appendingPathComponent("price.png"))
     }
 }

@@ -83,9 +83,9 @@ import Testing
                     #expect(telegram.photos.first?.caption?.contains("equity and drawdown") == true)
                     #expect(telegram.photos.last?.caption?.contains("BTCUSDT") == true, "\(telegram.photos.map(\.caption))")
 
-                    // A command sent while the trader was down is not carried out.
-                    telegram.sendText("/halt", from: Self.operatorID, sentSecondsAgo: 900)
-                    #expect(await trader.wait(timeout: .seconds(20)) { Self.messages(telegram).contains { $0.text.contains("Not carried out: /halt") } })
+                    // A command sent while the trader was down is not carried out, unless it reduces risk (then it is asked as if fresh).
+                    telegram.sendText("/resume", from: Self.operatorID, sentSecondsAgo: 900)
+                    #expect(await trader.wait(timeout: .seconds(20)) { Self.messages(telegram).contains { $0.text.contains("Not carried out: /resume") } })
 
                     // /halt asks first; Yes halts (the result and the risk alert arrive); the same button again does nothing.
                     telegram.sendText("/halt BTCUSDT", from: Self.operatorID)

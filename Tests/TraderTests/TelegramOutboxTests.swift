@@ -107,7 +107,7 @@ import Testing
             #expect(restored == 2)
             let resumed = Task { await second.run() }
             defer { resumed.cancel() }
-            #expect(try await eventually(timeout: .seconds(30)) { Self.sentTexts(server).count == 2 })
+            #expect(try await eventually(timeout: .seconds(30)) { Self.sentTexts(server).count == 2 && (try? records.waiting())?.isEmpty == true })
             #expect(Self.sentTexts(server) == ["critical, first", "kept across the restart"], "critical first, each once")
             let left = try records.waiting()
             #expect(left.isEmpty)

@@ -57,8 +57,10 @@ final class ChartCanvas {
     func set(_ color: ChartColor) { cairo_set_source_rgba(context, color.red, color.green, color.blue, color.alpha) }
 
     /// A polyline through `points`, stroked `width` pixels wide.
+    /// A single point is drawn as a dot (a series of one value still shows).
     func stroke(_ points: [(x: Double, y: Double)], color: ChartColor, width: Double = 1.5, dashed: Bool = false) {
         guard let first = points.first else { return }
+        guard points.count > 1 else { return circle(x: first.x, y: first.y, radius: max(width * 1.5, 3), color: color) }
         cairo_new_path(context)
         cairo_move_to(context, first.x, first.y)
         for point in points.dropFirst() { cairo_line_to(context, point.x, point.y) }
@@ -112,6 +114,31 @@ final class ChartCanvas {
         set(color)
         cairo_move_to(context, left, y)
         cairo_show_text(context, text)
+    }
+
+    /// The advance width of `text` in pixels at `size` pixels high.
+    func textWidth(_ text: String, size: Double = 12, bold: Bool = false) -> Double {
+        cairo_select_font_face(context, "sans-serif", CAIRO_FONT_SLANT_NORMAL, bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL)
+        cairo_set_font_size(context, size)
+        var extents = cairo_text_extents_t()
+        cairo_text_extents(context, text, &extents)
+        return extents.x_advance
+    }
+
+    /// How many pixels satisfy `matches` (red, green, blue, 0…255; the image is opaque): lets tests check what
+    /// was drawn without decoding the PNG.
+    func countPixels(where matches: (UInt8, UInt8, UInt8) -> Bool) -> Int {
+        cairo_surface_flush(surface)
+        guard let data = cairo_image_surface_get_data(surface) else { return 0 }
+        let stride = Int(cairo_image_surface_get_stride(surface))
+        var count = 0
+        for row in 0..<height {
+            for column in 0..<width {
+                let pixel = UnsafeRawPointer(data).loadUnaligned(fromByteOffset: row * stride + column * 4, as: UInt32.self)  // native-endian ARGB
+                if matches(UInt8(truncatingIfNeeded: pixel >> 16), UInt8(truncatingIfNeeded: pixel >> 8), UInt8(truncatingIfNeeded: pixel)) { count += 1 }
+            }
+        }
+        return count
     }
 
     /// The image as PNG bytes, encoded by cairo into memory.

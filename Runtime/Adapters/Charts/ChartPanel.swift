@@ -23,10 +23,11 @@ struct ChartPanel {
     /// The frame, horizontal grid lines at round values labelled on the left (in `unit`), and vertical
     /// ones at round times labelled below when `showTimes`.
     func grid(_ canvas: ChartCanvas, unit: String, showTimes: Bool) {
-        for value in Self.ticks(values, count: 5) {
+        let count = max(1, min(5, Int((bottom - top) / 30)))  // labels at least about 30 px apart
+        for value in Self.ticks(values, count: count) {
             let level = y(value)
             canvas.stroke([(left, level), (right, level)], color: .grid, width: 1)
-            canvas.text(Self.label(value, step: Self.step(values, count: 5)), x: left - 6, y: level + 4, size: 11, alignment: .right)
+            canvas.text(Self.label(value, step: Self.step(values, count: count)), x: left - 6, y: level + 4, size: 11, alignment: .right)
         }
         canvas.text(unit, x: left - 6, y: top - 6, size: 10, alignment: .right)
         let (step, format) = Self.timeStep(times)

@@ -128,6 +128,17 @@ public struct SymbolTrader: Sendable {
     /// entry cancelled, the position closed at the next open).
     public mutating func halt(reason: String) -> (RiskStateChanged?, EngineJournal) { operate { $0.haltByOperator(reason: reason) } }
 
+    /// The operator's stop of entries (`/stop`): the working entry cancelled; whether there was one and
+    /// what the engine sent.
+    public mutating func cancelWorkingEntry() -> (Bool, EngineJournal) {
+        var cancelled = false
+        let (_, journal) = operate { engine in
+            cancelled = engine.cancelWorkingEntry()
+            return nil
+        }
+        return (cancelled, journal)
+    }
+
     private mutating func operate(_ body: (inout SimulatedTradingEngine) -> RiskStateChanged?) -> (RiskStateChanged?, EngineJournal) {
         driver.engine.journal = EngineJournal()
         let change = body(&driver.engine)

@@ -149,7 +149,8 @@ struct CommandHandler {
             case let .failure(error): await context.reply(TelegramText.escapeHTML(error.description), to: chatID)
             case let .success(command):
                 let age = Double(now) / 1000 - Double(sentAt)
-                if age > settings.staleCommandSeconds, command.changesSomething {
+                // A late /halt or /stop still reduces risk: it is asked (or done) as if fresh; anything else that changes something is not done.
+                if age > settings.staleCommandSeconds, command.changesSomething, !command.reducesRisk {
                     await context.reply("Not carried out: \(TelegramText.escapeHTML(command.text)) was sent at \(UTCTime.format(sentAt * 1000)) UTC, "
                                         + "while the trader was not running. Send it again if you still want it.", to: chatID)
                     return
@@ -218,6 +219,14 @@ extension ControlCommand {
         switch self {
         case .start, .help, .status, .positions, .balance, .profit, .daily, .logs, .agents, .chart, .reconcile: false
         default: true
+        }
+    }
+
+    /// Halting or stopping entries: never refused for being late.
+    var reducesRisk: Bool {
+        switch self {
+        case .halt, .stop: true
+        default: false
         }
     }
 

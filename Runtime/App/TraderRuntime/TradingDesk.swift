@@ -300,10 +300,14 @@ final class TradingDesk {
                     continue
                 }
                 if pausing { paused.insert(symbol) } else { paused.remove(symbol) }
+                // An entry decided at the last close fills at the next open: a stop cancels it.
+                let (cancelled, outcome) = pausing ? trader.cancelWorkingEntry() : (false, EngineJournal())
                 let position = trader.engine.account.position
-                results.append("\(symbol): " + (pausing ? "entries stopped" + (position == nil ? "" : "; the open position keeps its stop") : "entries allowed again")
+                results.append("\(symbol): " + (pausing ? "entries stopped" + (cancelled ? ", the working entry cancelled" : "")
+                                                      + (position == nil ? "" : "; the open position keeps its stop") : "entries allowed again")
                                + (!pausing && trader.engine.risk.state == .halted ? " (still halted: /resume lifts the halt)" : ""))
-                entries.append(journalEntry(symbol, &trader, EngineJournal(), bar: nil))
+                entries.append(journalEntry(symbol, &trader, outcome, bar: nil))
+                traders[symbol] = trader
                 publish(symbol, trader, blocked: pausing ? "paused" : nil)
                 await note(symbol, "operator", pausing ? "entries stopped by the operator" : "entries allowed again by the operator")
                 continue

@@ -133,6 +133,15 @@ public struct TradingEngine<Venue: ExecutionVenue>: Sendable {
         return change
     }
 
+    /// The operator's stop of entries: cancels the entry still working (decided at a close, not yet
+    /// filled at the next open). Returns whether there was one.
+    @discardableResult
+    public mutating func cancelWorkingEntry() -> Bool {
+        guard case let .submitEntry(order)? = workingOrder else { return false }
+        send(.cancel(order.clientOrderID))
+        return true
+    }
+
     /// Drops what the engine has recorded so far (a long-running trader persists, then forgets them).
     public mutating func clearHistory() {
         trades.removeAll()
