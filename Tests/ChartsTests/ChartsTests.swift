@@ -164,17 +164,4 @@ struct ChartsTests {
             #expect(Self.bigEndian(header.data[0..<4]) == UInt32(width) && Self.bigEndian(header.data[4..<8]) == UInt32(height))
         }
     }
-
-    /// With `CHARTS_SAMPLE_DIR` set, writes `equity.png` and `price.png` there to look at.
-    @Test(.enabled(if: ProcessInfo.processInfo.environment["CHARTS_SAMPLE_DIR"] != nil))
-    func writeSamples() throws {
-        let directory = URL(fileURLWithPath: try #require(ProcessInfo.processInfo.environment["CHARTS_SAMPLE_DIR"]))
-        try Data(Charts.equityPNG(title: "paper equity, 3 days", equity: Self.dipAndRecovery)).write(to: directory.appendingPathComponent("equity.png"))
-        let prices = (0..<240).map { ChartPoint(time: Self.start + Int64($0) * 60_000, value: 100 + sin(Double($0) / 20) * 2) }
-        let trades = [
-            ChartTrade(side: .long, entryTime: Self.start + 10 * 60_000, entryPrice: 100.3, exitTime: Self.start + 40 * 60_000, exitPrice: 101.9, netPnL: 3.1),
-            ChartTrade(side: .short, entryTime: Self.start + 100 * 60_000, entryPrice: 99, exitTime: Self.start + 130 * 60_000, exitPrice: 98.2, netPnL: -1.2),
-        ]
-        try Data(Charts.pricePNG(title: "BTCUSDT 1m close", prices: prices, trades: trades)).write(to: directory.appendingPathComponent("price.png"))
-    }
 }

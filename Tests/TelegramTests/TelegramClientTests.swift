@@ -7,19 +7,8 @@ import Testing
 /// The Bot API client against the fake Bot API server over loopback, and the one chunker.
 @Suite(.serialized) struct TelegramClientTests {
     static func withServer<Value: Sendable>(_ body: (FakeTelegramServer, TelegramClient) async throws -> Value) async throws -> Value {
-        let server = FakeTelegramServer()
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                defer { continuation.finish() }  // a server that cannot start ends the wait for its port
-                try await server.run { continuation.yield($0) }
-            }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next(), port > 0 else { throw CancellationError() }
-            let client = TelegramClient(baseURL: "http://127.0.0.1:\(port)", token: server.token, requestTimeout: 5)
-            let value = try await body(server, client)
-            group.cancelAll()
-            return value
+        try await FakeTelegramServer.serving { server, port in
+            try await body(server, TelegramClient(baseURL: "http://127.0.0.1:\(port)", token: server.token, requestTimeout: 5))
         }
     }
 

@@ -14,22 +14,6 @@ import Testing
     static let operatorID: Int64 = 4_242
     static let stranger: Int64 = 666
 
-    static func withFakeTelegram<Value: Sendable>(_ body: (FakeTelegramServer, Int) async throws -> Value) async throws -> Value {
-        let server = FakeTelegramServer()
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                defer { continuation.finish() }
-                try await server.run { continuation.yield($0) }
-            }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next(), port > 0 else { throw CancellationError() }
-            let value = try await body(server, port)
-            group.cancelAll()
-            return value
-        }
-    }
-
     /// The messages sent to `chat` (sendMessage only), in order.
     static func messages(_ server: FakeTelegramServer, to chat: Int64 = operatorID) -> [SentMessage] {
         server.sent.filter { $0.chatID == chat && $0.method == "sendMessage" }
@@ -42,7 +26,7 @@ import Testing
                            ("daily_loss_cap: 0.03", "daily_loss_cap: 0.5"), ("consecutive_losses: 3", "consecutive_losses: 0")] {
             try fixture.workspace.configurationFile("trading/risk.yaml", replacing: old, with: new)
         }
-        try await Self.withFakeTelegram { telegram, port in
+        try await FakeTelegramServer.serving { telegram, port in
             try await fixture.withSimulator(speed: 600) { simulator in
                 let command = fixture.workspace.trader(["run"], environment: [
                     "BITGET_BASE_URL": simulator.baseURL, "BITGET_WS_URL": simulator.webSocketURL,
@@ -154,7 +138,7 @@ import Testing
         try fixture.workspace.configurationFile("ml/training.yaml", replacing: "environments: 8 ", with: "environments: 1 ")
         let agents = fixture.workspace.path("agents")
         try ScriptedAgent.write(symbol: "BTCUSDT", version: "20261201T000000000Z-s2", agentsDirectory: agents, promote: false)
-        try await Self.withFakeTelegram { telegram, port in
+        try await FakeTelegramServer.serving { telegram, port in
             try await fixture.withSimulator(speed: 300) { simulator in
                 let command = fixture.workspace.trader(["run"], environment: [
                     "BITGET_BASE_URL": simulator.baseURL, "BITGET_WS_URL": simulator.webSocketURL,

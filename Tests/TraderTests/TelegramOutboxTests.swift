@@ -18,22 +18,12 @@ import Testing
         let fixture = try StoreFixture.make(backend)
         defer { fixture.tearDown() }
         _ = try fixture.store.migrate(fixture.migrations)
-        let server = FakeTelegramServer()
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                defer { continuation.finish() }
-                try await server.run { continuation.yield($0) }
-            }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next(), port > 0 else { throw CancellationError() }
+        return try await FakeTelegramServer.serving { server, port in
             let store = AsyncStore(fixture.store, label: "outbox-test")
             let records = TelegramRecords(store: fixture.store, mode: "paper")
             let client = TelegramClient(baseURL: "http://127.0.0.1:\(port)", token: server.token, requestTimeout: 5)
             let make: @Sendable () -> TelegramOutbox = { TelegramOutbox(records: records, store: store, client: client, logger: Logger(label: "test")) }
-            let value = try await body(server, make, records)
-            group.cancelAll()
-            return value
+            return try await body(server, make, records)
         }
     }
 

@@ -17,6 +17,8 @@ actor TelegramOutbox {
     private var queue = OutboxQueue()
     /// Wakes the sender when something is queued.
     private var wake: CheckedContinuation<Void, Never>?
+    /// The last id given to a message the store did not take (counting down from 0).
+    private var unstoredID: Int64 = 0
 
     init(records: TelegramRecords, store: AsyncStore, client: TelegramClient, logger: Logger) {
         self.records = records
@@ -47,7 +49,8 @@ actor TelegramOutbox {
                 id = try await store.run { _ in try records.enqueue(chatID: chatID, text: chunk, priority: critical ? 0 : 1, at: now) }
             } catch {
                 logger.error("the Telegram outbox cannot be written; the message is kept in memory only", metadata: ["error": "\(error)"])
-                id = -(Int64(queue.count) + 1) - now  // unique, never a stored id
+                unstoredID -= 1
+                id = unstoredID  // negative: never a stored id
             }
             queue.enqueue(OutgoingMessage(id: id, chatID: chatID, text: chunk, priority: critical ? .critical : .normal))
         }

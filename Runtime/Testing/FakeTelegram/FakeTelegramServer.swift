@@ -124,6 +124,24 @@ public final class FakeTelegramServer: Sendable {
 
     // MARK: Serving
 
+    /// A new server on a free loopback port for the duration of `body`, which gets it and its port.
+    public static func serving<Value: Sendable>(token: String = "123456:TEST-token",
+                                                _ body: (FakeTelegramServer, Int) async throws -> Value) async throws -> Value {
+        let server = FakeTelegramServer(token: token)
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                defer { continuation.finish() }  // a server that cannot start ends the wait for its port
+                try await server.run { continuation.yield($0) }
+            }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next(), port > 0 else { throw CancellationError() }
+            let value = try await body(server, port)
+            group.cancelAll()
+            return value
+        }
+    }
+
     /// Serves on `127.0.0.1:port` (0: any free port) until cancelled; `ready` gets the bound port.
     public func run(port: Int = 0, ready: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
         let router = Router()
