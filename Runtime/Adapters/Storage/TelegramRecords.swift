@@ -40,14 +40,23 @@ public struct TelegramRecords: Sendable {
         self.mode = mode
     }
 
+    /// A state value of this mode (keys are stored as `mode.key`: a paper and a live trader on one
+    /// database keep their own cursors).
     public func value(_ key: String) throws -> String? {
-        try store.rows("SELECT value FROM telegram_state WHERE key = $1", [.text(key)], context: "reading telegram state \(key)").first?.first ?? nil
+        try store.rows("SELECT value FROM telegram_state WHERE key = $1", [.text("\(mode).\(key)")],
+                       context: "reading telegram state \(key)").first?.first ?? nil
     }
 
     public func setValue(_ value: String, for key: String) throws {
         _ = try store.rows("""
             INSERT INTO telegram_state (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value
-            """, [.text(key), .text(value)], context: "writing telegram state \(key)")
+            """, [.text("\(mode).\(key)"), .text(value)], context: "writing telegram state \(key)")
+    }
+
+    /// Forgets delivered and refused messages settled before `time` (UTC ms); waiting ones stay.
+    public func pruneSettled(before time: Int64) throws {
+        _ = try store.rows("DELETE FROM telegram_outbox WHERE status <> 'waiting' AND sent_at < $1", [.integer(time)],
+                           context: "pruning the Telegram outbox")
     }
 
     /// Stores a message to send; returns its id (ids increase in the order messages are queued).

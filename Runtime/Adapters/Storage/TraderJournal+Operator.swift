@@ -124,12 +124,22 @@ extension TraderJournal {
         }
     }
 
-    /// Equity snapshots of `symbol` from `since` (UTC ms) on, oldest first: (time, equity).
-    public func equity(symbol: Symbol, since: Int64) throws -> [(time: Int64, equity: Double)] {
+    /// Equity snapshots of `symbol` from `since` (UTC ms) on, oldest first, at most `limit`: (time, equity).
+    public func equity(symbol: Symbol, since: Int64, limit: Int = 100_000) throws -> [(time: Int64, equity: Double)] {
         try store.rows("""
-            SELECT "time", equity FROM equity_snapshots WHERE mode = $1 AND scope = $2 AND "time" >= $3 ORDER BY "time"
-            """, [.text(mode), .text(symbol.name), .integer(since)], context: "reading equity").map { row in
+            SELECT "time", equity FROM equity_snapshots WHERE mode = $1 AND scope = $2 AND "time" >= $3 ORDER BY "time" LIMIT $4
+            """, [.text(mode), .text(symbol.name), .integer(since), .integer(Int64(limit))], context: "reading equity").map { row in
             (Int64(row[0] ?? "") ?? 0, Double(row[1] ?? "") ?? 0)
         }
+    }
+
+    /// The time of the newest equity snapshot of these symbols (UTC ms), nil when there is none.
+    public func latestEquityTime(symbols: [Symbol]) throws -> Int64? {
+        try symbols.compactMap { symbol -> Int64? in
+            let cell = try store.rows("""
+                SELECT MAX("time") FROM equity_snapshots WHERE mode = $1 AND scope = $2
+                """, [.text(mode), .text(symbol.name)], context: "reading the latest equity time").first?.first ?? nil
+            return cell.flatMap { Int64($0) }
+        }.max()
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import MarketModel
 import Storage
 import TradingEngine
@@ -43,5 +44,22 @@ struct DeskSettings: Sendable {
 public enum TraderStateReader {
     public static func decode(_ json: String) -> SymbolTrader.State? {
         try? JSONDecoder().decode(PersistedTrader.self, from: Data(json.utf8)).trader
+    }
+}
+
+extension TradingDesk {
+    /// Notes the rejected orders and the orders of unknown outcome the last journal entries saw (an
+    /// unknown outcome is critical for the operator: the symbol sends nothing until it is resolved).
+    func noteOrderTroubles() async {
+        let troubles = orderTroubles
+        orderTroubles.removeAll()
+        for trouble in troubles { await note(trouble.symbol, trouble.kind, trouble.message, level: trouble.level) }
+    }
+
+    /// Logs an operator-facing event and records it in `trader_events`.
+    func note(_ symbol: Symbol?, _ kind: String, _ message: String, level: Logger.Level = .notice) async {
+        logger.log(level: level, "\(message)", metadata: symbol.map { ["symbol": "\($0)"] } ?? [:])
+        let journal = self.journal
+        _ = try? await store.run { _ in try journal.event(symbol: symbol, kind: kind, message: message, at: Self.now()) }
     }
 }

@@ -31,13 +31,16 @@ extension OperatorContext {
     /// The sum of every symbol's equity snapshots (each carried forward to the others' times).
     func equityChart() async throws -> ([UInt8], String) {
         let journal = self.journal, symbols = self.symbols
-        let series = try await store.run { _ in
-            try symbols.map { symbol in try journal.equity(symbol: symbol, since: 0).suffix(20_000) }
+        let window = Self.equityWindowMilliseconds
+        let read = try await store.run { _ -> (last: Int64, series: [[(time: Int64, equity: Double)]])? in
+            guard let last = try journal.latestEquityTime(symbols: symbols) else { return nil }
+            // From a day before the window, so each symbol has a value to carry into it.
+            return (last, try symbols.map { symbol in try journal.equity(symbol: symbol, since: last - window - 86_400_000, limit: 50_000) })
         }
-        guard let last = series.compactMap({ $0.last?.time }).max() else {
+        guard let (last, series) = read else {
             throw ChartError("no equity snapshots yet (the trader records one every few minutes of trading)")
         }
-        let since = last - Self.equityWindowMilliseconds
+        let since = last - window
         let times = Set(series.flatMap { $0.map(\.time) }.filter { $0 >= since }).sorted()
         var cursors = [Int](repeating: 0, count: series.count), latest = [Double?](repeating: nil, count: series.count)
         var total: [ChartPoint] = []

@@ -35,8 +35,8 @@ public struct TelegramSettings: Sendable {
     }
 }
 
-/// The Telegram channel as a service: long-polls commands (the offset stored after each update, so a
-/// restart neither repeats nor drops one), answers the allowed user only, asks before dangerous
+/// The Telegram channel as a service: long-polls commands (the offset stored as each update is read, so
+/// a restart neither repeats nor drops one), answers the allowed user only, asks before dangerous
 /// commands, sends the journal's alerts and the daily summary through the durable outbox.
 struct TelegramControl: Service {
     let settings: TelegramSettings
@@ -45,10 +45,9 @@ struct TelegramControl: Service {
 
     func run() async throws {
         let outbox = context.outbox
-        let restored = (try? await outbox.restore()) ?? 0
         context.health.service("telegram", "running")
         defer { context.health.service("telegram", "stopped") }
-        logger.notice("Telegram control on", metadata: ["allowed_user": "\(settings.allowedUserID)", "unsent": "\(restored)"])
+        logger.notice("Telegram control on", metadata: ["allowed_user": "\(settings.allowedUserID)"])
         do {
             try await context.client.setCommands(ControlCatalogue.entries.map { ($0.name, $0.summary) })
         } catch {
@@ -65,48 +64,63 @@ struct TelegramControl: Service {
         }
     }
 
-    /// Reads updates until cancelled; each is handled, then its offset stored.
+    /// The bot's own id (the token's part before the colon): the stored offset belongs to one bot.
+    var botID: String { String(settings.token.prefix { $0 != ":" }) }
+
+    /// Reads updates until cancelled. Each update's offset is stored before it is acted on, so a command
+    /// is carried out at most once: a crash in the middle loses its answer, never repeats it. What takes
+    /// long (a request's result, a pipeline command, a chart) runs aside; shutting down cancels it.
     func pollCommands() async {
         let records = context.records
-        var offset = (try? await context.store.run { _ in try records.value("update_offset") }).flatMap { Int64($0) }
+        let offsetKey = "update_offset.\(botID)"
+        var offset = (try? await context.store.run { _ in try records.value(offsetKey) }).flatMap { Int64($0) }
         var handler = CommandHandler(context: context, settings: settings, logger: logger)
         var failures = 0
-        while !Task.isCancelled {
-            let updates: [TelegramUpdate]
-            do {
-                updates = try await context.client.updates(offset: offset, timeoutSeconds: settings.pollSeconds)
-                if failures > 0 { context.health.service("telegram", "running") }
-                failures = 0
-            } catch {
-                failures += 1
-                let wait: Double
-                switch error {
-                case let .conflict(text):
-                    logger.error("another bot instance polls with this token: stop it (two traders must never share a bot)", metadata: ["telegram": "\(text)"])
-                    wait = 10
-                case .unauthorized:
-                    logger.error("\(error)")
-                    wait = 30
-                case let .retryAfter(seconds): wait = seconds
-                default:
-                    logger.warning("getUpdates failed; polling again", metadata: ["error": "\(error)"])
-                    wait = min(30, Double(1 << min(failures, 5)))
-                }
-                context.health.service("telegram", "failing: \(error)")
-                try? await Task.sleep(for: .milliseconds(Int64(wait * 1000)))
-                continue
-            }
-            for update in updates {
-                await handler.handle(update)
-                offset = update.updateID + 1
-                let next = "\(update.updateID + 1)"
+        await withDiscardingTaskGroup { group in
+            while !Task.isCancelled {
+                let updates: [TelegramUpdate]
                 do {
-                    try await context.store.run { _ in try records.setValue(next, for: "update_offset") }
+                    updates = try await context.client.updates(offset: offset, timeoutSeconds: settings.pollSeconds)
+                    if failures > 0 { context.health.service("telegram", "running") }
+                    failures = 0
                 } catch {
-                    logger.warning("the update offset was not stored; a restart may read this update again", metadata: ["error": "\(error)"])
+                    failures += 1
+                    await pause(after: error, failures: failures)
+                    continue
+                }
+                for update in updates {
+                    offset = update.updateID + 1
+                    let next = "\(update.updateID + 1)"
+                    do {
+                        try await context.store.run { _ in try records.setValue(next, for: offsetKey) }
+                    } catch {
+                        logger.warning("the update offset was not stored; a restart may read this update again (late, a command that changes anything is not carried out then)",
+                                       metadata: ["error": "\(error)"])
+                    }
+                    if let followUp = await handler.handle(update) { group.addTask { await followUp() } }
                 }
             }
         }
+    }
+
+    /// Waits after a failed `getUpdates`: what Telegram asked, or a backoff; a second poller or a bad
+    /// token is said plainly.
+    func pause(after error: any Error, failures: Int) async {
+        let wait: Double
+        switch error as? TelegramError {
+        case let .conflict(text)?:
+            logger.error("another bot instance polls with this token: stop it (two traders must never share a bot)", metadata: ["telegram": "\(text)"])
+            wait = 10
+        case .unauthorized?:
+            logger.error("\(error)")
+            wait = 30
+        case let .retryAfter(seconds)?: wait = seconds
+        default:
+            logger.warning("getUpdates failed; polling again", metadata: ["error": "\(error)"])
+            wait = min(30, Double(1 << min(failures, 5)))
+        }
+        context.health.service("telegram", "failing: \(error)")
+        try? await Task.sleep(for: .milliseconds(Int64(wait * 1000)))
     }
 }
 
@@ -127,54 +141,63 @@ struct CommandHandler {
         confirmations = ConfirmationBook(lifetimeMilliseconds: Int64(settings.confirmationSeconds * 1000))
     }
 
-    mutating func handle(_ update: TelegramUpdate) async {
+    /// Handles one update; returns what is left to run aside (see `OperatorContext.carryOut`).
+    mutating func handle(_ update: TelegramUpdate) async -> OperatorContext.FollowUp? {
         let now = TradingDesk.now()
         switch update.content {
-        case let .message(chatID, fromID, _, text, sentAt, _):
+        case let .message(chatID, fromID, _, text, sentAt, isPrivate):
             guard let fromID, gate.admits(userID: fromID) else {
                 if let count = gate.strangerAttempt(userID: fromID ?? 0, at: now) {
                     logger.warning("a message from a user who may not command was ignored", metadata: ["user": "\(fromID ?? 0)", "attempts": "\(count)"])
                 }
-                return
+                return nil
+            }
+            guard isPrivate else {
+                // In a group every member would read the account's answers.
+                logger.notice("a command in a group chat was not taken", metadata: ["chat": "\(chatID)"])
+                await context.reply("I take commands in our private chat only (a group's members would read the answers).", to: chatID)
+                return nil
             }
             guard let text else {
                 await context.reply("Send a command; /help lists them.", to: chatID)
-                return
+                return nil
             }
             guard let parsed = ControlCommand.parse(text, symbols: context.symbolSet) else {
                 await context.reply("Send a command; /help lists them.", to: chatID)
-                return
+                return nil
             }
             switch parsed {
-            case let .failure(error): await context.reply(TelegramText.escapeHTML(error.description), to: chatID)
+            case let .failure(error):
+                await context.reply(TelegramText.escapeHTML(error.description), to: chatID)
+                return nil
             case let .success(command):
                 let age = Double(now) / 1000 - Double(sentAt)
                 // A late /halt or /stop still reduces risk: it is asked (or done) as if fresh; anything else that changes something is not done.
                 if age > settings.staleCommandSeconds, command.changesSomething, !command.reducesRisk {
                     await context.reply("Not carried out: \(TelegramText.escapeHTML(command.text)) was sent at \(UTCTime.format(sentAt * 1000)) UTC, "
                                         + "while the trader was not running. Send it again if you still want it.", to: chatID)
-                    return
+                    return nil
                 }
                 let situation = ControlCommand.Situation(live: context.mode == "live", openPositions: context.openPositions())
                 if command.asksFirst(in: situation) {
                     await ask(command, situation: situation, of: fromID, in: chatID, at: now)
-                } else {
-                    await context.carryOut(command, choice: nil, chatID: chatID)
+                    return nil
                 }
+                return await context.carryOut(command, choice: nil, chatID: chatID)
             }
         case let .callback(id, fromID, chatID, messageID, data):
             guard gate.admits(userID: fromID) else {
                 if let count = gate.strangerAttempt(userID: fromID, at: now) {
                     logger.warning("a button pressed by a user who may not command was ignored", metadata: ["user": "\(fromID)", "attempts": "\(count)"])
                 }
-                return
+                return nil
             }
             let outcome = confirmations.answer(data ?? "", from: fromID, in: chatID, on: messageID, at: now)
             try? await context.client.answerCallback(id: id, notice: outcome == .unknown ? "This button is no longer valid." : nil)
-            guard let chatID else { return }
+            guard let chatID else { return nil }
             let summary: String
             switch outcome {
-            case .unknown: return
+            case .unknown: return nil
             case let .expired(command): summary = "\(command.text): the question expired; nothing was done."
             case let .declined(command): summary = "\(command.text): cancelled; nothing was done."
             case let .confirmed(command): summary = "\(command.text): confirmed."
@@ -182,12 +205,12 @@ struct CommandHandler {
             }
             if let messageID { try? await context.client.editMessage(chatID: chatID, messageID: messageID, html: TelegramText.escapeHTML(summary)) }
             switch outcome {
-            case let .confirmed(command): await context.carryOut(command, choice: nil, chatID: chatID)
-            case let .chose(command, choice): await context.carryOut(command, choice: choice, chatID: chatID)
-            default: break
+            case let .confirmed(command): return await context.carryOut(command, choice: nil, chatID: chatID)
+            case let .chose(command, choice): return await context.carryOut(command, choice: choice, chatID: chatID)
+            default: return nil
             }
         case .other:
-            return
+            return nil
         }
     }
 

@@ -27,15 +27,22 @@ actor TelegramOutbox {
         self.logger = logger
     }
 
-    /// Loads what an earlier run left unsent; returns how many.
-    func restore() async throws -> Int {
+    /// Loads what an earlier run left unsent (merged with what this run queued meanwhile) and forgets
+    /// settled messages older than `keepDays`; returns how many were loaded.
+    func restore(keepDays: Int64 = 30) async throws -> Int {
         let records = self.records
-        let rows = try await store.run { _ in try records.waiting() }
-        queue = OutboxQueue(stored: rows.map {
-            OutgoingMessage(id: $0.id, chatID: $0.chatID, text: $0.text, priority: $0.priority == 0 ? .critical : .normal, attempts: $0.attempts,
-                            notBefore: $0.notBefore)
-        })
-        return rows.count
+        let horizon = TradingDesk.now() - keepDays * 86_400_000
+        let rows = try await store.run { _ in
+            try records.pruneSettled(before: horizon)
+            return try records.waiting()
+        }
+        var loaded = 0
+        for row in rows where queue.message(row.id) == nil {
+            queue.enqueue(OutgoingMessage(id: row.id, chatID: row.chatID, text: row.text, priority: row.priority == 0 ? .critical : .normal,
+                                          attempts: row.attempts, notBefore: row.notBefore))
+            loaded += 1
+        }
+        return loaded
     }
 
     /// Stores `html` (already escaped) for `chatID`, cut into Telegram-sized messages on line boundaries.
@@ -60,16 +67,28 @@ actor TelegramOutbox {
 
     var waitingCount: Int { queue.count }
 
-    /// Sends until cancelled.
+    /// Sends until cancelled; first loads what an earlier run left (retried every 10 s while the store is down).
     func run() async {
+        var restored = false
+        var nextRestore: Int64 = 0
         while !Task.isCancelled {
             let now = TradingDesk.now()
+            if !restored, now >= nextRestore {
+                do {
+                    let count = try await restore()
+                    restored = true
+                    if count > 0 { logger.notice("Telegram messages left unsent by an earlier run are sent now", metadata: ["messages": "\(count)"]) }
+                } catch {
+                    nextRestore = now + 10_000
+                    logger.warning("the Telegram outbox cannot be read; what an earlier run left unsent waits", metadata: ["error": "\(error)"])
+                }
+            }
             if let batch = queue.next(at: now) {
                 await deliver(batch)
                 continue
             }
             let delay = queue.nextTime().map { max(10, $0 - now) } ?? 60_000
-            await sleep(milliseconds: min(delay, 60_000))
+            await sleep(milliseconds: min(delay, restored ? 60_000 : 10_000))
         }
     }
 

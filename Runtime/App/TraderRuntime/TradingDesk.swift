@@ -33,6 +33,8 @@ final class TradingDesk {
     var latestExchangeTime: (time: Int64, seen: ContinuousClock.Instant)?
     /// The symbols whose entries the operator stopped (`pause`), until `start`.
     var paused: Set<Symbol> = []
+    /// Rejected orders and orders of unknown outcome seen while journaling, noted (journal + alert) once written.
+    var orderTroubles: [(symbol: Symbol, kind: String, message: String, level: Logger.Level)] = []
 
     init(settings: DeskSettings, traders: [Symbol: SymbolTrader], parameters: [Symbol: EngineParameters], store: AsyncStore,
          funding: FundingBook, metrics: TraderMetrics, health: HealthBoard, logger: Logger) {
@@ -95,6 +97,7 @@ final class TradingDesk {
         traders[symbol] = trader
         publish(symbol, trader, blocked: blocked, riskChanges: outcome.riskEvents)
         await write(entry, bar: bar)
+        await noteOrderTroubles()
         for order in entry.orders where order.status == "filled" && !order.reduceOnly {
             guard let position = trader.engine.account.position else { continue }
             await note(symbol, "entry", "entered \(position.side.rawValue) \(order.filledSize) @ \(order.averagePrice.flatMap(Double.init).map { String(format: "%.10g", $0) } ?? "?"), "
@@ -144,7 +147,7 @@ final class TradingDesk {
                 update(id, time: time) { $0.status = "rejected" }
                 touched.insert(id)
                 metrics.order(symbol, purpose: id.purpose == .entry ? "entry" : "exit", result: "rejected")
-                logger.warning("order rejected", metadata: ["symbol": "\(symbol)", "order": "\(id)", "reason": "\(reason)"])
+                orderTroubles.append((symbol, "order_rejected", "order \(id) rejected: \(reason)", .warning))
             case let .orderCanceled(id, time):
                 update(id, time: time) { $0.status = "canceled" }
                 touched.insert(id)
@@ -152,8 +155,8 @@ final class TradingDesk {
                 update(id, time: time) { $0.status = "unknown" }
                 touched.insert(id)
                 metrics.order(symbol, purpose: id.purpose == .entry ? "entry" : "exit", result: "unknown")
-                logger.error("order outcome unknown: nothing new is sent for the symbol until it is resolved by its client id",
-                             metadata: ["symbol": "\(symbol)", "order": "\(id)", "reason": "\(reason)"])
+                orderTroubles.append((symbol, "order_unknown", "order \(id): outcome unknown (\(reason)); nothing new is sent for the symbol "
+                                      + "until it is resolved by its client id", .error))
             case let .orderFilled(fill, _):
                 guard let id = fill.clientOrderID else { continue }
                 update(id, time: fill.time) { row in
@@ -337,6 +340,7 @@ final class TradingDesk {
         entries[entries.count - 1].completedRequest = completion
         for entry in entries { unwritten.append(JournalWrite(entry: entry, bar: nil)) }
         await flush()
+        await noteOrderTroubles()
     }
 
     func tick() async {
@@ -351,13 +355,6 @@ final class TradingDesk {
         for symbol in traders.keys {
             if let seconds = health.report.symbols[symbol.name]?.secondsSinceLastBar { metrics.lastBarAge(symbol, seconds: seconds) }
         }
-    }
-
-    /// Logs an operator-facing event and records it in `trader_events`.
-    func note(_ symbol: Symbol?, _ kind: String, _ message: String, level: Logger.Level = .notice) async {
-        logger.log(level: level, "\(message)", metadata: symbol.map { ["symbol": "\($0)"] } ?? [:])
-        let journal = self.journal
-        _ = try? await store.run { _ in try journal.event(symbol: symbol, kind: kind, message: message, at: Self.now()) }
     }
 
     /// The symbol's account, risk and position in the health board and the metrics; `riskChanges`: the

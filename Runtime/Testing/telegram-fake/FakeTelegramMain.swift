@@ -65,7 +65,7 @@ struct FakeTelegramCommand: AsyncParsableCommand {
                 if let photos {
                     try FileManager.default.createDirectory(atPath: photos, withIntermediateDirectories: true)
                     let path = "\(photos)/\(index + 1)-\(photo.filename)"
-                    FileManager.default.createFile(atPath: path, contents: Data(photo.bytes))
+                    try Data(photo.bytes).write(to: URL(fileURLWithPath: path))
                     saved = ", saved as \(path)"
                 }
                 print("bot → operator (sendPhoto): \(photo.filename), \(photo.bytes.count) bytes PNG\(saved); caption: \(photo.caption ?? "")")
