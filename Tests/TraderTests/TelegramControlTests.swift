@@ -38,6 +38,11 @@ import Testing
                     #expect(await trader.wait(timeout: .seconds(10)) { telegram.commands.contains("status") && telegram.commands.contains("halt") },
                             "the command menu is registered at start")
 
+                    // In a group, even the operator's command is not taken (the members would read the account).
+                    telegram.sendText("/status", from: Self.operatorID, chatID: -100_777)
+                    #expect(await trader.wait(timeout: .seconds(20)) { Self.messages(telegram, to: -100_777).contains { $0.text.contains("private chat only") } })
+                    #expect(!Self.messages(telegram, to: -100_777).contains { $0.text.contains("equity") })
+
                     // A stranger gets nothing; the operator's /status gets the account.
                     telegram.sendText("/status", from: Self.stranger)
                     telegram.sendText("/status", from: Self.operatorID)
@@ -77,6 +82,9 @@ import Testing
                     let question = try #require(Self.messages(telegram).last { !$0.buttons.isEmpty })
                     let yes = try #require(question.buttons.first { $0[0] == "Yes" }?[1])
                     telegram.pressButton(yes, from: Self.stranger, messageID: question.messageID)
+                    try await Task.sleep(for: .seconds(2))
+                    #expect(telegram.callbackAnswers.isEmpty && !telegram.sent.contains { $0.method == "editMessageText" },
+                            "a stranger's press of the operator's button does nothing, not even an answer")
                     telegram.pressButton(yes, from: Self.operatorID, messageID: question.messageID)
                     #expect(await trader.wait(timeout: .seconds(30)) {
                         Self.messages(telegram).contains { $0.text.contains("<b>halt</b> BTCUSDT: BTCUSDT: ACTIVE → HALTED") }
@@ -110,7 +118,7 @@ import Testing
         }
         // Every message went out once: nothing waits in the outbox, nothing was refused.
         let counts = try fixture.store.rows("SELECT status, COUNT(*) FROM telegram_outbox GROUP BY status", [], context: "test")
-        #expect(!counts.contains { $0[0] == "refused" }, "\(counts)")
+        #expect(!counts.contains { $0[0] == "refused" || $0[0] == "waiting" }, "\(counts)")
     }
 
     /// Asks `command`, waits for its question and presses the button labelled `label`; returns the question.
@@ -122,6 +130,18 @@ import Testing
         let data = try #require(question.buttons.first { $0[0] == label }?[1], "\(question.buttons)")
         telegram.pressButton(data, from: operatorID, messageID: question.messageID)
         return question
+    }
+
+    /// Sends /stop and, when it asks about open positions, keeps them; waits for the pause's result.
+    static func stopKeepingPositions(_ telegram: FakeTelegramServer, _ trader: RunningChild) async throws {
+        let before = messages(telegram).count
+        telegram.sendText("/stop", from: operatorID)
+        let answer = { messages(telegram).dropFirst(before).last { $0.buttons.contains { $0[0] == "Keep them" } || $0.text.contains("<b>pause</b> all") } }
+        #expect(await trader.wait(timeout: .seconds(30)) { answer() != nil })
+        if let question = answer(), let keep = question.buttons.first(where: { $0[0] == "Keep them" }) {
+            telegram.pressButton(keep[1], from: operatorID, messageID: question.messageID)
+        }
+        #expect(await answered("<b>pause</b> all: BTCUSDT: entries stopped", telegram, trader))
     }
 
     /// Waits for a message to the operator containing `text`.
@@ -147,13 +167,13 @@ import Testing
                 _ = try await command.withRunning { trader in
                     #expect(await trader.wait(timeout: .seconds(120)) { (fixture.lastTraded() ?? 0) > fixture.start + 300_000 })
                     // The read-only commands.
-                    for (text, expected) in [("/start", "at your command"), ("/help", "/chart [SYMBOL] — "), ("/positions", ""),
+                    for (text, expected) in [("/start", "at your command"), ("/help", "/chart [SYMBOL] — "), ("/positions", "No open positions.|x, stop "),
                                              ("/profit 30", "30 days"), ("/daily 3", "PnL per day"), ("/logs 5", "recent events"),
                                              ("/reconcile", "no exchange account to reconcile")] {
                         let before = Self.messages(telegram).count
                         telegram.sendText(text, from: Self.operatorID)
                         #expect(await trader.wait(timeout: .seconds(20)) {
-                            Self.messages(telegram).dropFirst(before).contains { expected.isEmpty || $0.text.contains(expected) }
+                            Self.messages(telegram).dropFirst(before).contains { message in expected.split(separator: "|").contains { message.text.contains($0) } }
                         }, "\(text) answers with \(expected)")
                     }
                     telegram.sendText("/agents", from: Self.operatorID)
@@ -172,12 +192,7 @@ import Testing
                     #expect(await trader.wait(timeout: .seconds(20)) { telegram.sent.contains { $0.method == "editMessageText" && $0.text.contains("expired") } })
 
                     // /stop keeps the positions (or has none to ask about), /start_trading lifts it.
-                    telegram.sendText("/stop", from: Self.operatorID)
-                    try await Task.sleep(for: .seconds(2))
-                    if let question = Self.messages(telegram).last(where: { $0.buttons.contains { $0[0] == "Keep them" } }) {
-                        telegram.pressButton(question.buttons.first { $0[0] == "Keep them" }![1], from: Self.operatorID, messageID: question.messageID)
-                    }
-                    #expect(await Self.answered("<b>pause</b> all: BTCUSDT: entries stopped", telegram, trader))
+                    try await Self.stopKeepingPositions(telegram, trader)
                     telegram.sendText("/start_trading", from: Self.operatorID)
                     #expect(await Self.answered("<b>start</b> all: BTCUSDT: entries allowed again", telegram, trader))
 
@@ -197,6 +212,14 @@ import Testing
                     #expect(await Self.answered("/retrain BTCUSDT: started", telegram, trader))
                     _ = try await Self.confirm("/retrain", press: "Yes", telegram: telegram, trader: trader)
                     #expect(await Self.answered("/retrain BTCUSDT is still running", telegram, trader))
+                    // A long command runs aside: /halt is carried out while the pipeline runs.
+                    _ = try await Self.confirm("/halt BTCUSDT", press: "Yes", telegram: telegram, trader: trader)
+                    #expect(await trader.wait(timeout: .seconds(30)) {
+                        Self.messages(telegram).contains { $0.text.contains("<b>halt</b> BTCUSDT: BTCUSDT: ") && $0.text.contains("→ HALTED") }
+                    })
+                    #expect(!Self.messages(telegram).contains { $0.text.contains("/retrain BTCUSDT: done") }, "the halt did not wait for the pipeline")
+                    telegram.sendText("/resume BTCUSDT", from: Self.operatorID)
+                    #expect(await Self.answered("<b>resume</b> BTCUSDT: BTCUSDT: HALTED → ACTIVE", telegram, trader))
                     #expect(await Self.answered("/retrain BTCUSDT: done", telegram, trader, timeout: .seconds(600)))
                     let table = try #require(Self.messages(telegram).last { $0.text.contains("/retrain BTCUSDT: done") }?.text)
                     for stage in ["download", "align", "train", "evaluate", "rank", "publish"] { #expect(table.contains(stage), "\(stage) in \(table)") }
@@ -204,6 +227,51 @@ import Testing
                         print(telegram.sent.map { "[\($0.method)] \($0.text) \($0.buttons)" }.joined(separator: "\n---\n"))
                     }
                 }
+            }
+        }
+    }
+
+    /// `/stop` (keeping positions) holds across a restart: no entry is sent while paused, by either run,
+    /// until `trader unpause` (the command line's `/start_trading`, queued while no trader runs).
+    @Test func aStopFromTelegramHoldsAcrossARestart() async throws {
+        let fixture = try await TraderFixture(agentVersion: "20261201T000000000Z-s1")
+        let telegramEnvironment = { (telegram: FakeTelegramServer, port: Int) in
+            ["TELEGRAM_TOKEN": telegram.token, "ALLOWED_USER_ID": "\(Self.operatorID)", "TELEGRAM_BASE_URL": "http://127.0.0.1:\(port)"]
+        }
+        func entries(after time: Int64) -> Int {
+            let rows = try? fixture.store.rows("SELECT count(*) FROM orders WHERE mode = 'paper' AND reduce_only = 0 AND created_at > $1",
+                                               [.integer(time)], context: "test")
+            return Int(rows?.first?.first.flatMap { $0 } ?? "") ?? -1
+        }
+        try await FakeTelegramServer.serving { telegram, port in
+            try await fixture.withSimulator(speed: 600) { simulator in
+                var environment = ["BITGET_BASE_URL": simulator.baseURL, "BITGET_WS_URL": simulator.webSocketURL]
+                environment.merge(telegramEnvironment(telegram, port)) { $1 }
+                var pausedAt: Int64 = 0
+                _ = try await fixture.workspace.trader(["run"], environment: environment).withRunning { trader in
+                    #expect(await trader.wait(timeout: .seconds(180)) { entries(after: 0) >= 2 }, "the agent trades before the stop")
+                    try await Self.stopKeepingPositions(telegram, trader)
+                    pausedAt = fixture.lastTraded() ?? 0
+                    #expect(await trader.wait(timeout: .seconds(60)) { (fixture.lastTraded() ?? 0) > pausedAt + 30 * 60_000 })
+                }
+                // The trader is stopped and started again (without Telegram): the pause is the symbol's stored state.
+                let restarted = fixture.workspace.trader(["run"], environment: ["BITGET_BASE_URL": simulator.baseURL, "BITGET_WS_URL": simulator.webSocketURL])
+                let resumedAt: Int64 = try await restarted.withRunning { trader in
+                    let before = fixture.lastTraded() ?? 0
+                    #expect(await trader.wait(timeout: .seconds(60)) { (fixture.lastTraded() ?? 0) > before + 30 * 60_000 })
+                    return fixture.lastTraded() ?? 0
+                }.value
+                // One bar of slack: an entry decided at the bar before the answer was cancelled, not filled.
+                #expect(entries(after: pausedAt + 60_000) == 0, "no entry while paused, before or after the restart")
+                #expect(resumedAt > pausedAt + 60 * 60_000, "an hour of bars was traded while paused")
+                // `trader unpause` (the command line's /start_trading) queued while no trader runs: the next start carries it out.
+                let unpause = try await fixture.workspace.trader(["unpause", "--all"]).run()
+                #expect(unpause.succeeded && unpause.standardOutput.contains("queued request"), "\(unpause.standardOutput)\(unpause.standardError)")
+                _ = try await restarted.withRunning { trader in
+                    #expect(await trader.wait(timeout: .seconds(180)) { entries(after: resumedAt) > 0 }, "entries resume after unpause")
+                }
+                let events = try fixture.store.rows("SELECT message FROM trader_events WHERE kind = 'operator' ORDER BY id", [], context: "test").map { $0[0] ?? "" }
+                #expect(events == ["entries stopped by the operator", "entries allowed again by the operator"], "\(events)")
             }
         }
     }

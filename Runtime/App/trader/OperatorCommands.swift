@@ -112,6 +112,38 @@ struct HaltCommand: AsyncParsableCommand {
     }
 }
 
+/// `trader pause SYMBOL` / `--all` (Telegram's `/stop`): no new entries; an open position keeps its stops.
+struct PauseCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pause", abstract: "Stop new entries of a symbol (or all); open positions keep their stops. Lasts across restarts, until unpause.")
+
+    @OptionGroup var common: CommonOptions
+    @Argument(help: "The symbol (omit with --all).") var symbol: String?
+    @Flag(help: "Every symbol.") var all = false
+
+    func validate() throws { try validateTarget(symbol, all: all) }
+
+    func run() async throws {
+        try await queue("pause", common: common, symbol: symbol.flatMap { Symbol($0) }, reason: "from the command line")
+    }
+}
+
+/// `trader unpause SYMBOL` / `--all` (Telegram's `/start_trading`): entries allowed again (a halt still needs resume).
+struct UnpauseCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "unpause", abstract: "Allow new entries of a paused symbol (or all) again; a halted one still needs resume.")
+
+    @OptionGroup var common: CommonOptions
+    @Argument(help: "The symbol (omit with --all).") var symbol: String?
+    @Flag(help: "Every symbol.") var all = false
+
+    func validate() throws { try validateTarget(symbol, all: all) }
+
+    func run() async throws {
+        try await queue("start", common: common, symbol: symbol.flatMap { Symbol($0) }, reason: "from the command line")
+    }
+}
+
 func validateTarget(_ symbol: String?, all: Bool) throws {
     if all, symbol != nil { throw ValidationError("give a symbol or --all, not both") }
     if !all, symbol == nil { throw ValidationError("give a symbol (e.g. BTCUSDT) or --all") }
