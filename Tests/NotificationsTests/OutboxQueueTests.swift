@@ -62,6 +62,20 @@ struct OutboxQueueTests {
         #expect(queue.count == 1 && queue.nextTime() == 15_000, "then 8 s: \(String(describing: queue.nextTime()))")
     }
 
+    @Test func aRefusedMergedSendIsSentAgainOneByOneAndOnlyTheBadPartIsDropped() {
+        var queue = OutboxQueue(mergeLimit: 100)
+        for (id, text) in [(1, "fine"), (2, "<b>broken"), (3, "also fine")] { queue.enqueue(OutgoingMessage(id: Int64(id), chatID: 7, text: text)) }
+        var refused: [[Int64]] = []
+        let sent = Self.drain(&queue, from: 0, to: 10_000) { batch, _ in
+            guard batch.text.contains("<b>broken") else { return .delivered }
+            refused.append(batch.ids)
+            return .refused("Bad Request: can't parse entities")
+        }
+        #expect(sent.map(\.batch.ids) == [[1, 2, 3], [1], [2], [3]], "merged, refused, then one by one")
+        #expect(refused == [[1, 2, 3], [2]], "only the bad message is dropped")
+        #expect(queue.count == 0)
+    }
+
     @Test func aChatsMessagesKeepTheirOrderThroughABackoff() {
         var queue = OutboxQueue(mergeLimit: 5)
         queue.enqueue(OutgoingMessage(id: 1, chatID: 7, text: "first"))

@@ -127,15 +127,20 @@ actor TelegramOutbox {
             }
         }
         let now = TradingDesk.now()
-        queue.settle(batch, result, at: now)
+        let left = queue.settle(batch, result, at: now)
         let records = self.records
         let stored = batch.ids.filter { $0 > 0 }
         do {
             switch result {
             case .delivered: try await store.run { _ in try records.settle(stored, status: "sent", at: now) }
             case let .refused(reason):
-                logger.error("Telegram refused a message; it is dropped", metadata: ["reason": "\(reason)", "messages": "\(batch.ids.count)"])
-                try await store.run { _ in try records.settle(stored, status: "refused", reason: reason, at: now) }
+                guard !left.isEmpty else {
+                    logger.warning("Telegram refused a merged message; its parts are sent one by one", metadata: ["reason": "\(reason)", "messages": "\(batch.ids.count)"])
+                    break
+                }
+                logger.error("Telegram refused a message; it is dropped", metadata: ["reason": "\(reason)", "messages": "\(left.count)"])
+                let refused = left.filter { $0 > 0 }
+                try await store.run { _ in try records.settle(refused, status: "refused", reason: reason, at: now) }
             case .retryAfter: break
             case .unavailable:
                 let rescheduled = stored.compactMap { queue.message($0) }

@@ -15,6 +15,9 @@ public struct OutgoingMessage: Sendable, Equatable {
     /// Failed attempts so far, and the earliest time of the next, UTC ms.
     public var attempts: Int
     public var notBefore: Int64
+    /// Never merged with others: it was part of a merged send Telegram refused (which one was bad is
+    /// found by sending them one by one).
+    public var sendsAlone = false
 
     public init(id: Int64, chatID: Int64, text: String, priority: Priority = .normal, attempts: Int = 0, notBefore: Int64 = 0) {
         self.id = id
@@ -83,10 +86,10 @@ public struct OutboxQueue: Sendable {
         let heads = waiting.filter { seen.insert($0.chatID).inserted }
         guard let first = heads.first(where: { due($0, at: time) }) else { return nil }
         var batch = OutboxBatch(ids: [first.id], chatID: first.chatID, text: first.text)
-        guard first.priority == .normal else { return batch }
+        guard first.priority == .normal, !first.sendsAlone else { return batch }
         // Merge the next normal messages of the same chat, in order, while they are due and fit.
         for message in waiting where message.id != first.id && message.priority == .normal && message.chatID == first.chatID && message.id > first.id {
-            guard due(message, at: time), batch.text.utf16.count + 1 + message.text.utf16.count <= mergeLimit else { break }
+            guard due(message, at: time), !message.sendsAlone, batch.text.utf16.count + 1 + message.text.utf16.count <= mergeLimit else { break }
             batch.ids.append(message.id)
             batch.text += "\n" + message.text
         }
@@ -102,9 +105,15 @@ public struct OutboxQueue: Sendable {
         message.notBefore <= time && (chatFreeAt[message.chatID] ?? 0) <= time
     }
 
-    /// Books how `batch` went at `time`. Returns the ids that leave the queue (delivered or refused).
+    /// Books how `batch` went at `time`. Returns the ids that leave the queue (delivered or refused). A
+    /// refused merged send loses nothing: its messages are sent again one by one, so only a bad one is dropped.
     @discardableResult
     public mutating func settle(_ batch: OutboxBatch, _ result: DeliveryResult, at time: Int64) -> [Int64] {
+        if case .refused = result, batch.ids.count > 1 {
+            for index in waiting.indices where batch.ids.contains(waiting[index].id) { waiting[index].sendsAlone = true }
+            chatFreeAt[batch.chatID] = time + spacingMilliseconds
+            return []
+        }
         switch result {
         case .delivered, .refused:
             waiting.removeAll { batch.ids.contains($0.id) }
