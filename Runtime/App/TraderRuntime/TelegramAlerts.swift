@@ -52,7 +52,8 @@ struct TelegramAlerts {
             }
             let today = TradingDesk.now() / 86_400_000
             if summaryDay == nil || summaryDay! < today {
-                if let day = summaryDay, dailySummary { await sendSummary(day: day) }
+                // Every day since the last summary (one message when the trader was down for some).
+                if let day = summaryDay, dailySummary { await sendSummary(days: day..<today) }
                 summaryDay = today
                 _ = try? await context.store.run { _ in try records.setValue("\(today)", for: "daily_summary_day") }
             }
@@ -79,14 +80,15 @@ struct TelegramAlerts {
         }
     }
 
-    /// The summary of UTC day `day`: trades and net PnL per symbol, and the equity now.
-    func sendSummary(day: Int64) async {
+    /// The summary of UTC days `days` (day numbers since 1970): trades and net PnL per symbol, and the equity now.
+    func sendSummary(days: Range<Int64>) async {
         let journal = context.journal, view = context.view
-        let from = day * 86_400_000, to = from + 86_400_000
+        let from = days.lowerBound * 86_400_000, to = days.upperBound * 86_400_000
         guard let (trades, symbols) = try? await context.store.run({ _ in
             (try journal.trades(since: from, limit: 100_000).filter { $0.exitTime < to }, try view.symbols())
         }) else { return }
-        var lines = ["<b>daily summary</b> \(UTCTime.format(from).prefix(10)) (UTC)"]
+        let period = days.count == 1 ? String(UTCTime.format(from).prefix(10)) : "\(UTCTime.format(from).prefix(10)) to \(UTCTime.format(to - 1).prefix(10))"
+        var lines = ["<b>daily summary</b> \(period) (UTC)"]
         let net = trades.reduce(0) { $0 + $1.netPnL }
         lines.append("\(trades.count) trades, net <b>\(OperatorView.signed(net))</b> USDT")
         for (symbol, group) in Dictionary(grouping: trades, by: \.symbol).sorted(by: { $0.key < $1.key }) {
