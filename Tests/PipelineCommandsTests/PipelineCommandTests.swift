@@ -15,7 +15,7 @@ import Testing
         #expect(first.standardOutput.contains("applied 0001_initial_schema.sql"))
         let second = try await workspace.pipeline("init-db")
         #expect(second.status == 0)
-        #expect(second.standardOutput.contains("schema already at version 5; nothing to apply"))
+        #expect(second.standardOutput.contains("schema already at version 6; nothing to apply"))
         #expect(FileManager.default.fileExists(atPath: workspace.path("data/trader.sqlite")))
     }
 

@@ -13,24 +13,19 @@ public struct OutboxRow: Sendable, Equatable {
     public var notBefore: Int64
 }
 
-/// A line the alerts read from the trader's journal: its table's id, the time (UTC ms), the symbol and
-/// the columns of that kind of row.
+/// A line of the trader's event log as the alerts read it: its id, the time (UTC ms), the symbol, the
+/// kind and the text.
 public struct JournalAlertRow: Sendable, Equatable {
-    public enum Source: String, Sendable, CaseIterable {
-        case events = "trader_events", trades, riskEvents = "risk_events"
-    }
-
-    public var source: Source
     public var id: Int64
     public var time: Int64
     public var symbol: String?
-    /// events: kind, message. trades: side, size, leverage, entry price, exit price, fees, funding, net PnL,
-    /// exit reason. risk events: from, to, reason.
-    public var columns: [String]
+    public var kind: String
+    public var message: String
 }
 
-/// The Telegram channel's records: its key/value state (the update offset, the alert cursors, the day
-/// of the last summary) and the outbox. Delivered messages keep their row, marked `sent`.
+/// The Telegram channel's records of one account (`mode`): its key/value state (the update offset, the
+/// alert cursor, the day of the last summary) and the outbox. Delivered messages keep their row, marked
+/// `sent`, for 30 days.
 public struct TelegramRecords: Sendable {
     public let store: any Store
     public let mode: String
@@ -55,7 +50,7 @@ public struct TelegramRecords: Sendable {
 
     /// Forgets delivered and refused messages settled before `time` (UTC ms); waiting ones stay.
     public func pruneSettled(before time: Int64) throws {
-        _ = try store.rows("DELETE FROM telegram_outbox WHERE status <> 'waiting' AND sent_at < $1", [.integer(time)],
+        _ = try store.rows("DELETE FROM telegram_outbox WHERE mode = $1 AND status <> 'waiting' AND sent_at < $2", [.text(mode), .integer(time)],
                            context: "pruning the Telegram outbox")
     }
 
@@ -63,9 +58,9 @@ public struct TelegramRecords: Sendable {
     @discardableResult
     public func enqueue(chatID: Int64, text: String, priority: Int, at time: Int64) throws -> Int64 {
         let rows = try store.rows("""
-            INSERT INTO telegram_outbox (chat_id, text, priority, status, attempts, not_before, created_at)
-            VALUES ($1, $2, $3, 'waiting', 0, 0, $4) RETURNING id
-            """, [.integer(chatID), .text(text), .integer(Int64(priority)), .integer(time)], context: "queueing a Telegram message")
+            INSERT INTO telegram_outbox (mode, chat_id, text, priority, status, attempts, not_before, created_at)
+            VALUES ($1, $2, $3, $4, 'waiting', 0, 0, $5) RETURNING id
+            """, [.text(mode), .integer(chatID), .text(text), .integer(Int64(priority)), .integer(time)], context: "queueing a Telegram message")
         guard let text = rows.first?.first ?? nil, let id = Int64(text) else {
             throw StoreError.statementFailed(context: "queueing a Telegram message", message: "no id returned")
         }
@@ -75,8 +70,8 @@ public struct TelegramRecords: Sendable {
     /// The messages still to send, in the order they were queued.
     public func waiting() throws -> [OutboxRow] {
         try store.rows("""
-            SELECT id, chat_id, text, priority, attempts, not_before FROM telegram_outbox WHERE status = 'waiting' ORDER BY id
-            """, [], context: "reading the Telegram outbox").map { row in
+            SELECT id, chat_id, text, priority, attempts, not_before FROM telegram_outbox WHERE mode = $1 AND status = 'waiting' ORDER BY id
+            """, [.text(mode)], context: "reading the Telegram outbox").map { row in
             OutboxRow(id: Int64(row[0] ?? "") ?? 0, chatID: Int64(row[1] ?? "") ?? 0, text: row[2] ?? "", priority: Int(row[3] ?? "") ?? 1,
                       attempts: Int(row[4] ?? "") ?? 0, notBefore: Int64(row[5] ?? "") ?? 0)
         }
@@ -99,31 +94,26 @@ public struct TelegramRecords: Sendable {
     /// The counts of messages by status (`waiting`, `sent`, `refused`).
     public func outboxCounts() throws -> [String: Int] {
         var counts: [String: Int] = [:]
-        for row in try store.rows("SELECT status, COUNT(*) FROM telegram_outbox GROUP BY status", [], context: "counting the Telegram outbox") {
+        for row in try store.rows("SELECT status, COUNT(*) FROM telegram_outbox WHERE mode = $1 GROUP BY status", [.text(mode)],
+                                  context: "counting the Telegram outbox") {
             counts[row[0] ?? ""] = Int(row[1] ?? "") ?? 0
         }
         return counts
     }
 
-    /// The highest id of `source` in this mode (0 when empty): where alerts start on a first run.
-    public func lastID(_ source: JournalAlertRow.Source) throws -> Int64 {
-        let rows = try store.rows("SELECT COALESCE(MAX(id), 0) FROM \(source.rawValue) WHERE mode = $1", [.text(mode)],
-                                  context: "reading the last \(source.rawValue) id")
+    /// The highest id of the event log in this mode (0 when empty): where alerts start on a first run.
+    public func lastEventID() throws -> Int64 {
+        let rows = try store.rows("SELECT COALESCE(MAX(id), 0) FROM trader_events WHERE mode = $1", [.text(mode)],
+                                  context: "reading the last event id")
         return (rows.first?.first ?? nil).flatMap { Int64($0) } ?? 0
     }
 
-    /// The rows of `source` after `id`, oldest first, at most `limit`.
-    public func rows(_ source: JournalAlertRow.Source, after id: Int64, limit: Int = 200) throws -> [JournalAlertRow] {
-        let columns = switch source {
-        case .events: "id, \"time\", symbol, kind, message"
-        case .trades: "id, exit_time, symbol, side, size, leverage, entry_price, exit_price, fees, funding, realized_pnl, exit_reason"
-        case .riskEvents: "id, \"time\", symbol, from_state, to_state, reason"
-        }
-        return try store.rows("""
-            SELECT \(columns) FROM \(source.rawValue) WHERE mode = $1 AND id > $2 ORDER BY id LIMIT $3
-            """, [.text(mode), .integer(id), .integer(Int64(limit))], context: "reading new \(source.rawValue)").map { row in
-            JournalAlertRow(source: source, id: Int64(row[0] ?? "") ?? 0, time: Int64(row[1] ?? "") ?? 0, symbol: row[2],
-                            columns: row.dropFirst(3).map { $0 ?? "" })
+    /// The event-log lines after `id`, oldest first, at most `limit`.
+    public func events(after id: Int64, limit: Int = 200) throws -> [JournalAlertRow] {
+        try store.rows("""
+            SELECT id, "time", symbol, kind, message FROM trader_events WHERE mode = $1 AND id > $2 ORDER BY id LIMIT $3
+            """, [.text(mode), .integer(id), .integer(Int64(limit))], context: "reading new trader events").map { row in
+            JournalAlertRow(id: Int64(row[0] ?? "") ?? 0, time: Int64(row[1] ?? "") ?? 0, symbol: row[2], kind: row[3] ?? "", message: row[4] ?? "")
         }
     }
 }

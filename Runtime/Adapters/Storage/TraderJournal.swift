@@ -93,12 +93,27 @@ public struct BarJournalEntry: Sendable {
     /// An operator's request this entry carries out, marked done in the same transaction (so a restart
     /// never carries it out again).
     public var completedRequest: CompletedRequest?
+    /// Lines of the event log (`trader_events`: entries, exits, risk changes, order troubles) in the order
+    /// they happened, written in the same transaction, so an alert is never lost while the bar is kept.
+    public var events: [EventRow] = []
 
     public init(symbol: Symbol, lastBarOpenTime: Int64, agentVersion: String?, state: String) {
         self.symbol = symbol
         self.lastBarOpenTime = lastBarOpenTime
         self.agentVersion = agentVersion
         self.state = state
+    }
+}
+
+/// A line of the event log written with a bar: its kind (`entry`, `exit`, `risk`, `halted`, `order_unknown` …)
+/// and its text (plain, not HTML).
+public struct EventRow: Sendable, Equatable {
+    public var kind: String
+    public var message: String
+
+    public init(kind: String, message: String) {
+        self.kind = kind
+        self.message = message
     }
 }
 
@@ -209,6 +224,11 @@ public struct TraderJournal: Sendable {
                       .text("\(equity.unrealized)")]))
         }
         for record in entry.strategies { statements += strategyStatements(record, keep: 1_000) }
+        for event in entry.events {
+            statements.append(SQLStatement("""
+                INSERT INTO trader_events (mode, symbol, "time", kind, message) VALUES ($1, $2, $3, $4, $5)
+                """, [.text(mode), .text(symbol), .integer(time), .text(event.kind), .text(event.message)]))
+        }
         if let request = entry.completedRequest {
             statements.append(SQLStatement("UPDATE control_requests SET status = 'done', result = $1, handled_at = $2 WHERE id = $3",
                                            [.text(request.result), .integer(time), .integer(request.id)]))

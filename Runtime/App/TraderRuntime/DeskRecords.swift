@@ -48,12 +48,33 @@ public enum TraderStateReader {
 }
 
 extension TradingDesk {
-    /// Notes the rejected orders and the orders of unknown outcome the last journal entries saw (an
-    /// unknown outcome is critical for the operator: the symbol sends nothing until it is resolved).
-    func noteOrderTroubles() async {
-        let troubles = orderTroubles
-        orderTroubles.removeAll()
-        for trouble in troubles { await note(trouble.symbol, trouble.kind, trouble.message, level: trouble.level) }
+    /// The operator's lines of one journal entry, in the order things happened: the exits before the
+    /// entry's fill, the entry (with the position it opened), the exits after it (a stop inside the
+    /// entry's bar), the risk changes, the rejected orders and those of unknown outcome.
+    static func events(_ entry: BarJournalEntry, entryFillTime: Int64?, position: Position?, troubles: [EventRow]) -> [EventRow] {
+        let exits = entry.trades.map(\.trade).sorted { $0.exitTime < $1.exitTime }
+        let fillTime = entryFillTime ?? .max
+        var events = exits.filter { $0.exitTime < fillTime }.map(exitEvent)
+        if entryFillTime != nil, let order = entry.orders.first(where: { $0.status == "filled" && !$0.reduceOnly }) {
+            let price = order.averagePrice.flatMap(Double.init).map { String(format: "%.10g", $0) } ?? "?"
+            let side = position?.side.rawValue ?? (order.side.contains("sell") ? "short" : "long")
+            let protection = position.map {
+                String(format: ", leverage %.0fx, ", $0.leverage) + "stop \($0.stopLoss.map { String(format: "%.10g", $0) } ?? "none"), "
+                    + "take-profit \($0.takeProfit.map { String(format: "%.10g", $0) } ?? "none")"
+            } ?? ""
+            events.append(EventRow(kind: "entry", message: "entered \(side) \(order.filledSize) @ \(price)\(protection)"))
+        }
+        events += exits.filter { $0.exitTime >= fillTime }.map(exitEvent)
+        events += entry.riskEvents.map { EventRow(kind: $0.to == "HALTED" ? "halted" : "risk", message: "risk \($0.from) → \($0.to): \($0.reason)") }
+        return events + troubles
+    }
+
+    /// A closed trade's line: side, size, leverage, prices, net PnL with fees and funding, why it closed.
+    static func exitEvent(_ trade: ClosedTrade) -> EventRow {
+        EventRow(kind: "exit", message: "\(trade.netPnL >= 0 ? "✅" : "❌") closed \(trade.side.rawValue) \(OperatorView.price(trade.size)) "
+                 + String(format: "%.0fx", trade.leverage) + ": \(OperatorView.price(trade.entryPrice)) → \(OperatorView.price(trade.exitPrice)), "
+                 + "net \(OperatorView.signed(trade.netPnL)) USDT (fees \(OperatorView.money(trade.fees)), funding \(OperatorView.signed(trade.funding))), "
+                 + trade.exitReason.rawValue)
     }
 
     /// Logs an operator-facing event and records it in `trader_events`.

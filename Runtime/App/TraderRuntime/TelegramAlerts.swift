@@ -4,10 +4,10 @@ import MarketModel
 import Storage
 import Telegram
 
-/// The alerts: every new line of the trader's journal (events — entries, agents, data staleness, operator
-/// actions —, closed trades, risk-state transitions) becomes a message to the operator, taken in order
-/// from where the last run stopped (the cursors are stored), and at 00:00 UTC the day's summary. A halt
-/// or a failed stop goes first (critical).
+/// The alerts: every new line of the trader's event log (entries, exits, risk-state transitions, order
+/// troubles, agents, data staleness, operator actions) becomes a message to the operator, in the order
+/// written, from where the last run stopped (the cursor is stored), and at 00:00 UTC the day's summary.
+/// A halt, a failed stop or an order of unknown outcome goes first (critical).
 struct TelegramAlerts {
     let context: OperatorContext
     let chatID: Int64
@@ -20,35 +20,29 @@ struct TelegramAlerts {
 
     func run() async {
         let records = context.records
-        var cursors: [JournalAlertRow.Source: Int64] = [:]
-        for source in JournalAlertRow.Source.allCases {
-            do {
-                cursors[source] = try await context.store.run { _ in
-                    if let stored = try records.value("alerts.\(source.rawValue)").flatMap({ Int64($0) }) { return stored }
-                    // A first start: alerts begin now, not with the journal's history.
-                    let last = try records.lastID(source)
-                    try records.setValue("\(last)", for: "alerts.\(source.rawValue)")
-                    return last
-                }
-            } catch {
-                logger.error("the alert cursors cannot be read; alerts wait for the store", metadata: ["error": "\(error)"])
-            }
-        }
+        var cursor: Int64?
         var summaryDay = (try? await context.store.run { _ in try records.value("daily_summary_day") }).flatMap { Int64($0) }
         while !Task.isCancelled {
-            for source in JournalAlertRow.Source.allCases {
-                guard let cursor = cursors[source] else {
-                    cursors[source] = try? await context.store.run { _ in try records.lastID(source) }
-                    continue
+            if cursor == nil {
+                do {
+                    cursor = try await context.store.run { _ in
+                        if let stored = try records.value("alerts.trader_events").flatMap({ Int64($0) }) { return stored }
+                        // A first start: alerts begin now, not with the journal's history.
+                        let last = try records.lastEventID()
+                        try records.setValue("\(last)", for: "alerts.trader_events")
+                        return last
+                    }
+                } catch {
+                    logger.error("the alert cursor cannot be read; alerts wait for the store", metadata: ["error": "\(error)"])
                 }
-                guard let rows = try? await context.store.run({ _ in try records.rows(source, after: cursor) }), !rows.isEmpty else { continue }
+            }
+            if let from = cursor, let rows = try? await context.store.run({ _ in try records.events(after: from) }), let last = rows.last?.id {
                 for row in rows {
                     let (text, critical) = Self.message(row)
                     await context.reply(text, to: chatID, critical: critical)
                 }
-                let last = rows[rows.count - 1].id
-                cursors[source] = last
-                _ = try? await context.store.run { _ in try records.setValue("\(last)", for: "alerts.\(source.rawValue)") }
+                cursor = last
+                _ = try? await context.store.run { _ in try records.setValue("\(last)", for: "alerts.trader_events") }
             }
             let today = TradingDesk.now() / 86_400_000
             if summaryDay == nil || summaryDay! < today {
@@ -61,22 +55,15 @@ struct TelegramAlerts {
         }
     }
 
-    /// The alert of one journal line, and whether it is critical.
+    /// The alert of one event-log line, and whether it is critical. Exits and risk changes carry their
+    /// whole text; other kinds are shown with their kind.
     static func message(_ row: JournalAlertRow) -> (String, Bool) {
         let symbol = "<b>\(TelegramText.escapeHTML(row.symbol ?? "trader"))</b>"
-        let column = { (index: Int) in TelegramText.escapeHTML(index < row.columns.count ? row.columns[index] : "") }
-        let number = { (index: Int) in Double(index < row.columns.count ? row.columns[index] : "") ?? 0 }
-        switch row.source {
-        case .events:
-            return ("\(symbol) \(column(0)): \(column(1))", criticalKinds.contains(row.columns.first ?? ""))
-        case .trades:
-            let net = number(7)
-            return ("\(symbol) \(net >= 0 ? "✅" : "❌") closed \(column(0)) \(OperatorView.price(number(1))) \(String(format: "%.0fx", number(2))): "
-                    + "\(OperatorView.price(number(3))) → \(OperatorView.price(number(4))), net <b>\(OperatorView.signed(net))</b> USDT "
-                    + "(fees \(OperatorView.money(number(5))), funding \(OperatorView.signed(number(6)))) · \(column(8))", false)
-        case .riskEvents:
-            let halted = row.columns.count > 1 && row.columns[1] == "HALTED"
-            return ("\(halted ? "⛔ " : "")\(symbol) risk \(column(0)) → \(column(1)): \(column(2))", halted)
+        let text = TelegramText.escapeHTML(row.message)
+        switch row.kind {
+        case "exit", "risk": return ("\(symbol) \(text)", false)
+        case "halted": return ("⛔ \(symbol) \(text)", true)
+        default: return ("\(symbol) \(TelegramText.escapeHTML(row.kind)): \(text)", criticalKinds.contains(row.kind))
         }
     }
 

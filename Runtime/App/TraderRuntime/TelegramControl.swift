@@ -73,7 +73,8 @@ struct TelegramControl: Service {
     func pollCommands() async {
         let records = context.records
         let offsetKey = "update_offset.\(botID)"
-        var offset = (try? await context.store.run { _ in try records.value(offsetKey) }).flatMap { Int64($0) }
+        // `update_offset`: where a version that kept one offset for every bot left it.
+        var offset = (try? await context.store.run { _ in try records.value(offsetKey) ?? records.value("update_offset") }).flatMap { Int64($0) }
         var handler = CommandHandler(context: context, settings: settings, logger: logger)
         var failures = 0
         await withDiscardingTaskGroup { group in
@@ -193,21 +194,29 @@ struct CommandHandler {
                 return nil
             }
             let outcome = confirmations.answer(data ?? "", from: fromID, in: chatID, on: messageID, at: now)
-            try? await context.client.answerCallback(id: id, notice: outcome == .unknown ? "This button is no longer valid." : nil)
-            guard let chatID else { return nil }
+            let client = context.client
+            guard let chatID, outcome != .unknown else {
+                try? await client.answerCallback(id: id, notice: "This button is no longer valid.")
+                return nil
+            }
             let summary: String
+            var work: OperatorContext.FollowUp?
             switch outcome {
             case .unknown: return nil
             case let .expired(command): summary = "\(command.text): the question expired; nothing was done."
             case let .declined(command): summary = "\(command.text): cancelled; nothing was done."
-            case let .confirmed(command): summary = "\(command.text): confirmed."
-            case let .chose(command, choice): summary = "\(command.text): \(choice == "close" ? "closing the open positions" : "keeping the open positions with their stops")."
+            case let .confirmed(command):
+                summary = "\(command.text): confirmed."
+                work = await context.carryOut(command, choice: nil, chatID: chatID)
+            case let .chose(command, choice):
+                summary = "\(command.text): \(choice == "close" ? "closing the open positions" : "keeping the open positions with their stops")."
+                work = await context.carryOut(command, choice: choice, chatID: chatID)
             }
-            if let messageID { try? await context.client.editMessage(chatID: chatID, messageID: messageID, html: TelegramText.escapeHTML(summary)) }
-            switch outcome {
-            case let .confirmed(command): return await context.carryOut(command, choice: nil, chatID: chatID)
-            case let .chose(command, choice): return await context.carryOut(command, choice: choice, chatID: chatID)
-            default: return nil
+            // The request is queued first; the button's answer and the edited question follow aside.
+            return { [work] in
+                try? await client.answerCallback(id: id, notice: nil)
+                if let messageID { try? await client.editMessage(chatID: chatID, messageID: messageID, html: TelegramText.escapeHTML(summary)) }
+                await work?()
             }
         case .other:
             return nil

@@ -27,15 +27,13 @@ actor TelegramOutbox {
         self.logger = logger
     }
 
-    /// Loads what an earlier run left unsent (merged with what this run queued meanwhile) and forgets
-    /// settled messages older than `keepDays`; returns how many were loaded.
-    func restore(keepDays: Int64 = 30) async throws -> Int {
+    /// How long delivered and refused messages are kept (days).
+    static let keepDays: Int64 = 30
+
+    /// Loads what an earlier run left unsent (merged with what this run queued meanwhile); returns how many.
+    func restore() async throws -> Int {
         let records = self.records
-        let horizon = TradingDesk.now() - keepDays * 86_400_000
-        let rows = try await store.run { _ in
-            try records.pruneSettled(before: horizon)
-            return try records.waiting()
-        }
+        let rows = try await store.run { _ in try records.waiting() }
         var loaded = 0
         for row in rows where queue.message(row.id) == nil {
             queue.enqueue(OutgoingMessage(id: row.id, chatID: row.chatID, text: row.text, priority: row.priority == 0 ? .critical : .normal,
@@ -70,9 +68,19 @@ actor TelegramOutbox {
     /// Sends until cancelled; first loads what an earlier run left (retried every 10 s while the store is down).
     func run() async {
         var restored = false
-        var nextRestore: Int64 = 0
+        var nextRestore: Int64 = 0, nextPrune: Int64 = 0
         while !Task.isCancelled {
             let now = TradingDesk.now()
+            if now >= nextPrune {
+                // Once a day: settled messages older than `keepDays` are forgotten (a failure only delays it).
+                nextPrune = now + 86_400_000
+                let records = self.records, horizon = now - Self.keepDays * 86_400_000
+                do {
+                    try await store.run { _ in try records.pruneSettled(before: horizon) }
+                } catch {
+                    logger.warning("old Telegram messages could not be pruned", metadata: ["error": "\(error)"])
+                }
+            }
             if !restored, now >= nextRestore {
                 do {
                     let count = try await restore()

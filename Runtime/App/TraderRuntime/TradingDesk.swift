@@ -33,8 +33,6 @@ final class TradingDesk {
     var latestExchangeTime: (time: Int64, seen: ContinuousClock.Instant)?
     /// The symbols whose entries the operator stopped (`pause`), until `start`.
     var paused: Set<Symbol> = []
-    /// Rejected orders and orders of unknown outcome seen while journaling, noted (journal + alert) once written.
-    var orderTroubles: [(symbol: Symbol, kind: String, message: String, level: Logger.Level)] = []
 
     init(settings: DeskSettings, traders: [Symbol: SymbolTrader], parameters: [Symbol: EngineParameters], store: AsyncStore,
          funding: FundingBook, metrics: TraderMetrics, health: HealthBoard, logger: Logger) {
@@ -97,13 +95,6 @@ final class TradingDesk {
         traders[symbol] = trader
         publish(symbol, trader, blocked: blocked, riskChanges: outcome.riskEvents)
         await write(entry, bar: bar)
-        await noteOrderTroubles()
-        for order in entry.orders where order.status == "filled" && !order.reduceOnly {
-            guard let position = trader.engine.account.position else { continue }
-            await note(symbol, "entry", "entered \(position.side.rawValue) \(order.filledSize) @ \(order.averagePrice.flatMap(Double.init).map { String(format: "%.10g", $0) } ?? "?"), "
-                       + String(format: "leverage %.0fx, ", position.leverage)
-                       + "stop \(position.stopLoss.map { String(format: "%.10g", $0) } ?? "none"), take-profit \(position.takeProfit.map { String(format: "%.10g", $0) } ?? "none")")
-        }
     }
 
     /// The persistent record of one traded bar: the state, the orders and their fills, trades with
@@ -115,6 +106,8 @@ final class TradingDesk {
         var entry = BarJournalEntry(symbol: symbol, lastBarOpenTime: bar?.openTime ?? trader.lastBarOpenTime ?? 0, agentVersion: trader.agentVersion,
                                     state: "{}")
         var touched: Set<ClientOrderID> = []
+        var troubles: [EventRow] = []
+        var entryFillTime: Int64?
         for command in outcome.commands {
             guard let id = command.clientOrderID else { continue }
             let row: OrderRow
@@ -147,7 +140,8 @@ final class TradingDesk {
                 update(id, time: time) { $0.status = "rejected" }
                 touched.insert(id)
                 metrics.order(symbol, purpose: id.purpose == .entry ? "entry" : "exit", result: "rejected")
-                orderTroubles.append((symbol, "order_rejected", "order \(id) rejected: \(reason)", .warning))
+                logger.warning("order rejected", metadata: ["symbol": "\(symbol)", "order": "\(id)", "reason": "\(reason)"])
+                troubles.append(EventRow(kind: "order_rejected", message: "order \(id) rejected: \(reason)"))
             case let .orderCanceled(id, time):
                 update(id, time: time) { $0.status = "canceled" }
                 touched.insert(id)
@@ -155,8 +149,10 @@ final class TradingDesk {
                 update(id, time: time) { $0.status = "unknown" }
                 touched.insert(id)
                 metrics.order(symbol, purpose: id.purpose == .entry ? "entry" : "exit", result: "unknown")
-                orderTroubles.append((symbol, "order_unknown", "order \(id): outcome unknown (\(reason)); nothing new is sent for the symbol "
-                                      + "until it is resolved by its client id", .error))
+                logger.error("order outcome unknown: nothing new is sent for the symbol until it is resolved by its client id",
+                             metadata: ["symbol": "\(symbol)", "order": "\(id)", "reason": "\(reason)"])
+                troubles.append(EventRow(kind: "order_unknown", message: "order \(id): outcome unknown (\(reason)); nothing new is sent for the symbol "
+                                         + "until it is resolved by its client id"))
             case let .orderFilled(fill, _):
                 guard let id = fill.clientOrderID else { continue }
                 update(id, time: fill.time) { row in
@@ -166,7 +162,10 @@ final class TradingDesk {
                     row.fee = "\(fill.fee)"
                 }
                 touched.insert(id)
-                if id.purpose == .entry { entryAgents[symbol] = trader.agentVersion }
+                if id.purpose == .entry {
+                    entryAgents[symbol] = trader.agentVersion
+                    entryFillTime = fill.time
+                }
                 metrics.order(symbol, purpose: id.purpose == .entry ? "entry" : "exit", result: "filled")
             default:
                 continue
@@ -199,6 +198,7 @@ final class TradingDesk {
             logger.notice("risk state changed", metadata: ["symbol": "\(symbol)", "to": "\($0.to.rawValue)", "reason": "\($0.reason)"])
             return RiskChangeRow(time: $0.time, from: $0.from.rawValue, to: $0.to.rawValue, reason: $0.reason)
         }
+        entry.events = Self.events(entry, entryFillTime: entryFillTime, position: engine.account.position, troubles: troubles)
         if let bar, (bar.openTime + 60_000) % (Int64(settings.equitySnapshotMinutes) * 60_000) == 0 {
             let close = bar.openTime + 60_000
             let wallet = engine.account.walletBalance
@@ -340,7 +340,6 @@ final class TradingDesk {
         entries[entries.count - 1].completedRequest = completion
         for entry in entries { unwritten.append(JournalWrite(entry: entry, bar: nil)) }
         await flush()
-        await noteOrderTroubles()
     }
 
     func tick() async {
