@@ -115,7 +115,7 @@ let package = Package(
         .executableTarget(
             name: "trader",
             dependencies: ["TraderRuntime", "TraderConfiguration", "LogOutput", "Storage", "BuildInfo", "MarketModel", "TradingEngine",
-                           argumentParser, logging],
+                           "Reconciliation", argumentParser, logging],
             path: "Runtime/App/trader", swiftSettings: settings),
 
         // MARK: Runtime/Testing: fakes shipped as libraries, shared by tests and the demo.

@@ -103,6 +103,22 @@ extension TraderJournal {
         }
     }
 
+    /// The position this account's journal holds for `symbol` (the `positions` row written with every
+    /// bar), nil when flat. A row that cannot be read as a position throws: reconciling it would guess.
+    public func storedPosition(symbol: Symbol) throws -> Position? {
+        let rows = try store.rows("""
+            SELECT side, size, entry_price, margin, leverage, stop_loss, take_profit, opened_at FROM positions WHERE mode = $1 AND symbol = $2
+            """, [.text(mode), .text(symbol.name)], context: "reading the position of \(symbol)")
+        guard let row = rows.first else { return nil }
+        guard let side = PositionSide(rawValue: row[0] ?? ""), let size = Double(row[1] ?? ""), let entry = Double(row[2] ?? ""),
+              let margin = Double(row[3] ?? ""), let leverage = Double(row[4] ?? ""), let opened = Int64(row[7] ?? "")
+        else {
+            throw StoreError.statementFailed(context: "reading the position of \(symbol)", message: "the stored row is not a position: \(row.map { $0 ?? "NULL" })")
+        }
+        return Position(side: side, size: size, entryPrice: entry, margin: margin, leverage: leverage, stopLoss: row[5].flatMap(Double.init),
+                        takeProfit: row[6].flatMap(Double.init), openedAt: opened, fees: 0, funding: 0)
+    }
+
     /// Every symbol's stored state: (symbol, last bar open time, agent version, state JSON, updated at).
     public func states() throws -> [(symbol: String, lastBarOpenTime: Int64, agentVersion: String?, state: String, updatedAt: Int64)] {
         try store.rows("""

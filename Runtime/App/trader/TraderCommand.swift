@@ -18,12 +18,14 @@ struct TraderCommand: AsyncParsableCommand {
             trader run starts the services (market feed, decisions, agent reloads, operator requests, the \
             live-Sharpe retrain trigger, /metrics and /health) and stops gracefully on SIGTERM or SIGINT. \
             trader status prints what the store holds without starting anything; trader halt, resume, pause \
-            and unpause queue an operator request that the running trader (or the next one) carries out.
+            and unpause queue an operator request that the running trader (or the next one) carries out; \
+            trader reconcile --dry-run compares the store with the BitGet account.
             Every command takes --config DIR (default: $TRADER_CONFIG, else config/); the database is DB_URL \
             (default: the SQLite file of system/paths.yaml).
             """,
         version: BuildInfo.codeVersion(environment: ProcessInfo.processInfo.environment),
-        subcommands: [RunCommand.self, StatusCommand.self, ResumeCommand.self, HaltCommand.self, PauseCommand.self, UnpauseCommand.self])
+        subcommands: [RunCommand.self, StatusCommand.self, ResumeCommand.self, HaltCommand.self, PauseCommand.self, UnpauseCommand.self,
+                      ReconcileCommand.self])
 }
 
 /// Options every subcommand takes.

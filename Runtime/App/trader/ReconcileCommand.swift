@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import MarketModel
+import Reconciliation
+import TraderRuntime
+
+/// `trader reconcile --dry-run [--live] [--demo-trading]`: the store's view of the exchange account next
+/// to BitGet's, per symbol, and what reconciliation would do; sends nothing that changes the account.
+struct ReconcileCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reconcile",
+        abstract: "Compare the store's positions and in-flight orders with the BitGet account and print what reconciliation would do.",
+        discussion: """
+            Reads, per symbol, the position and the orders without a known outcome from the store, and from \
+            BitGet the position, its TP/SL plan orders, the working orders and each in-flight order by its \
+            client id; prints both and the actions the rules decide (flatten or adopt an unknown position, \
+            re-arm a missing stop, book a missed fill, cancel leftovers, halt on an unknown outcome). \
+            Exit status: 0 when every symbol agrees, 3 when there are differences, 1 when a side cannot be read. \
+            Acting on them is the running live trader's job: this command only reports (--dry-run is required).
+            """)
+
+    @OptionGroup var common: CommonOptions
+    @Flag(help: "Report only (required: this command never changes the account).") var dryRun = false
+    @Flag(help: "BitGet's demo trading account (the paptrading header, demo API keys).") var demoTrading = false
+    @Option(help: "Comma-separated symbols (default: every enabled symbol).") var symbols: String?
+    @Option(help: "What to do with a position the bot did not open: flatten (default) or adopt.") var unknownPosition = "flatten"
+
+    func validate() throws {
+        guard dryRun else {
+            throw ValidationError("reconcile only reports in this version: pass --dry-run (the running live trader acts on the differences)")
+        }
+        guard UnknownPositionPolicy(rawValue: unknownPosition) != nil else { throw ValidationError("--unknown-position: flatten or adopt") }
+        for name in symbols?.split(separator: ",") ?? [] where Symbol(String(name).trimmingCharacters(in: .whitespaces)) == nil {
+            throw ValidationError("--symbols \(name): upper-case letters and digits, e.g. BTCUSDT")
+        }
+    }
+
+    func run() async throws {
+        let context = try TraderContext.load(common, label: "trader.reconcile")
+        guard common.liveAccount || demoTrading else {
+            print("the paper account is the trader's own book: there is no exchange account to reconcile it with (use --live, or --demo-trading)")
+            return
+        }
+        let store = try context.openStore()
+        let configured = context.configuration.symbols
+        let selected = symbols?.split(separator: ",").compactMap { Symbol(String($0).trimmingCharacters(in: .whitespaces)) }
+            ?? configured.enabledSymbols.map(\.symbol)
+        let unknown = selected.filter { symbol in !configured.symbols.contains { $0.symbol == symbol } }
+        guard unknown.isEmpty else {
+            printError("\(unknown.map(\.name).joined(separator: ", ")) not in trading/symbols.yaml")
+            throw ExitCode(78)
+        }
+        let reconciliation: AccountReconciliation
+        do {
+            reconciliation = try AccountReconciliation.make(configuration: context.configuration, store: store, mode: common.mode, demoTrading: demoTrading,
+                                                            unknownPosition: UnknownPositionPolicy(rawValue: unknownPosition) ?? .flatten)
+        } catch {
+            printError("trader reconcile: \(error)")
+            throw ExitCode(78)
+        }
+        print("reconciling the \(common.mode) records of \(store.location) with BitGet\(demoTrading ? " demo trading" : "") at "
+              + "\(context.configuration.environment.bitgetBaseURL) (dry run: nothing is sent)")
+        let findings = await reconciliation.check(selected)
+        for finding in findings { print(AccountReconciliation.lines(finding).joined(separator: "\n")) }
+        let failed = findings.filter { $0.failure != nil }.count, differing = findings.filter { !$0.agrees && $0.failure == nil }.count
+        print("\(findings.count - failed - differing) agree, \(differing) differ, \(failed) cannot be read")
+        if failed > 0 { throw ExitCode.failure }
+        if differing > 0 { throw ExitCode(3) }
+    }
+}
