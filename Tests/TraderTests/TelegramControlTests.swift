@@ -93,8 +93,8 @@ import Testing
                         Self.messages(telegram).contains { $0.text.contains("<b>halt</b> BTCUSDT: BTCUSDT: ACTIVE → HALTED") }
                     })
                     #expect(await trader.wait(timeout: .seconds(30)) {
-                        Self.messages(telegram).contains { $0.text.contains("risk ACTIVE → HALTED") }
-                    }, "the risk transition is alerted")
+                        Self.messages(telegram).contains { $0.text.contains("operator: halt: ACTIVE → HALTED (halted by the operator: from Telegram)") }
+                    }, "the operator's change is alerted")
                     #expect(telegram.sent.contains { $0.method == "editMessageText" && $0.text.contains("/halt BTCUSDT: confirmed.") })
                     let answered = telegram.callbackAnswers.count
                     telegram.pressButton(yes, from: Self.operatorID, messageID: question.messageID)
@@ -119,9 +119,13 @@ import Testing
                 }
             }
         }
-        // Nothing was refused (what was queued in the last second before the stop may still wait).
+        // Nothing was refused, and nothing waited long (what was queued in the last seconds before the stop may still wait).
         let counts = try fixture.store.rows("SELECT status, COUNT(*) FROM telegram_outbox GROUP BY status", [], context: "test")
         #expect(!counts.contains { $0[0] == "refused" }, "\(counts)")
+        let stopped = Int64(Date().timeIntervalSince1970 * 1000)
+        let stale = try fixture.store.rows("SELECT COUNT(*) FROM telegram_outbox WHERE status = 'waiting' AND created_at < $1",
+                                           [.integer(stopped - 15_000)], context: "test")
+        #expect(stale.first?.first == "0", "no message waited 15 s in the outbox: \(stale)")
     }
 
     /// Asks `command`, waits for its question and presses the button labelled `label`; returns the question.
@@ -251,15 +255,17 @@ import Testing
                 var environment = ["BITGET_BASE_URL": simulator.baseURL, "BITGET_WS_URL": simulator.webSocketURL]
                 environment.merge(telegramEnvironment(telegram, port)) { $1 }
                 var pausedAt: Int64 = 0
-                // A pipeline that takes 15 s to list the agents: a command after /agents must not wait for it.
-                let slowPipeline = fixture.workspace.path("slow-pipeline")
-                try "#!/bin/sh\nsleep 15\necho 'BTCUSDT current 20261201T000000000Z-s1 (slowly)'\n".write(toFile: slowPipeline, atomically: true, encoding: .utf8)
+                // A pipeline that lists the agents only once the test lets it (at most 120 s): a command after /agents must not wait for it.
+                let slowPipeline = fixture.workspace.path("slow-pipeline"), release = fixture.workspace.path("release-pipeline")
+                try "#!/bin/sh\ni=0\nwhile [ ! -f '\(release)' ] && [ $i -lt 600 ]; do sleep 0.2; i=$((i+1)); done\necho 'BTCUSDT current 20261201T000000000Z-s1 (slowly)'\n"
+                    .write(toFile: slowPipeline, atomically: true, encoding: .utf8)
                 try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: slowPipeline)
                 _ = try await fixture.workspace.trader(["run", "--pipeline", slowPipeline], environment: environment).withRunning { trader in
                     #expect(await trader.wait(timeout: .seconds(180)) { entries(after: 0) >= 2 }, "the agent trades before the stop")
                     telegram.sendText("/agents", from: Self.operatorID)
                     try await Self.stopKeepingPositions(telegram, trader)
                     #expect(!Self.messages(telegram).contains { $0.text.contains("/agents: done") }, "/stop did not wait behind the slow /agents")
+                    FileManager.default.createFile(atPath: release, contents: nil)
                     #expect(await Self.answered("/agents: done", telegram, trader), "the slow command still ends and is reported")
                     #expect(Self.messages(telegram).last { $0.text.contains("/agents: done") }?.text.contains("(slowly)") == true)
                     pausedAt = fixture.lastTraded() ?? 0

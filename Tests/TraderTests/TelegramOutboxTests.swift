@@ -103,4 +103,27 @@ import Testing
             #expect(left.isEmpty)
         }
     }
+
+    /// A database of version 5 (one outbox and unprefixed state keys for every account) migrated to 6:
+    /// its rows become the paper account's, a key kept in both forms keeps the newer, prefixed one.
+    @Test(arguments: [StoreBackend.sqlite, .postgresql])
+    func anUpgradedDatabaseKeepsItsOutboxAndStateAsThePaperAccounts(backend: StoreBackend) throws {
+        let fixture = try StoreFixture.make(backend)
+        defer { fixture.tearDown() }
+        _ = try fixture.store.migrate(fixture.migrations.filter { $0.version <= 5 })
+        _ = try fixture.store.rows("""
+            INSERT INTO telegram_outbox (chat_id, text, priority, status, attempts, not_before, created_at) VALUES (7, 'left unsent', 1, 'waiting', 0, 0, 1)
+            """, [], context: "test")
+        for (key, value) in [("alerts.trader_events", "41"), ("daily_summary_day", "20000"), ("paper.daily_summary_day", "20001")] {
+            _ = try fixture.store.rows("INSERT INTO telegram_state (key, value) VALUES ($1, $2)", [.text(key), .text(value)], context: "test")
+        }
+        let report = try fixture.store.migrate(fixture.migrations)
+        #expect(report.applied.map(\.version).contains(6), "\(report)")
+        let paper = TelegramRecords(store: fixture.store, mode: "paper"), live = TelegramRecords(store: fixture.store, mode: "live")
+        #expect(try paper.waiting().map(\.text) == ["left unsent"] && live.waiting().isEmpty)
+        #expect(try paper.value("alerts.trader_events") == "41" && paper.value("daily_summary_day") == "20001")
+        #expect(try live.value("alerts.trader_events") == nil)
+        let keys = try fixture.store.rows("SELECT key FROM telegram_state ORDER BY key", [], context: "test").map { $0[0] ?? "" }
+        #expect(keys == ["paper.alerts.trader_events", "paper.daily_summary_day"])
+    }
 }

@@ -21,6 +21,14 @@ public struct JournalAlertRow: Sendable, Equatable {
     public var symbol: String?
     public var kind: String
     public var message: String
+
+    public init(id: Int64, time: Int64, symbol: String?, kind: String, message: String) {
+        self.id = id
+        self.time = time
+        self.symbol = symbol
+        self.kind = kind
+        self.message = message
+    }
 }
 
 /// The Telegram channel's records of one account (`mode`): its key/value state (the update offset, the

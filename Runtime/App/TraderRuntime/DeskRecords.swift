@@ -54,7 +54,8 @@ extension TradingDesk {
     static func events(_ entry: BarJournalEntry, entryFillTime: Int64?, position: Position?, troubles: [EventRow]) -> [EventRow] {
         let exits = entry.trades.map(\.trade).sorted { $0.exitTime < $1.exitTime }
         let fillTime = entryFillTime ?? .max
-        var events = exits.filter { $0.exitTime < fillTime }.map(exitEvent)
+        // A trade entered before the fill closed before it (a flip closes the old position first).
+        var events = exits.filter { $0.entryTime < fillTime }.map(exitEvent)
         if entryFillTime != nil, let order = entry.orders.first(where: { $0.status == "filled" && !$0.reduceOnly }) {
             let price = order.averagePrice.flatMap(Double.init).map { String(format: "%.10g", $0) } ?? "?"
             let side = position?.side.rawValue ?? (order.side.contains("sell") ? "short" : "long")
@@ -64,14 +65,14 @@ extension TradingDesk {
             } ?? ""
             events.append(EventRow(kind: "entry", message: "entered \(side) \(order.filledSize) @ \(price)\(protection)"))
         }
-        events += exits.filter { $0.exitTime >= fillTime }.map(exitEvent)
+        events += exits.filter { $0.entryTime >= fillTime }.map(exitEvent)
         events += entry.riskEvents.map { EventRow(kind: $0.to == "HALTED" ? "halted" : "risk", message: "risk \($0.from) → \($0.to): \($0.reason)") }
         return events + troubles
     }
 
     /// A closed trade's line: side, size, leverage, prices, net PnL with fees and funding, why it closed.
     static func exitEvent(_ trade: ClosedTrade) -> EventRow {
-        EventRow(kind: "exit", message: "\(trade.netPnL >= 0 ? "✅" : "❌") closed \(trade.side.rawValue) \(OperatorView.price(trade.size)) "
+        EventRow(kind: trade.exitReason == .liquidation ? "liquidation" : "exit", message: "\(trade.netPnL >= 0 ? "✅" : "❌") closed \(trade.side.rawValue) \(OperatorView.price(trade.size)) "
                  + String(format: "%.0fx", trade.leverage) + ": \(OperatorView.price(trade.entryPrice)) → \(OperatorView.price(trade.exitPrice)), "
                  + "net \(OperatorView.signed(trade.netPnL)) USDT (fees \(OperatorView.money(trade.fees)), funding \(OperatorView.signed(trade.funding))), "
                  + trade.exitReason.rawValue)

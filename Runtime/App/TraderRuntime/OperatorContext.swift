@@ -25,6 +25,8 @@ final class OperatorContext: Sendable {
     let logger: Logger
     /// The pipeline command running on the operator's behalf (one at a time), by its text.
     private let running = Mutex<String?>(nil)
+    /// The last chart to send: charts are drawn aside but sent in the order they were asked for.
+    private let chartTail = Mutex<Task<Void, Never>?>(nil)
 
     init(client: TelegramClient, store: AsyncStore, mode: String, symbols: [Symbol], parameters: [Symbol: EngineParameters],
          health: HealthBoard, pipeline: ChildProcess, logger: Logger) {
@@ -101,8 +103,22 @@ final class OperatorContext: Sendable {
             return await runPipeline(["agents", "promote", "\(symbol.name)/\(version)", "--reason", "promoted from Telegram"], title: command.text,
                                      chatID: chatID, background: false)
         case let .rollback(symbol): return await runPipeline(["agents", "rollback", symbol.name], title: command.text, chatID: chatID, background: false)
-        case let .chart(symbol): return { [self] in await sendChart(symbol, chatID: chatID, now: now) }
+        case let .chart(symbol): return inOrder { [self] in await sendChart(symbol, chatID: chatID, now: now) }
         }
+    }
+
+    /// `work` after the work given here before it (a chain), as a follow-up; cancelling it cancels `work`.
+    func inOrder(_ work: @escaping FollowUp) -> FollowUp {
+        let task = chartTail.withLock { tail -> Task<Void, Never> in
+            let previous = tail
+            let next = Task {
+                await previous?.value
+                await work()
+            }
+            tail = next
+            return next
+        }
+        return { await withTaskCancellationHandler { await task.value } onCancel: { task.cancel() } }
     }
 
     /// Queues a request for the decision loop (now, so requests keep the operator's order) and returns

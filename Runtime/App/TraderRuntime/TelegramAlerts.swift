@@ -21,8 +21,17 @@ struct TelegramAlerts {
     func run() async {
         let records = context.records
         var cursor: Int64?
-        var summaryDay = (try? await context.store.run { _ in try records.value("daily_summary_day") }).flatMap { Int64($0) }
+        var summaryDay: Int64?, summaryRead = false
         while !Task.isCancelled {
+            if !summaryRead {
+                // Retried while the store is down: a missing day must not be taken for a first start.
+                do {
+                    summaryDay = try await context.store.run { _ in try records.value("daily_summary_day") }.flatMap { Int64($0) }
+                    summaryRead = true
+                } catch {
+                    logger.warning("the day of the last summary cannot be read; the summary waits for the store", metadata: ["error": "\(error)"])
+                }
+            }
             if cursor == nil {
                 do {
                     cursor = try await context.store.run { _ in
@@ -45,7 +54,7 @@ struct TelegramAlerts {
                 _ = try? await context.store.run { _ in try records.setValue("\(last)", for: "alerts.trader_events") }
             }
             let today = TradingDesk.now() / 86_400_000
-            if summaryDay == nil || summaryDay! < today {
+            if summaryRead, summaryDay == nil || summaryDay! < today {
                 // Every day since the last summary (one message when the trader was down for some).
                 if let day = summaryDay, dailySummary { await sendSummary(days: day..<today) }
                 summaryDay = today
@@ -62,7 +71,7 @@ struct TelegramAlerts {
         let text = TelegramText.escapeHTML(row.message)
         switch row.kind {
         case "exit", "risk": return ("\(symbol) \(text)", false)
-        case "halted": return ("⛔ \(symbol) \(text)", true)
+        case "halted", "liquidation": return ("⛔ \(symbol) \(text)", true)
         default: return ("\(symbol) \(TelegramText.escapeHTML(row.kind)): \(text)", criticalKinds.contains(row.kind))
         }
     }

@@ -73,8 +73,7 @@ struct TelegramControl: Service {
     func pollCommands() async {
         let records = context.records
         let offsetKey = "update_offset.\(botID)"
-        // `update_offset`: where a version that kept one offset for every bot left it.
-        var offset = (try? await context.store.run { _ in try records.value(offsetKey) ?? records.value("update_offset") }).flatMap { Int64($0) }
+        var offset = (try? await context.store.run { _ in try records.value(offsetKey) }).flatMap { Int64($0) }
         var handler = CommandHandler(context: context, settings: settings, logger: logger)
         var failures = 0
         await withDiscardingTaskGroup { group in

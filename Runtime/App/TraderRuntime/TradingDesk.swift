@@ -309,10 +309,11 @@ final class TradingDesk {
                 results.append("\(symbol): " + (pausing ? "entries stopped" + (cancelled ? ", the working entry cancelled" : "")
                                                       + (position == nil ? "" : "; the open position keeps its stop") : "entries allowed again")
                                + (!pausing && trader.engine.risk.state == .halted ? " (still halted: /resume lifts the halt)" : ""))
-                entries.append(journalEntry(symbol, &trader, outcome, bar: nil))
+                var entry = journalEntry(symbol, &trader, outcome, bar: nil)
+                entry.events.append(EventRow(kind: "operator", message: pausing ? "entries stopped by the operator" : "entries allowed again by the operator"))
+                entries.append(entry)
                 traders[symbol] = trader
                 publish(symbol, trader, blocked: pausing ? "paused" : nil)
-                await note(symbol, "operator", pausing ? "entries stopped by the operator" : "entries allowed again by the operator")
                 continue
             }
             let (change, outcome) = switch request.command {
@@ -326,10 +327,13 @@ final class TradingDesk {
             }
             results.append(change.from == change.to ? "\(symbol): \(change.to.rawValue), now until resumed"
                                                      : "\(symbol): \(change.from.rawValue) → \(change.to.rawValue)")
-            entries.append(journalEntry(symbol, &trader, outcome, bar: nil))
+            // One line for the operator's own change (in the entry's transaction), not a risk alert besides it.
+            var entry = journalEntry(symbol, &trader, outcome, bar: nil)
+            entry.events.removeAll { $0.kind == "risk" || $0.kind == "halted" }
+            entry.events.append(EventRow(kind: "operator", message: "\(request.command.rawValue): \(change.from.rawValue) → \(change.to.rawValue) (\(change.reason))"))
+            entries.append(entry)
             traders[symbol] = trader
             publish(symbol, trader, riskChanges: [change])
-            await note(symbol, "operator", "\(request.command.rawValue): \(change.from.rawValue) → \(change.to.rawValue) (\(change.reason))")
         }
         let completion = CompletedRequest(id: request.id, result: results.joined(separator: "; "))
         if entries.isEmpty {
