@@ -10,7 +10,7 @@ import TradingEngine
 
 /// The in-process half of `bench trader`: the latency of one decision — a closed 1m bar through the
 /// features, the agent's network, the risk gate, sizing and leverage to the command on the paper venue
-/// (`SymbolTrader.trade`, what the trader's decision loop runs per bar) — for six symbols on real bars,
+/// (`PaperSymbolTrader.trade`, what the trader's decision loop runs per bar) — for six symbols on real bars,
 /// the symbols interleaved minute by minute as they arrive live.
 struct TraderDecisionBenchmark {
     static let symbols: [Symbol] = ["BTCUSDT", "ETHUSDT", "SOLUSDT", "ADAUSDT", "DOGEUSDT", "LINKUSDT"]
@@ -36,14 +36,14 @@ struct TraderDecisionBenchmark {
         guard let columns = FeatureColumns(names: spec.names, tradingTimeframe: .oneMinute, stopTimeframe: configuration.risk.atr.timeframe,
                                            confirmationTimeframes: configuration.symbols.confirmationTimeframes)
         else { throw BenchError("the feature set lacks the configured timeframes") }
-        var traders: [SymbolTrader] = []
+        var traders: [PaperSymbolTrader] = []
         var traded: [[Bar]] = []
         let warmUpStarted = Date()
         for symbol in Self.symbols {
             guard let parameters = configuration.engineParameters(for: symbol) else { throw BenchError("\(symbol) is not configured") }
             let bars = try Self.bars(symbol, datasets: datasetsDirectory)
             guard bars.count > Self.tradedMinutes + spec.warmUpMinutes else { throw BenchError("\(symbol): too few bars (\(bars.count))") }
-            var trader = SymbolTrader(symbol: symbol, parameters: parameters, capital: configuration.capitalPerSymbol,
+            var trader = PaperSymbolTrader(symbol: symbol, parameters: parameters, capital: configuration.capitalPerSymbol,
                                       funding: FundingSchedule(rates: [], fallbackRate: parameters.fallbackFundingRate),
                                       confirmation: configuration.confirmationRules, columns: columns, spec: spec)
             let agent = ScriptedAgent.artifact(symbol: symbol.name, version: "bench")

@@ -35,9 +35,9 @@ import TradingEngine
                                           slippageRangeFraction: 0.05, risk: RiskRules())
         let columns = FeatureColumns(names: FeatureSpec.standard.names, tradingTimeframe: .oneMinute, stopTimeframe: .fifteenMinutes,
                                      confirmationTimeframes: [.fifteenMinutes, .oneHour, .fourHours, .oneDay])!
-        var traders: [Symbol: SymbolTrader] = [:]
+        var traders: [Symbol: PaperSymbolTrader] = [:]
         for symbol in symbols {
-            traders[symbol] = SymbolTrader(symbol: symbol, parameters: parameters, capital: 5_000, funding: FundingSchedule(rates: [], fallbackRate: 0),
+            traders[symbol] = PaperSymbolTrader(symbol: symbol, parameters: parameters, capital: 5_000, funding: FundingSchedule(rates: [], fallbackRate: 0),
                                            confirmation: .off, columns: columns)
         }
         let settings = DeskSettings(

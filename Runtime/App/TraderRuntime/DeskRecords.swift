@@ -6,7 +6,7 @@ import TradingEngine
 
 /// What the trader stores per symbol in `trader_state.state`.
 struct PersistedTrader: Codable {
-    var trader: SymbolTrader.State
+    var trader: PaperSymbolTrader.State
     var entryAgent: String?
     /// Entries stopped by the operator (`/stop`): the position keeps its stops, no new one opens until `/start_trading`.
     var paused: Bool? = nil
@@ -42,7 +42,7 @@ struct DeskSettings: Sendable {
 
 /// Reads a stored symbol state (for `trader status`).
 public enum TraderStateReader {
-    public static func decode(_ json: String) -> SymbolTrader.State? {
+    public static func decode(_ json: String) -> PaperSymbolTrader.State? {
         try? JSONDecoder().decode(PersistedTrader.self, from: Data(json.utf8)).trader
     }
 }

@@ -19,10 +19,11 @@ public struct TraderPolicy: TradingPolicy, Sendable {
 }
 
 /// One symbol of the live trader: the streaming feature engine and the same driver the backtester uses
-/// (engine, risk gate, sizer, confirmation, loser filter) on the paper venue. Pure: the runtime feeds it
-/// bars and persists what it returns.
-public struct SymbolTrader: Sendable {
-    public typealias Driver = Backtester<ContextRecordingPolicy<TraderPolicy>, SimulatedVenue>
+/// (engine, risk gate, sizer, confirmation, loser filter) on a venue: the paper venue (`PaperSymbolTrader`,
+/// which executes inside the bar) or a command outbox (`OutboxSymbolTrader`: the commands wait for the
+/// exchange, whose reports come back as events). Pure: the runtime feeds it bars and persists what it returns.
+public struct SymbolTrader<Venue: ExecutionVenue>: Sendable {
+    public typealias Driver = Backtester<ContextRecordingPolicy<TraderPolicy>, Venue>
 
     public let symbol: Symbol
     public private(set) var features: FeatureEngine
@@ -36,20 +37,18 @@ public struct SymbolTrader: Sendable {
     public private(set) var volatility: VolatilityTracker
     public private(set) var allocationTime: Int64?
 
-    /// A fresh trader of `symbol` holding `capital` USDT on the paper venue.
-    public init(symbol: Symbol, parameters: EngineParameters, capital: Double, funding: FundingSchedule, confirmation: ConfirmationRules,
-                columns: FeatureColumns, spec: FeatureSpec = .standard) {
+    /// A trader of `symbol` around `engine` (no agent yet: it holds).
+    init(symbol: Symbol, engine: TradingEngine<Venue>, columns: FeatureColumns, spec: FeatureSpec) {
         self.symbol = symbol
         features = FeatureEngine(spec: spec)
         layout = EntryContextLayout(featureNames: spec.names)
         volatility = VolatilityTracker(timeframe: columns.stopTimeframe, period: spec.parameters.atrPeriod)
-        let engine = SimulatedTradingEngine(parameters: parameters, initialCapital: capital, funding: funding, confirmation: confirmation)
         driver = Driver(engine: engine, policy: ContextRecordingPolicy(base: TraderPolicy(agent: nil), layout: layout, barMilliseconds: 60_000),
                         columns: columns)
         driver.recordsEquity = false
     }
 
-    public var engine: SimulatedTradingEngine { driver.engine }
+    public var engine: TradingEngine<Venue> { driver.engine }
     public var agentVersion: String? { driver.policy.base.agent?.artifact.manifest.version }
 
     /// Forgets where the features started (a trader saved before its first bar warms up again).
@@ -60,16 +59,6 @@ public struct SymbolTrader: Sendable {
         if warmUpStart == nil { warmUpStart = bar.openTime }
         features.update(bar: bar, funding: funding)
         volatility.update(bar)
-    }
-
-    /// A new trader's paper capital, set before its first bar (the allocator's share at `time`).
-    public mutating func startCapital(_ capital: Double, allocationTime time: Int64) {
-        guard lastBarOpenTime == nil else { return }
-        let engine = driver.engine
-        let venue = SimulatedVenue(parameters: engine.parameters, initialCapital: capital, funding: engine.venue.funding)
-        driver.engine = SimulatedTradingEngine(parameters: engine.parameters, venue: venue, initialCapital: capital,
-                                               confirmation: engine.decisionMaker.confirmation, agentVersion: engine.agentVersion)
-        allocationTime = time
     }
 
     /// The allocator's capital (the 1% risk base) from the rebalance at `time` on.
@@ -139,7 +128,7 @@ public struct SymbolTrader: Sendable {
         return (cancelled, journal)
     }
 
-    private mutating func operate(_ body: (inout SimulatedTradingEngine) -> RiskStateChanged?) -> (RiskStateChanged?, EngineJournal) {
+    private mutating func operate(_ body: (inout TradingEngine<Venue>) -> RiskStateChanged?) -> (RiskStateChanged?, EngineJournal) {
         driver.engine.journal = EngineJournal()
         let change = body(&driver.engine)
         let journal = driver.engine.journal ?? EngineJournal()
@@ -148,11 +137,37 @@ public struct SymbolTrader: Sendable {
         return (change, journal)
     }
 
-    /// Moves the paper venue's funding schedule forward with settlements that became known.
-    public mutating func addFunding(_ rates: [FundingRate]) { driver.engine.venue.funding.add(rates) }
+    /// Replays a stored bar into the features during a restart (no trading: it was traded before).
+    public mutating func replay(_ bar: Bar, funding: FundingRate?) {
+        features.update(bar: bar, funding: funding)
+        volatility.update(bar)
+    }
 }
 
-extension SymbolTrader {
+/// A symbol traded on the paper venue (the backtester's fill model, inside each bar).
+public typealias PaperSymbolTrader = SymbolTrader<SimulatedVenue>
+
+extension SymbolTrader where Venue == SimulatedVenue {
+    /// A fresh trader of `symbol` holding `capital` USDT on the paper venue.
+    public init(symbol: Symbol, parameters: EngineParameters, capital: Double, funding: FundingSchedule, confirmation: ConfirmationRules,
+                columns: FeatureColumns, spec: FeatureSpec = .standard) {
+        self.init(symbol: symbol, engine: SimulatedTradingEngine(parameters: parameters, initialCapital: capital, funding: funding, confirmation: confirmation),
+                  columns: columns, spec: spec)
+    }
+
+    /// A new trader's paper capital, set before its first bar (the allocator's share at `time`).
+    public mutating func startCapital(_ capital: Double, allocationTime time: Int64) {
+        guard lastBarOpenTime == nil else { return }
+        let engine = driver.engine
+        let venue = SimulatedVenue(parameters: engine.parameters, initialCapital: capital, funding: engine.venue.funding)
+        driver.engine = SimulatedTradingEngine(parameters: engine.parameters, venue: venue, initialCapital: capital,
+                                               confirmation: engine.decisionMaker.confirmation, agentVersion: engine.agentVersion)
+        allocationTime = time
+    }
+
+    /// Moves the paper venue's funding schedule forward with settlements that became known.
+    public mutating func addFunding(_ rates: [FundingRate]) { driver.engine.venue.funding.add(rates) }
+
     /// What a restart restores: the paper venue, the engine, the driver's counters and the features'
     /// starting point (the features are rebuilt by replaying the stored bars from `warmUpStart`).
     public struct State: Sendable, Codable {
@@ -173,26 +188,41 @@ extension SymbolTrader {
     /// A trader continuing from `state`; its features start empty and are replayed by the runtime.
     public init(symbol: Symbol, parameters: EngineParameters, state: State, funding: FundingSchedule, confirmation: ConfirmationRules,
                 columns: FeatureColumns, spec: FeatureSpec = .standard) {
-        self.symbol = symbol
-        features = FeatureEngine(spec: spec)
-        layout = EntryContextLayout(featureNames: spec.names)
-        volatility = VolatilityTracker(timeframe: columns.stopTimeframe, period: spec.parameters.atrPeriod)
-        allocationTime = state.allocationTime
         let venue = SimulatedVenue(parameters: parameters, state: state.venue, funding: funding)
-        let engine = SimulatedTradingEngine(parameters: parameters, venue: venue, snapshot: state.engine, confirmation: confirmation,
-                                            agentVersion: "none")
-        driver = Driver(engine: engine, policy: ContextRecordingPolicy(base: TraderPolicy(agent: nil), layout: layout, barMilliseconds: 60_000),
-                        columns: columns)
-        driver.recordsEquity = false
+        self.init(symbol: symbol, engine: SimulatedTradingEngine(parameters: parameters, venue: venue, snapshot: state.engine, confirmation: confirmation,
+                                                                 agentVersion: "none"),
+                  columns: columns, spec: spec)
+        allocationTime = state.allocationTime
         driver.progress = state.progress
         driver.policy.contexts = state.contexts
         warmUpStart = state.warmUpStart
         lastBarOpenTime = state.lastBarOpenTime
     }
+}
 
-    /// Replays a stored bar into the features during a restart (no trading: it was traded before).
-    public mutating func replay(_ bar: Bar, funding: FundingRate?) {
-        features.update(bar: bar, funding: funding)
-        volatility.update(bar)
+/// A symbol whose orders wait in a command outbox for the exchange (the live path): the desk sends them
+/// and applies what the exchange reports, so the books are the exchange's.
+public typealias OutboxSymbolTrader = SymbolTrader<CommandOutbox>
+
+extension SymbolTrader where Venue == CommandOutbox {
+    /// A fresh trader of `symbol` with `capital` USDT (the account's share) whose orders go through its outbox.
+    public init(symbol: Symbol, parameters: EngineParameters, capital: Double, confirmation: ConfirmationRules, columns: FeatureColumns,
+                spec: FeatureSpec = .standard) {
+        self.init(symbol: symbol, engine: TradingEngine(parameters: parameters, venue: CommandOutbox(), initialCapital: capital, confirmation: confirmation),
+                  columns: columns, spec: spec)
+    }
+
+    /// The commands the last bar (or operator action) decided, oldest first; taking them empties the outbox.
+    public mutating func takeCommands() -> [VenueCommand] { driver.engine.venue.take() }
+
+    /// Applies what the exchange reported (fills, fired stops, rejections, unknown outcomes) and returns
+    /// what the engine recorded (trades closed, risk changes).
+    public mutating func apply(_ events: [VenueEvent]) -> EngineJournal {
+        driver.engine.journal = EngineJournal()
+        for event in events { driver.engine.apply(event) }
+        let journal = driver.engine.journal ?? EngineJournal()
+        driver.engine.journal = nil
+        driver.engine.clearHistory()
+        return journal
     }
 }

@@ -8,7 +8,7 @@ import TradingEngine
 
 /// What start-up prepared for the services.
 struct PreparedSymbols {
-    var traders: [Symbol: SymbolTrader] = [:]
+    var traders: [Symbol: PaperSymbolTrader] = [:]
     var parameters: [Symbol: EngineParameters] = [:]
     var funding: [Symbol: [FundingRate]] = [:]
     /// The open time of the last bar each symbol already has (the stream continues after it).
@@ -46,7 +46,7 @@ extension TraderRuntime {
             prepared.funding[symbol] = rates
             let schedule = FundingSchedule(rates: rates, fallbackRate: parameters.fallbackFundingRate)
             let saved = try await store.run { _ in try journal.state(symbol: symbol) }
-            var trader: SymbolTrader
+            var trader: PaperSymbolTrader
             var replayFrom: Int64?, replayTo: Int64?
             if let saved {
                 let persisted: PersistedTrader
@@ -55,7 +55,7 @@ extension TraderRuntime {
                 } catch {
                     throw TraderStartError("\(symbol): the stored trader state cannot be read (\(error)); it was written by another version?")
                 }
-                trader = SymbolTrader(symbol: symbol, parameters: parameters, state: persisted.trader, funding: schedule,
+                trader = PaperSymbolTrader(symbol: symbol, parameters: parameters, state: persisted.trader, funding: schedule,
                                       confirmation: confirmation, columns: columns, spec: spec)
                 (replayFrom, replayTo) = (persisted.trader.warmUpStart, persisted.trader.lastBarOpenTime)
                 prepared.lastDelivered[symbol] = persisted.trader.lastBarOpenTime
@@ -74,7 +74,7 @@ extension TraderRuntime {
                     "equity": "\(trader.engine.equity)", "risk": "\(trader.engine.risk.state.rawValue)",
                 ])
             } else {
-                trader = SymbolTrader(symbol: symbol, parameters: parameters, capital: configuration.allocationRules(symbols: symbols).equalShare,
+                trader = PaperSymbolTrader(symbol: symbol, parameters: parameters, capital: configuration.allocationRules(symbols: symbols).equalShare,
                                       funding: schedule,
                                       confirmation: confirmation, columns: columns, spec: spec)
                 if let last = try await store.candleCoverage(symbol: symbol, timeframe: .oneMinute)?.lastOpenTime {
@@ -137,7 +137,7 @@ extension TraderRuntime {
 
     /// Feeds the stored bars of `[from, to]` into the features (a restart's replay, or a first start's
     /// warm-up); returns how many. A restart whose replay does not reach the last traded bar says so.
-    func warm(_ trader: inout SymbolTrader, from: Int64, to: Int64, store: AsyncStore, funding: [FundingRate], restoring: Bool) async throws -> Int {
+    func warm(_ trader: inout PaperSymbolTrader, from: Int64, to: Int64, store: AsyncStore, funding: [FundingRate], restoring: Bool) async throws -> Int {
         var cursor = from, fed = 0, last: Int64?
         var fundingIndex = 0
         while cursor <= to {

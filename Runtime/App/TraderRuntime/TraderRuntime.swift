@@ -169,7 +169,7 @@ public struct TraderRuntime: Sendable {
 /// shutdown, then writes whatever is still unwritten.
 struct DeskService: Service {
     let settings: DeskSettings
-    let traders: [Symbol: SymbolTrader]
+    let traders: [Symbol: PaperSymbolTrader]
     let parameters: [Symbol: EngineParameters]
     let store: AsyncStore
     let funding: FundingBookBox
@@ -179,7 +179,7 @@ struct DeskService: Service {
     let inputs: AsyncStream<TraderInput>
     let paused: Set<Symbol>
 
-    init(settings: DeskSettings, traders: [Symbol: SymbolTrader], parameters: [Symbol: EngineParameters], store: AsyncStore,
+    init(settings: DeskSettings, traders: [Symbol: PaperSymbolTrader], parameters: [Symbol: EngineParameters], store: AsyncStore,
          funding: FundingBook, metrics: TraderMetrics, health: HealthBoard, logger: Logger, inputs: AsyncStream<TraderInput>, paused: Set<Symbol>) {
         self.paused = paused
         self.settings = settings

@@ -11,7 +11,7 @@ import TradingEngine
 /// in one transaction before it looks at the next input. Confined to the task that runs it.
 final class TradingDesk {
     let settings: DeskSettings
-    var traders: [Symbol: SymbolTrader]
+    var traders: [Symbol: PaperSymbolTrader]
     let parameters: [Symbol: EngineParameters]
     let store: AsyncStore
     let journal: TraderJournal
@@ -34,7 +34,7 @@ final class TradingDesk {
     /// The symbols whose entries the operator stopped (`pause`), until `start`.
     var paused: Set<Symbol> = []
 
-    init(settings: DeskSettings, traders: [Symbol: SymbolTrader], parameters: [Symbol: EngineParameters], store: AsyncStore,
+    init(settings: DeskSettings, traders: [Symbol: PaperSymbolTrader], parameters: [Symbol: EngineParameters], store: AsyncStore,
          funding: FundingBook, metrics: TraderMetrics, health: HealthBoard, logger: Logger) {
         self.settings = settings
         self.traders = traders
@@ -100,7 +100,7 @@ final class TradingDesk {
     /// The persistent record of one traded bar: the state, the orders and their fills, trades with
     /// their strategy records, the position, risk transitions and (on its schedule) the equity.
     /// `bar`: the bar traded (nil: an operator's request between bars).
-    func journalEntry(_ symbol: Symbol, _ trader: inout SymbolTrader, _ outcome: EngineJournal, bar: Bar?) -> BarJournalEntry {
+    func journalEntry(_ symbol: Symbol, _ trader: inout PaperSymbolTrader, _ outcome: EngineJournal, bar: Bar?) -> BarJournalEntry {
         let engine = trader.engine
         let contract = engine.parameters.contract
         var entry = BarJournalEntry(symbol: symbol, lastBarOpenTime: bar?.openTime ?? trader.lastBarOpenTime ?? 0, agentVersion: trader.agentVersion,
@@ -362,7 +362,7 @@ final class TradingDesk {
 
     /// The symbol's account, risk and position in the health board and the metrics; `riskChanges`: the
     /// transitions just made (the engine's own list is cleared once they are journaled).
-    func publish(_ symbol: Symbol, _ trader: SymbolTrader, blocked: String? = nil, riskChanges: [RiskStateChanged] = []) {
+    func publish(_ symbol: Symbol, _ trader: PaperSymbolTrader, blocked: String? = nil, riskChanges: [RiskStateChanged] = []) {
         let engine = trader.engine
         metrics.account(symbol, engine: engine)
         health.update(symbol) { health in
