@@ -212,6 +212,35 @@ extension SymbolTrader where Venue == CommandOutbox {
                   columns: columns, spec: spec)
     }
 
+    /// What a restart restores (the exchange holds the rest: its position, orders and stops are read back
+    /// by reconciliation; the features are rebuilt by replaying the stored bars from `warmUpStart`).
+    public struct Saved: Sendable, Codable {
+        public var engine: TradingEngine<CommandOutbox>.Snapshot
+        public var progress: Driver.Progress
+        public var warmUpStart: Int64?
+        public var lastBarOpenTime: Int64?
+        public var contexts: [Int64: [Double]]
+        public var allocationTime: Int64?
+    }
+
+    public var saved: Saved {
+        Saved(engine: engine.snapshot, progress: driver.progress, warmUpStart: warmUpStart, lastBarOpenTime: lastBarOpenTime,
+              contexts: driver.policy.contexts, allocationTime: allocationTime)
+    }
+
+    /// A trader continuing from `saved`; its features start empty and are replayed by the runtime.
+    public init(symbol: Symbol, parameters: EngineParameters, saved: Saved, confirmation: ConfirmationRules, columns: FeatureColumns,
+                spec: FeatureSpec = .standard) {
+        self.init(symbol: symbol, engine: TradingEngine(parameters: parameters, venue: CommandOutbox(), snapshot: saved.engine, confirmation: confirmation,
+                                                        agentVersion: "none"),
+                  columns: columns, spec: spec)
+        allocationTime = saved.allocationTime
+        driver.progress = saved.progress
+        driver.policy.contexts = saved.contexts
+        warmUpStart = saved.warmUpStart
+        lastBarOpenTime = saved.lastBarOpenTime
+    }
+
     /// The commands the last bar (or operator action) decided, oldest first; taking them empties the outbox.
     public mutating func takeCommands() -> [VenueCommand] { driver.engine.venue.take() }
 
