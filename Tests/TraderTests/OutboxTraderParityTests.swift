@@ -59,11 +59,14 @@ struct OutboxTraderParityTests {
             paper.warmUp(bar, funding: nil)
             live.warmUp(bar, funding: nil)
         }
-        var paperTrades: [ClosedTrade] = [], liveTrades: [ClosedTrade] = [], commands = 0
+        var paperTrades: [ClosedTrade] = [], liveTrades: [ClosedTrade] = [], commands = 0, progressDiffers = 0
         for bar in bars {
             paperTrades += paper.trade(bar, funding: nil, entriesAllowed: true).trades
             liveTrades += Self.step(&live, &exchange, bar, commands: &commands)
+            let (a, b) = (live.driver.progress, paper.driver.progress)
+            if (a.index, a.openedAtIndex, a.barsInMarket, a.filteredEntries) != (b.index, b.openedAtIndex, b.barsInMarket, b.filteredEntries) { progressDiffers += 1 }
         }
+        #expect(progressDiffers == 0, "the agent's position inputs (bars in the trade) are the paper trader's")
         #expect(commands > 10 && paperTrades.count > 5, "the agent trades: \(commands) commands, \(paperTrades.count) trades")
         #expect(liveTrades == paperTrades)
         #expect(live.engine.account == paper.engine.account && exchange.account == paper.engine.venue.account, "the same books")

@@ -13,6 +13,12 @@ extension BitGetVenue {
         try await exclusively(symbol) { try await readReport(symbol: symbol, inFlight: inFlight) }
     }
 
+    /// The symbols of every open position on the account (a read), e.g. to find positions on symbols
+    /// the trader does not trade.
+    public func symbolsWithPositions() async throws -> [String] {
+        try await client.positions().filter { $0.size > 0 }.map { $0.symbol.uppercased() }
+    }
+
     private func readReport(symbol: Symbol, inFlight: [ClientOrderID: Int64]) async throws -> VenueReport {
         let position = try await openPosition(symbol)
         let plans = try await client.positionProtection(symbol: symbol).filter { $0.kind != nil }

@@ -15,6 +15,7 @@ public struct AccountReconciliation: Sendable {
     public struct Finding: Sendable {
         public var symbol: Symbol
         public var believed: BelievedState
+        public var storeUnreadable = false
         public var report: VenueReport?
         public var actions: [ReconciliationAction]
         /// Why the store or the exchange could not be read.
@@ -48,11 +49,23 @@ public struct AccountReconciliation: Sendable {
                                      rules: Reconciliation.Rules(unknownPosition: unknownPosition))
     }
 
-    /// What the store believes about `symbol`, and when each in-flight order was sent (UTC ms).
-    public func believed(_ symbol: Symbol) throws -> (state: BelievedState, sent: [ClientOrderID: Int64]) {
+    /// What the store believes about `symbol`, and when each in-flight order was sent (UTC ms, this
+    /// machine's clock): a `submitted` row may not have left yet, so it counts as sent `now` (which
+    /// only delays a "never received" verdict); another takes its last update, the venue's time.
+    public func believed(_ symbol: Symbol, now: Int64 = Int64(Date().timeIntervalSince1970 * 1000)) throws
+        -> (state: BelievedState, sent: [ClientOrderID: Int64])
+    {
         let orders = try journal.workingOrders().filter { $0.symbol == symbol.name }
-        let sent = Dictionary(orders.map { (ClientOrderID(rawValue: $0.clientOrderID), $0.createdAt) }) { first, _ in first }
+        let sent = Dictionary(orders.map { (ClientOrderID(rawValue: $0.clientOrderID), $0.status == "submitted" ? now : max($0.createdAt, $0.updatedAt)) }) { first, _ in first }
         return (BelievedState(position: try journal.storedPosition(symbol: symbol), inFlight: sent.keys.sorted()), sent)
+    }
+
+    /// The symbols with an open position at the exchange that are not among `symbols` (left alone: the
+    /// trader never touches what it does not trade); nil when they cannot be read.
+    public func positionsElsewhere(than symbols: [Symbol]) async -> [String]? {
+        guard let held = try? await venue.symbolsWithPositions() else { return nil }
+        let traded = Set(symbols.map(\.name))
+        return Array(Set(held.filter { !traded.contains($0) })).sorted()
     }
 
     /// The finding of every symbol, in order.
@@ -63,7 +76,7 @@ public struct AccountReconciliation: Sendable {
             do {
                 believed = try self.believed(symbol)
             } catch {
-                findings.append(Finding(symbol: symbol, believed: BelievedState(position: nil), actions: [], failure: "the store: \(error)"))
+                findings.append(Finding(symbol: symbol, believed: BelievedState(position: nil), storeUnreadable: true, actions: [], failure: "the store: \(error)"))
                 continue
             }
             do {
@@ -80,7 +93,7 @@ public struct AccountReconciliation: Sendable {
     /// A finding in words: the two sides, then each action as what would be done.
     public static func lines(_ finding: Finding) -> [String] {
         var lines = ["\(finding.symbol): " + (finding.agrees ? "the store and the exchange agree" : finding.failure == nil ? "differences" : "cannot be reconciled")]
-        lines.append("  store:    " + describe(finding.believed.position) + (finding.believed.inFlight.isEmpty ? ""
+        lines.append("  store:    " + (finding.storeUnreadable ? "unreadable" : describe(finding.believed.position)) + (finding.believed.inFlight.isEmpty ? ""
                      : "; orders without a known outcome: " + finding.believed.inFlight.map(\.rawValue).joined(separator: ", ")))
         if let report = finding.report {
             let position = report.position.map { "\($0.side.rawValue) \(number($0.size)) @ \(number($0.entryPrice)) \(String(format: "%.0fx", $0.leverage))" } ?? "flat"
@@ -104,7 +117,7 @@ public struct AccountReconciliation: Sendable {
         switch action {
         case let .bookFill(id, fill): "book the fill of \(id): \(number(fill.size)) @ \(number(fill.price)), fee \(number(fill.fee))"
         case let .forgetOrder(id, reason): "forget order \(id) (\(reason))"
-        case let .bookClosedAtVenue(position): "book the close of the \(position.side.rawValue) position of \(number(position.size)) from the exchange's fills (it closed there)"
+        case let .bookClosedAtVenue(position): "book the close of the \(position.side.rawValue) position of \(number(position.size)) from the exchange's fills (it closed there; halt if they cannot be found)"
         case let .adoptPosition(reported): "take the exchange's position as the truth: \(reported.side.rawValue) \(number(reported.size)) @ \(number(reported.entryPrice))"
         case let .flatten(reason): "close the position at the exchange, reduce-only market (\(reason))"
         case let .armProtection(stopLoss, takeProfit): "place the stop at \(number(stopLoss))" + (takeProfit.map { " and the take-profit at \(number($0))" } ?? "") + " (modified in place when one exists)"

@@ -216,6 +216,9 @@ extension SymbolTrader where Venue == CommandOutbox {
     /// by reconciliation; the features are rebuilt by replaying the stored bars from `warmUpStart`).
     public struct Saved: Sendable, Codable {
         public var engine: TradingEngine<CommandOutbox>.Snapshot
+        /// Commands decided and not yet taken for the exchange (the desk takes them before it saves, so
+        /// normally none; kept rather than lost, since the engine's working order waits for them).
+        public var untaken: [VenueCommand]
         public var progress: Driver.Progress
         public var warmUpStart: Int64?
         public var lastBarOpenTime: Int64?
@@ -224,14 +227,15 @@ extension SymbolTrader where Venue == CommandOutbox {
     }
 
     public var saved: Saved {
-        Saved(engine: engine.snapshot, progress: driver.progress, warmUpStart: warmUpStart, lastBarOpenTime: lastBarOpenTime,
+        Saved(engine: engine.snapshot, untaken: engine.venue.outbox, progress: driver.progress, warmUpStart: warmUpStart, lastBarOpenTime: lastBarOpenTime,
               contexts: driver.policy.contexts, allocationTime: allocationTime)
     }
 
     /// A trader continuing from `saved`; its features start empty and are replayed by the runtime.
     public init(symbol: Symbol, parameters: EngineParameters, saved: Saved, confirmation: ConfirmationRules, columns: FeatureColumns,
                 spec: FeatureSpec = .standard) {
-        self.init(symbol: symbol, engine: TradingEngine(parameters: parameters, venue: CommandOutbox(), snapshot: saved.engine, confirmation: confirmation,
+        self.init(symbol: symbol, engine: TradingEngine(parameters: parameters, venue: CommandOutbox(untaken: saved.untaken), snapshot: saved.engine,
+                                                        confirmation: confirmation,
                                                         agentVersion: "none"),
                   columns: columns, spec: spec)
         allocationTime = saved.allocationTime
@@ -245,10 +249,16 @@ extension SymbolTrader where Venue == CommandOutbox {
     public mutating func takeCommands() -> [VenueCommand] { driver.engine.venue.take() }
 
     /// Applies what the exchange reported (fills, fired stops, rejections, unknown outcomes) and returns
-    /// what the engine recorded (trades closed, risk changes).
+    /// what the engine recorded (trades closed, risk changes). The contract: a command's outcome is
+    /// applied before the next bar is traded (a fill reported later finds the bar's decision made
+    /// without it).
     public mutating func apply(_ events: [VenueEvent]) -> EngineJournal {
         driver.engine.journal = EngineJournal()
+        let wasFlat = engine.account.position == nil
         for event in events { driver.engine.apply(event) }
+        // A position opened by a fill counts its bars from the bar about to be traded, as on paper, where
+        // the fill happens inside that bar.
+        if wasFlat, engine.account.position != nil { driver.progress.openedAtIndex = driver.progress.index }
         let journal = driver.engine.journal ?? EngineJournal()
         driver.engine.journal = nil
         driver.engine.clearHistory()

@@ -21,7 +21,7 @@ struct ReconcileCommand: AsyncParsableCommand {
 
     @OptionGroup var common: CommonOptions
     @Flag(help: "Report only (required: this command never changes the account).") var dryRun = false
-    @Flag(help: "BitGet's demo trading account (the paptrading header, demo API keys).") var demoTrading = false
+    @Flag(help: "BitGet's demo trading account (the paptrading header, demo API keys), with --live.") var demoTrading = false
     @Option(help: "Comma-separated symbols (default: every enabled symbol).") var symbols: String?
     @Option(help: "What to do with a position the bot did not open: flatten (default) or adopt.") var unknownPosition = "flatten"
 
@@ -37,9 +37,10 @@ struct ReconcileCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = try TraderContext.load(common, label: "trader.reconcile")
-        guard common.liveAccount || demoTrading else {
-            print("the paper account is the trader's own book: there is no exchange account to reconcile it with (use --live, or --demo-trading)")
-            return
+        guard common.liveAccount else {
+            printError("the paper account is the trader's own book: there is no exchange account to reconcile it with "
+                       + "(--live: the live account's records, with --demo-trading for BitGet's demo account)")
+            throw ExitCode(64)
         }
         let store = try context.openStore()
         let configured = context.configuration.symbols
@@ -62,6 +63,12 @@ struct ReconcileCommand: AsyncParsableCommand {
               + "\(context.configuration.environment.bitgetBaseURL) (dry run: nothing is sent)")
         let findings = await reconciliation.check(selected)
         for finding in findings { print(AccountReconciliation.lines(finding).joined(separator: "\n")) }
+        switch await reconciliation.positionsElsewhere(than: selected) {
+        case let others? where !others.isEmpty:
+            print("positions on symbols not reconciled here (left alone): \(others.joined(separator: ", "))")
+        case nil: print("the account's other positions could not be listed")
+        default: break
+        }
         let failed = findings.filter { $0.failure != nil }.count, differing = findings.filter { !$0.agrees && $0.failure == nil }.count
         print("\(findings.count - failed - differing) agree, \(differing) differ, \(failed) cannot be read")
         if failed > 0 { throw ExitCode.failure }

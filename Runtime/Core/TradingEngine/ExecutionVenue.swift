@@ -24,7 +24,8 @@ public protocol ExecutionVenue: Sendable {
 public struct CommandOutbox: ExecutionVenue {
     public private(set) var outbox: [VenueCommand] = []
 
-    public init() {}
+    /// An outbox holding `untaken` (restored after a restart).
+    public init(untaken: [VenueCommand] = []) { outbox = untaken }
 
     public mutating func submit(_ command: VenueCommand, events: inout [VenueEvent]) { outbox.append(command) }
     public mutating func advance(through bar: Bar, events: inout [VenueEvent]) {}
