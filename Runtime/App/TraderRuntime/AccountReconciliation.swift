@@ -96,8 +96,8 @@ public struct AccountReconciliation: Sendable {
         lines.append("  store:    " + (finding.storeUnreadable ? "unreadable" : describe(finding.believed.position)) + (finding.believed.inFlight.isEmpty ? ""
                      : "; orders without a known outcome: " + finding.believed.inFlight.map(\.rawValue).joined(separator: ", ")))
         if let report = finding.report {
-            let position = report.position.map { "\($0.side.rawValue) \(number($0.size)) @ \(number($0.entryPrice)) \(String(format: "%.0fx", $0.leverage))" } ?? "flat"
-            let protections = report.protections.map { "\($0.kind == .stopLoss ? "stop" : "take-profit") \(number($0.trigger)) (\($0.venueOrderID))" }
+            let position = report.position.map { "\($0.side.rawValue) \(OperatorView.decimal($0.size)) @ \(OperatorView.decimal($0.entryPrice)) \(String(format: "%.0fx", $0.leverage))" } ?? "flat"
+            let protections = report.protections.map { "\($0.kind == .stopLoss ? "stop" : "take-profit") \(OperatorView.decimal($0.trigger)) (\($0.venueOrderID))" }
             lines.append("  exchange: \(position)" + (protections.isEmpty ? ", no TP/SL orders" : ", " + protections.joined(separator: ", "))
                          + (report.strayOrders.isEmpty ? "" : "; working orders not sent by the bot: " + report.strayOrders.joined(separator: ", ")))
         }
@@ -108,25 +108,23 @@ public struct AccountReconciliation: Sendable {
 
     static func describe(_ position: Position?) -> String {
         guard let position else { return "flat" }
-        return "\(position.side.rawValue) \(number(position.size)) @ \(number(position.entryPrice)) \(String(format: "%.0fx", position.leverage))"
-            + ", stop \(position.stopLoss.map(number) ?? "none"), take-profit \(position.takeProfit.map(number) ?? "none")"
+        return "\(position.side.rawValue) \(OperatorView.decimal(position.size)) @ \(OperatorView.decimal(position.entryPrice)) \(String(format: "%.0fx", position.leverage))"
+            + ", stop \(position.stopLoss.map(OperatorView.decimal) ?? "none"), take-profit \(position.takeProfit.map(OperatorView.decimal) ?? "none")"
     }
 
     /// An action as what the trader would do.
     static func describe(_ action: ReconciliationAction) -> String {
         switch action {
-        case let .bookFill(id, fill): "book the fill of \(id): \(number(fill.size)) @ \(number(fill.price)), fee \(number(fill.fee))"
+        case let .bookFill(id, fill): "book the fill of \(id): \(OperatorView.decimal(fill.size)) @ \(OperatorView.decimal(fill.price)), fee \(OperatorView.decimal(fill.fee))"
         case let .forgetOrder(id, reason): "forget order \(id) (\(reason))"
-        case let .bookClosedAtVenue(position): "book the close of the \(position.side.rawValue) position of \(number(position.size)) from the exchange's fills (it closed there; halt if they cannot be found)"
-        case let .adoptPosition(reported): "take the exchange's position as the truth: \(reported.side.rawValue) \(number(reported.size)) @ \(number(reported.entryPrice))"
+        case let .bookClosedAtVenue(position): "book the close of the \(position.side.rawValue) position of \(OperatorView.decimal(position.size)) from the exchange's fills (it closed there; halt if they cannot be found)"
+        case let .adoptPosition(reported): "take the exchange's position as the truth: \(reported.side.rawValue) \(OperatorView.decimal(reported.size)) @ \(OperatorView.decimal(reported.entryPrice))"
         case let .flatten(reason): "close the position at the exchange, reduce-only market (\(reason))"
-        case let .armProtection(stopLoss, takeProfit): "place the stop at \(number(stopLoss))" + (takeProfit.map { " and the take-profit at \(number($0))" } ?? "") + " (modified in place when one exists)"
+        case let .armProtection(stopLoss, takeProfit): "place the stop at \(OperatorView.decimal(stopLoss))" + (takeProfit.map { " and the take-profit at \(OperatorView.decimal($0))" } ?? "") + " (modified in place when one exists)"
         case let .cancelOrders(ids, reason): "cancel \(ids.joined(separator: ", ")) (\(reason))"
         case let .cancelOrder(id, reason): "cancel the rest of \(id) (\(reason))"
         case let .retryLater(reason): "wait and reconcile again, trading nothing for the symbol: \(reason)"
         case let .halt(reason): "halt the symbol and alert: \(reason)"
         }
     }
-
-    static func number(_ value: Double) -> String { String(format: "%.10g", value) }
 }

@@ -57,11 +57,11 @@ extension TradingDesk {
         // A trade entered before the fill closed before it (a flip closes the old position first).
         var events = exits.filter { $0.entryTime < fillTime }.map(exitEvent)
         if entryFillTime != nil, let order = entry.orders.first(where: { $0.status == "filled" && !$0.reduceOnly }) {
-            let price = order.averagePrice.flatMap(Double.init).map { String(format: "%.10g", $0) } ?? "?"
+            let price = order.averagePrice.flatMap(Double.init).map(OperatorView.decimal) ?? "?"
             let side = position?.side.rawValue ?? (order.side.contains("sell") ? "short" : "long")
             let protection = position.map {
-                String(format: ", leverage %.0fx, ", $0.leverage) + "stop \($0.stopLoss.map { String(format: "%.10g", $0) } ?? "none"), "
-                    + "take-profit \($0.takeProfit.map { String(format: "%.10g", $0) } ?? "none")"
+                String(format: ", leverage %.0fx, ", $0.leverage) + "stop \($0.stopLoss.map(OperatorView.decimal) ?? "none"), "
+                    + "take-profit \($0.takeProfit.map(OperatorView.decimal) ?? "none")"
             } ?? ""
             events.append(EventRow(kind: "entry", message: "entered \(side) \(order.filledSize) @ \(price)\(protection)"))
         }

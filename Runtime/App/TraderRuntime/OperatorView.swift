@@ -56,6 +56,8 @@ struct OperatorView {
     static func money(_ value: Double) -> String { String(format: "%.2f", value) }
     static func signed(_ value: Double) -> String { String(format: "%+.2f", value) }
     static func price(_ value: Double) -> String { String(format: "%.8g", value) }
+    /// Ten significant digits: a fill or a trigger as the exchange has it.
+    static func decimal(_ value: Double) -> String { String(format: "%.10g", value) }
     static func percent(_ value: Double) -> String { String(format: "%.2f%%", value * 100) }
 
     /// A position in one line: side, size, entry, leverage, stop and its distance, liquidation distance.

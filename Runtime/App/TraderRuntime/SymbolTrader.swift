@@ -137,6 +137,15 @@ public struct SymbolTrader<Venue: ExecutionVenue>: Sendable {
         return (change, journal)
     }
 
+    /// What a restart restores besides the engine (the same for every venue).
+    mutating func restore(progress: Driver.Progress, contexts: [Int64: [Double]], warmUpStart: Int64?, lastBarOpenTime: Int64?, allocationTime: Int64?) {
+        driver.progress = progress
+        driver.policy.contexts = contexts
+        self.warmUpStart = warmUpStart
+        self.lastBarOpenTime = lastBarOpenTime
+        self.allocationTime = allocationTime
+    }
+
     /// Replays a stored bar into the features during a restart (no trading: it was traded before).
     public mutating func replay(_ bar: Bar, funding: FundingRate?) {
         features.update(bar: bar, funding: funding)
@@ -192,11 +201,8 @@ extension SymbolTrader where Venue == SimulatedVenue {
         self.init(symbol: symbol, engine: SimulatedTradingEngine(parameters: parameters, venue: venue, snapshot: state.engine, confirmation: confirmation,
                                                                  agentVersion: "none"),
                   columns: columns, spec: spec)
-        allocationTime = state.allocationTime
-        driver.progress = state.progress
-        driver.policy.contexts = state.contexts
-        warmUpStart = state.warmUpStart
-        lastBarOpenTime = state.lastBarOpenTime
+        restore(progress: state.progress, contexts: state.contexts, warmUpStart: state.warmUpStart, lastBarOpenTime: state.lastBarOpenTime,
+                allocationTime: state.allocationTime)
     }
 }
 
@@ -238,11 +244,8 @@ extension SymbolTrader where Venue == CommandOutbox {
                                                         confirmation: confirmation,
                                                         agentVersion: "none"),
                   columns: columns, spec: spec)
-        allocationTime = saved.allocationTime
-        driver.progress = saved.progress
-        driver.policy.contexts = saved.contexts
-        warmUpStart = saved.warmUpStart
-        lastBarOpenTime = saved.lastBarOpenTime
+        restore(progress: saved.progress, contexts: saved.contexts, warmUpStart: saved.warmUpStart, lastBarOpenTime: saved.lastBarOpenTime,
+                allocationTime: saved.allocationTime)
     }
 
     /// The commands the last bar (or operator action) decided, oldest first; taking them empties the outbox.
@@ -253,15 +256,14 @@ extension SymbolTrader where Venue == CommandOutbox {
     /// applied before the next bar is traded (a fill reported later finds the bar's decision made
     /// without it).
     public mutating func apply(_ events: [VenueEvent]) -> EngineJournal {
-        driver.engine.journal = EngineJournal()
         let wasFlat = engine.account.position == nil
-        for event in events { driver.engine.apply(event) }
+        let (_, journal) = operate { engine in
+            for event in events { engine.apply(event) }
+            return nil
+        }
         // A position opened by a fill counts its bars from the bar about to be traded, as on paper, where
         // the fill happens inside that bar.
         if wasFlat, engine.account.position != nil { driver.progress.openedAtIndex = driver.progress.index }
-        let journal = driver.engine.journal ?? EngineJournal()
-        driver.engine.journal = nil
-        driver.engine.clearHistory()
         return journal
     }
 }

@@ -16,7 +16,7 @@ struct TelegramAlerts {
     var interval: Duration = .seconds(1)
 
     /// Event kinds sent before anything else.
-    static let criticalKinds: Set<String> = ["stop_failed", "unprotected", "liquidation_risk", "order_unknown", "halted"]
+    static let criticalKinds: Set<String> = ["stop_failed", "unprotected", "liquidation_risk", "liquidation", "order_unknown", "halted"]
 
     func run() async {
         let records = context.records
@@ -69,10 +69,11 @@ struct TelegramAlerts {
     static func message(_ row: JournalAlertRow) -> (String, Bool) {
         let symbol = "<b>\(TelegramText.escapeHTML(row.symbol ?? "trader"))</b>"
         let text = TelegramText.escapeHTML(row.message)
+        let critical = criticalKinds.contains(row.kind)
         switch row.kind {
-        case "exit", "risk": return ("\(symbol) \(text)", false)
-        case "halted", "liquidation": return ("⛔ \(symbol) \(text)", true)
-        default: return ("\(symbol) \(TelegramText.escapeHTML(row.kind)): \(text)", criticalKinds.contains(row.kind))
+        case "exit", "risk": return ("\(symbol) \(text)", critical)
+        case "halted", "liquidation": return ("⛔ \(symbol) \(text)", critical)
+        default: return ("\(symbol) \(TelegramText.escapeHTML(row.kind)): \(text)", critical)
         }
     }
 

@@ -34,13 +34,13 @@ actor TelegramOutbox {
     func restore() async throws -> Int {
         let records = self.records
         let rows = try await store.run { _ in try records.waiting() }
-        var loaded = 0
-        for row in rows where queue.message(row.id) == nil {
-            queue.enqueue(OutgoingMessage(id: row.id, chatID: row.chatID, text: row.text, priority: row.priority == 0 ? .critical : .normal,
-                                          attempts: row.attempts, notBefore: row.notBefore))
-            loaded += 1
+        let queued = Set(queue.ids)
+        let loaded = rows.filter { !queued.contains($0.id) }.map {
+            OutgoingMessage(id: $0.id, chatID: $0.chatID, text: $0.text, priority: $0.priority == 0 ? .critical : .normal, attempts: $0.attempts,
+                            notBefore: $0.notBefore)
         }
-        return loaded
+        queue.enqueue(contentsOf: loaded)
+        return loaded.count
     }
 
     /// Stores `html` (already escaped) for `chatID`, cut into Telegram-sized messages on line boundaries.

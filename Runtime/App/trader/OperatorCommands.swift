@@ -85,13 +85,10 @@ struct ResumeCommand: AsyncParsableCommand {
         commandName: "resume", abstract: "Lift the halt of a symbol (or all): queued for the running trader, or the next one.")
 
     @OptionGroup var common: CommonOptions
-    @Argument(help: "The symbol (omit with --all).") var symbol: String?
-    @Flag(help: "Every symbol.") var all = false
-
-    func validate() throws { try validateTarget(symbol, all: all) }
+    @OptionGroup var target: SymbolTarget
 
     func run() async throws {
-        try await queue("resume", common: common, symbol: symbol.flatMap { Symbol($0) }, reason: nil)
+        try await queue("resume", common: common, symbol: target.chosen, reason: nil)
     }
 }
 
@@ -101,14 +98,11 @@ struct HaltCommand: AsyncParsableCommand {
         commandName: "halt", abstract: "Halt a symbol (or all): no entries, an open position closed at the next open, until resumed.")
 
     @OptionGroup var common: CommonOptions
-    @Argument(help: "The symbol (omit with --all).") var symbol: String?
-    @Flag(help: "Every symbol.") var all = false
+    @OptionGroup var target: SymbolTarget
     @Option(help: "Why (recorded with the halt).") var reason: String?
 
-    func validate() throws { try validateTarget(symbol, all: all) }
-
     func run() async throws {
-        try await queue("halt", common: common, symbol: symbol.flatMap { Symbol($0) }, reason: reason)
+        try await queue("halt", common: common, symbol: target.chosen, reason: reason)
     }
 }
 
@@ -118,13 +112,10 @@ struct PauseCommand: AsyncParsableCommand {
         commandName: "pause", abstract: "Stop new entries of a symbol (or all); open positions keep their stops. Lasts across restarts, until unpause.")
 
     @OptionGroup var common: CommonOptions
-    @Argument(help: "The symbol (omit with --all).") var symbol: String?
-    @Flag(help: "Every symbol.") var all = false
-
-    func validate() throws { try validateTarget(symbol, all: all) }
+    @OptionGroup var target: SymbolTarget
 
     func run() async throws {
-        try await queue("pause", common: common, symbol: symbol.flatMap { Symbol($0) }, reason: "from the command line")
+        try await queue("pause", common: common, symbol: target.chosen, reason: "from the command line")
     }
 }
 
@@ -134,20 +125,39 @@ struct UnpauseCommand: AsyncParsableCommand {
         commandName: "unpause", abstract: "Allow new entries of a paused symbol (or all) again; a halted one still needs resume.")
 
     @OptionGroup var common: CommonOptions
-    @Argument(help: "The symbol (omit with --all).") var symbol: String?
-    @Flag(help: "Every symbol.") var all = false
-
-    func validate() throws { try validateTarget(symbol, all: all) }
+    @OptionGroup var target: SymbolTarget
 
     func run() async throws {
-        try await queue("start", common: common, symbol: symbol.flatMap { Symbol($0) }, reason: "from the command line")
+        try await queue("start", common: common, symbol: target.chosen, reason: "from the command line")
     }
 }
 
-func validateTarget(_ symbol: String?, all: Bool) throws {
-    if all, symbol != nil { throw ValidationError("give a symbol or --all, not both") }
-    if !all, symbol == nil { throw ValidationError("give a symbol (e.g. BTCUSDT) or --all") }
-    if let symbol, Symbol(symbol) == nil { throw ValidationError("\(symbol): upper-case letters and digits, e.g. BTCUSDT") }
+/// The symbol an operator request is for: one, or `--all`.
+struct SymbolTarget: ParsableArguments {
+    @Argument(help: "The symbol (omit with --all).") var symbol: String?
+    @Flag(help: "Every symbol.") var all = false
+
+    func validate() throws {
+        if all, symbol != nil { throw ValidationError("give a symbol or --all, not both") }
+        if !all, symbol == nil { throw ValidationError("give a symbol (e.g. BTCUSDT) or --all") }
+        if let symbol, Symbol(symbol) == nil { throw ValidationError("\(symbol): upper-case letters and digits, e.g. BTCUSDT") }
+    }
+
+    /// The symbol, nil for every symbol.
+    var chosen: Symbol? { symbol.flatMap { Symbol($0) } }
+}
+
+/// `--symbols A,B`: a subset of the configured symbols (nil: every enabled one).
+struct SymbolSelection: ParsableArguments {
+    @Option(help: "Comma-separated symbols (default: every enabled symbol).") var symbols: String?
+
+    func validate() throws {
+        for name in symbols?.split(separator: ",") ?? [] where Symbol(String(name).trimmingCharacters(in: .whitespaces)) == nil {
+            throw ValidationError("--symbols \(name): upper-case letters and digits, e.g. BTCUSDT")
+        }
+    }
+
+    var chosen: [Symbol]? { symbols?.split(separator: ",").compactMap { Symbol(String($0).trimmingCharacters(in: .whitespaces)) } }
 }
 
 func queue(_ command: String, common: CommonOptions, symbol: Symbol?, reason: String?) async throws {

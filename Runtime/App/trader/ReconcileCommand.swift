@@ -22,7 +22,7 @@ struct ReconcileCommand: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
     @Flag(help: "Report only (required: this command never changes the account).") var dryRun = false
     @Flag(help: "BitGet's demo trading account (the paptrading header, demo API keys), with --live.") var demoTrading = false
-    @Option(help: "Comma-separated symbols (default: every enabled symbol).") var symbols: String?
+    @OptionGroup var selection: SymbolSelection
     @Option(help: "What to do with a position the bot did not open: flatten (default) or adopt.") var unknownPosition = "flatten"
 
     func validate() throws {
@@ -30,9 +30,6 @@ struct ReconcileCommand: AsyncParsableCommand {
             throw ValidationError("reconcile only reports in this version: pass --dry-run (the running live trader acts on the differences)")
         }
         guard UnknownPositionPolicy(rawValue: unknownPosition) != nil else { throw ValidationError("--unknown-position: flatten or adopt") }
-        for name in symbols?.split(separator: ",") ?? [] where Symbol(String(name).trimmingCharacters(in: .whitespaces)) == nil {
-            throw ValidationError("--symbols \(name): upper-case letters and digits, e.g. BTCUSDT")
-        }
     }
 
     func run() async throws {
@@ -44,7 +41,7 @@ struct ReconcileCommand: AsyncParsableCommand {
         }
         let store = try context.openStore()
         let configured = context.configuration.symbols
-        let selected = symbols?.split(separator: ",").compactMap { Symbol(String($0).trimmingCharacters(in: .whitespaces)) }
+        let selected = selection.chosen
             ?? configured.enabledSymbols.map(\.symbol)
         let unknown = selected.filter { symbol in !configured.symbols.contains { $0.symbol == symbol } }
         guard unknown.isEmpty else {

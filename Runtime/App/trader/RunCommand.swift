@@ -19,15 +19,12 @@ struct RunCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var common: CommonOptions
-    @Option(help: "Comma-separated symbols (default: every enabled symbol).") var symbols: String?
+    @OptionGroup var selection: SymbolSelection
     @Flag(help: "Trade on paper (the default).") var paper = false
     @Option(help: "The pipeline executable the retrain trigger starts (default: beside trader).") var pipeline: String?
 
     func validate() throws {
         if paper, common.liveAccount { throw ValidationError("--paper and --live exclude each other") }
-        for name in symbols?.split(separator: ",") ?? [] where Symbol(String(name).trimmingCharacters(in: .whitespaces)) == nil {
-            throw ValidationError("--symbols \(name): upper-case letters and digits, e.g. BTCUSDT")
-        }
     }
 
     func run() async throws {
@@ -58,7 +55,7 @@ struct RunCommand: AsyncParsableCommand {
                                         confirmationSeconds: behaviour.confirmationSeconds, dailySummary: behaviour.dailySummary)
         }
         let store = try context.openStore()
-        let selected = symbols?.split(separator: ",").compactMap { Symbol(String($0).trimmingCharacters(in: .whitespaces)) }
+        let selected = selection.chosen
         let version = BuildInfo.codeVersion(environment: ProcessInfo.processInfo.environment)
         let runtime = TraderRuntime(configuration: configuration, options: .init(
             mode: "paper", symbols: selected, pipelineExecutable: pipeline, telegram: telegram,

@@ -69,11 +69,17 @@ public struct OutboxQueue: Sendable {
 
     public var count: Int { waiting.count }
 
+    /// The ids of the messages waiting.
+    public var ids: [Int64] { waiting.map(\.id) }
+
     /// The waiting message `id` (its attempts and next time after a failed send), nil once it left.
     public func message(_ id: Int64) -> OutgoingMessage? { waiting.first { $0.id == id } }
 
-    public mutating func enqueue(_ message: OutgoingMessage) {
-        waiting.append(message)
+    public mutating func enqueue(_ message: OutgoingMessage) { enqueue(contentsOf: [message]) }
+
+    /// Queues several at once (sorted once: a restart may load thousands).
+    public mutating func enqueue(contentsOf messages: [OutgoingMessage]) {
+        waiting += messages
         sort()
     }
 
