@@ -40,6 +40,11 @@ public actor BitGetVenue {
     public struct Outcome: Sendable, Equatable {
         public var events: [VenueEvent] = []
         public var halt: String?
+
+        public init(events: [VenueEvent] = [], halt: String? = nil) {
+            self.events = events
+            self.halt = halt
+        }
     }
 
     let client: BitGetRESTClient

@@ -256,6 +256,13 @@ public struct TraderJournal: Sendable {
         ]
     }
 
+    /// Records orders as about to be sent (status `submitted`), before they leave: a crash while one is
+    /// in flight leaves its row, so the next start resolves it by its client id instead of taking the
+    /// exchange's position for a stranger's.
+    public func recordSending(_ orders: [OrderRow]) throws {
+        try store.executeAtomically(orders.map(orderStatement), context: "record orders before sending them")
+    }
+
     func orderStatement(_ order: OrderRow) -> SQLStatement {
         SQLStatement("""
             INSERT INTO orders (client_order_id, exchange_order_id, mode, symbol, side, order_type, size, price, reduce_only, stop_loss,

@@ -16,9 +16,10 @@ public struct RuntimeConfiguration: Sendable, Codable, Equatable {
     public var telegram: TelegramBehaviour
     /// What `SIGTERM` may take (finishing the bar in hand, persisting, closing sockets), seconds.
     public var shutdownGraceSeconds: Double
+    public var exchange: ExchangeSettings
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case live, metrics, retrain, telegram
+        case live, metrics, retrain, telegram, exchange
         case marketData = "market_data"
         case agentReloadSeconds = "agent_reload_seconds"
         case equitySnapshotMinutes = "equity_snapshot_minutes"
@@ -37,6 +38,7 @@ public struct RuntimeConfiguration: Sendable, Codable, Equatable {
         retrain = fields.value(.retrain, or: RetrainSettings())
         telegram = fields.value(.telegram, or: TelegramBehaviour())
         shutdownGraceSeconds = fields.number(.shutdownGraceSeconds, or: 10, within: 1...600, unit: " s")
+        exchange = fields.value(.exchange, or: ExchangeSettings())
     }
 }
 
@@ -187,5 +189,35 @@ public struct TelegramBehaviour: Sendable, Codable, Equatable {
         confirmationSeconds = fields.number(.confirmationSeconds, or: 60, within: 1...3_600, unit: " s")
         staleCommandSeconds = fields.number(.staleCommandSeconds, or: 120, within: 5...86_400, unit: " s")
         dailySummary = fields.value(.dailySummary, or: true)
+    }
+}
+
+/// The `exchange:` block: how the live trader keeps its books and BitGet's account in agreement.
+public struct ExchangeSettings: Sendable, Codable, Equatable {
+    /// Seconds between two reconciliations of every symbol with the exchange (positions, orders, stops).
+    public var reconcileSeconds: Double
+    /// A position the bot did not open: `flatten` (close it, reduce-only) or `adopt` (keep it, with a stop).
+    public var unknownPosition: String
+    /// How long a new position may wait for its stop to be confirmed at the exchange before it is closed, seconds.
+    public var stopConfirmationSeconds: Double
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case reconcileSeconds = "reconcile_seconds"
+        case unknownPosition = "unknown_position"
+        case stopConfirmationSeconds = "stop_confirmation_seconds"
+    }
+
+    init() {
+        reconcileSeconds = 45
+        unknownPosition = "flatten"
+        stopConfirmationSeconds = 10
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let fields = ConfigMapping(decoder, keys: CodingKeys.self)
+        reconcileSeconds = fields.number(.reconcileSeconds, or: 45, within: 1...600, unit: " s")
+        unknownPosition = fields.value(.unknownPosition, or: "flatten")
+        fields.check(["flatten", "adopt"].contains(unknownPosition), .unknownPosition, value: unknownPosition, "must be flatten or adopt")
+        stopConfirmationSeconds = fields.number(.stopConfirmationSeconds, or: 10, within: 1...120, unit: " s")
     }
 }

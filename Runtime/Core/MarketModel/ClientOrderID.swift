@@ -32,6 +32,12 @@ public struct ClientOrderID: Hashable, Sendable, Codable, Comparable, CustomStri
         return parts.count == 4 ? Purpose(rawValue: String(parts[1])) : nil
     }
 
+    /// The close of the decision bar encoded in the id (UTC ms), when it is one of ours.
+    public var decisionTime: Int64? {
+        let parts = rawValue.split(separator: "-")
+        return parts.count == 4 && Purpose(rawValue: String(parts[1])) != nil ? Int64(parts[2]) : nil
+    }
+
     public var description: String { rawValue }
     public static func < (lhs: ClientOrderID, rhs: ClientOrderID) -> Bool { lhs.rawValue < rhs.rawValue }
 
