@@ -1,6 +1,7 @@
 import MarketModel
 import Storage
 import Testing
+import TradingEngine
 @testable import TraderRuntime
 
 /// The lines a bar writes to the event log, and the alerts they become: in the order things happened,
@@ -28,7 +29,7 @@ struct AlertLinesTests {
         // The old long closes at the fill's time (a flip), the new short is stopped out in the same bar.
         let entry = Self.entry(trades: [Self.trade(.short, entered: fill, exited: fill, net: -3), Self.trade(.long, entered: 0, exited: fill, net: 2, reason: .signal)],
                                filledEntry: true, risk: [RiskChangeRow(time: fill, from: "ACTIVE", to: "HALTED", reason: "drawdown 5.1%")])
-        let lines = TradingDesk.events(entry, entryFillTime: fill, position: nil, troubles: [EventRow(kind: "order_unknown", message: "order x")])
+        let lines = TradingDesk<SimulatedVenue>.events(entry, entryFillTime: fill, position: nil, troubles: [EventRow(kind: "order_unknown", message: "order x")])
         #expect(lines.map(\.kind) == ["exit", "entry", "exit", "halted", "order_unknown"])
         #expect(lines[0].message.hasPrefix("✅ closed long") && lines[0].message.hasSuffix("signal"), "\(lines[0].message)")
         #expect(lines[1].message == "entered short 0.01 @ 100000", "the side from the order when the position is already gone: \(lines[1].message)")
@@ -37,7 +38,7 @@ struct AlertLinesTests {
     }
 
     @Test func noEntryMeansOnlyTheExitsAndALiquidationIsItsOwnKind() {
-        let lines = TradingDesk.events(Self.entry(trades: [Self.trade(.long, entered: 0, exited: 120_000, net: -90, reason: .liquidation)], filledEntry: false),
+        let lines = TradingDesk<SimulatedVenue>.events(Self.entry(trades: [Self.trade(.long, entered: 0, exited: 120_000, net: -90, reason: .liquidation)], filledEntry: false),
                                        entryFillTime: nil, position: nil, troubles: [])
         #expect(lines.map(\.kind) == ["liquidation"])
     }

@@ -26,7 +26,7 @@ import TradingEngine
     }
 
     /// A desk trading both symbols without agents (so only the capital moves), on a fresh SQLite store.
-    static func desk(waitSeconds: Double, directory: String) async throws -> TradingDesk {
+    static func desk(waitSeconds: Double, directory: String) async throws -> TradingDesk<SimulatedVenue> {
         let store = try SQLiteStore(path: directory + "/trader.sqlite")
         _ = try store.migrate(try MigrationCatalog.load(directory: TestEnvironment.migrationsDirectory, backend: .sqlite))
         let contract = ContractSpec(symbol: "BTCUSDT", tickSize: 0.1, sizeStep: 0.0001, minimumSize: 0.0001, minimumNotional: 5,
@@ -51,17 +51,17 @@ import TradingEngine
         let logger = Logger(label: "test.desk")
         // No funding falls due in the window, so the book never calls the (unreachable) exchange.
         let funding = FundingBook(rates: [:], client: BitGetRESTClient(baseURL: "http://127.0.0.1:9"), store: asyncStore, logger: logger)
-        return TradingDesk(settings: settings, traders: traders, parameters: [:], store: asyncStore, funding: funding,
+        return TradingDesk<SimulatedVenue>(settings: settings, traders: traders, parameters: [:], store: asyncStore, funding: funding,
                            metrics: TraderMetrics(version: "test", mode: "paper"), health: HealthBoard(mode: "paper", version: "test"), logger: logger)
     }
 
-    static func feed(_ desk: TradingDesk, _ inputs: [(Symbol, Bar)]) async {
+    static func feed(_ desk: TradingDesk<SimulatedVenue>, _ inputs: [(Symbol, Bar)]) async {
         for (symbol, bar) in inputs {
             await desk.handle(.bar(symbol, ClosedBar(bar: bar, exchangeTime: bar.openTime + 60_000, source: .stream)))
         }
     }
 
-    static func capitals(_ desk: TradingDesk) -> [Symbol: Double] {
+    static func capitals(_ desk: TradingDesk<SimulatedVenue>) -> [Symbol: Double] {
         desk.traders.mapValues(\.engine.allocatedCapital)
     }
 

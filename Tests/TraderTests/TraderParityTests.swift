@@ -48,7 +48,7 @@ import TraderRuntime
             let (same, why) = sameTrades(paper, backtest)
             #expect(same, "\(symbol): \(why)")
             let state = try #require(try fixture.store.rows("SELECT state FROM trader_state WHERE symbol = $1", [.text(symbol)], context: "test").first?.first ?? nil)
-            capitals.insert(try #require(TraderStateReader.decode(state)).engine.allocatedCapital)
+            capitals.insert(try #require(TraderStateReader.engine(state)).allocatedCapital)
         }
         #expect(capitals.count == 2 && !capitals.contains(5_000) && abs(capitals.reduce(0, +) - 10_000) < 1e-6,
                 "the allocator's inverse-volatility split of the 10,000, not the equal one: \(capitals)")

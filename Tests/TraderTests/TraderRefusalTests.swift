@@ -47,5 +47,25 @@ import Testing
         #expect(bare.standardError.contains("`live: true` in trading/runtime.yaml") && bare.standardError.contains("BITGET_PASSPHRASE"),
                 "\(bare.standardError)")
         #expect(!bare.combined.contains("paper trading"), "nothing started")
+
+        // Opted in three times, real money is still refused in this version; demo trading needs --live.
+        try workspace.configurationFile("trading/runtime.yaml", replacing: "live: false", with: "live: true")
+        let credentials = ReconcileCommandTests.credentials
+        let money = try await workspace.trader(["run", "--live"], environment: credentials).run()
+        #expect(money.status == 78 && money.standardError.contains("live trading with money refused"), "\(money.combined)")
+        let demoAlone = try await workspace.trader(["run", "--demo-trading"], environment: credentials).run()
+        #expect(demoAlone.status == 64 && demoAlone.standardError.contains("--demo-trading needs --live"), "\(demoAlone.combined)")
+
+        // A wrong secret: the start names what to fix and sends nothing.
+        try await SimulatorProcess.with(["--generate", "7", "--days", "1", "--future-days", "1"]) { simulator in
+            var wrong = credentials
+            wrong["BITGET_SECRET"] = "not-the-secret"
+            wrong["BITGET_BASE_URL"] = simulator.baseURL
+            wrong["BITGET_WS_URL"] = simulator.webSocketURL
+            let refused = try await workspace.trader(["run", "--live", "--demo-trading", "--symbols", "BTCUSDT"], environment: wrong).run()
+            #expect(refused.status == 1 && refused.standardError.contains("trader cannot start: live trading refused"), "\(refused.combined)")
+            let orders = try await TraderOperationsTests.get("\(simulator.baseURL)/sim/orders").body
+            #expect(!orders.contains("clientOid"), "nothing sent: \(orders)")
+        }
     }
 }

@@ -26,7 +26,7 @@ struct ControlPoller: Service {
                         guard let command = ControlRequest.Command(rawValue: row.command) else {
                             try await store.run { _ in
                                 try journal.finishRequest(row.id, status: "failed", result: "unknown command \(row.command) (use resume, halt, pause or start)",
-                                                          at: TradingDesk.now())
+                                                          at: TraderClock.now())
                             }
                             continue
                         }

@@ -5,8 +5,9 @@ import Storage
 import TradingEngine
 
 /// What the trader stores per symbol in `trader_state.state`.
-struct PersistedTrader: Codable {
-    var trader: PaperSymbolTrader.State
+struct PersistedTrader<Saved: Codable>: Codable {
+    /// The venue's form (`PaperSymbolTrader.State` on paper, `OutboxSymbolTrader.Saved` live).
+    var trader: Saved
     var entryAgent: String?
     /// Entries stopped by the operator (`/stop`): the position keeps its stops, no new one opens until `/start_trading`.
     var paused: Bool? = nil
@@ -42,8 +43,16 @@ struct DeskSettings: Sendable {
 
 /// Reads a stored symbol state (for `trader status`).
 public enum TraderStateReader {
-    public static func decode(_ json: String) -> PaperSymbolTrader.State? {
-        try? JSONDecoder().decode(PersistedTrader.self, from: Data(json.utf8)).trader
+    /// The part every venue's form has alike.
+    struct EngineOnly: Codable {
+        var engine: TradingEngine<CommandOutbox>.Snapshot
+    }
+
+    /// The engine's books in a stored symbol state (of any mode), nil when unreadable.
+    public static func engine(_ json: String) -> TradingEngine<CommandOutbox>.Snapshot? { stored(json)?.trader.engine }
+
+    static func stored(_ json: String) -> PersistedTrader<EngineOnly>? {
+        try? JSONDecoder().decode(PersistedTrader<EngineOnly>.self, from: Data(json.utf8))
     }
 }
 
@@ -83,5 +92,18 @@ extension TradingDesk {
         logger.log(level: level, "\(message)", metadata: symbol.map { ["symbol": "\($0)"] } ?? [:])
         let journal = self.journal
         _ = try? await store.run { _ in try journal.event(symbol: symbol, kind: kind, message: message, at: Self.now()) }
+    }
+}
+
+/// The trader's wall clock and its one JSON form of stored states.
+enum TraderClock {
+    /// Now, UTC ms.
+    static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    static func encode(_ value: some Encodable) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return String(decoding: (try? encoder.encode(value)) ?? Data("{}".utf8), as: UTF8.self)
     }
 }

@@ -60,7 +60,7 @@ final class OperatorContext: Sendable {
     /// What must keep the operator's order (a read's answer, a queued request, a pipeline's start) is done
     /// here; what takes long is returned to be run aside.
     func carryOut(_ command: ControlCommand, choice: String?, chatID: Int64) async -> FollowUp? {
-        let now = TradingDesk.now()
+        let now = TraderClock.now()
         let view = self.view
         func answer(_ body: @escaping @Sendable () throws -> String) async -> FollowUp? {
             do {
@@ -127,7 +127,7 @@ final class OperatorContext: Sendable {
         let journal = self.journal
         let id: Int64
         do {
-            id = try await store.run { _ in try journal.request(command, symbol: symbol, reason: "from Telegram", at: TradingDesk.now()) }
+            id = try await store.run { _ in try journal.request(command, symbol: symbol, reason: "from Telegram", at: TraderClock.now()) }
         } catch {
             await reply("\(command) was not queued: the store is unreachable (\(TelegramText.escapeHTML("\(error)")))", to: chatID, critical: true)
             return nil

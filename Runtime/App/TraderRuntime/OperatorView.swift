@@ -36,7 +36,7 @@ struct OperatorView {
     func symbols() throws -> [SymbolView] {
         let report = health.report
         return try journal.states().compactMap { row in
-            guard let data = row.state.data(using: .utf8), let persisted = try? JSONDecoder().decode(PersistedTrader.self, from: data) else { return nil }
+            guard let persisted = TraderStateReader.stored(row.state) else { return nil }
             let engine = persisted.trader.engine
             let equity = engine.account.equity(at: engine.lastClose)
             let peak = engine.risk.peakEquity

@@ -70,7 +70,7 @@ struct RetrainTrigger: Service {
         let message = String(format: "live Sharpe %.2f under %.2f over %d days (%d trades): started `pipeline %@`", sharpe,
                              retrain.sharpeThreshold, settings.windowDays, trades, command.arguments.joined(separator: " "))
         logger.notice("\(message)", metadata: ["symbol": "\(symbol)"])
-        _ = try? await store.run { _ in try journal.event(symbol: symbol, kind: "retrain", message: message, at: TradingDesk.now()) }
+        _ = try? await store.run { _ in try journal.event(symbol: symbol, kind: "retrain", message: message, at: TraderClock.now()) }
         metrics.retrain(symbol, result: "started")
         let result: ChildProcessResult
         do {
@@ -84,7 +84,7 @@ struct RetrainTrigger: Service {
         metrics.retrain(symbol, result: outcome)
         let last = result.standardOutput.split(separator: "\n").last.map(String.init) ?? result.failure
         _ = try? await store.run { _ in
-            try journal.event(symbol: symbol, kind: "retrain", message: "the Sharpe-triggered run \(outcome): \(last)", at: TradingDesk.now())
+            try journal.event(symbol: symbol, kind: "retrain", message: "the Sharpe-triggered run \(outcome): \(last)", at: TraderClock.now())
         }
     }
 }

@@ -218,6 +218,15 @@ extension SymbolTrader where Venue == CommandOutbox {
                   columns: columns, spec: spec)
     }
 
+    /// A new book's capital, set before its first bar (the allocator's share at `time`).
+    public mutating func startCapital(_ capital: Double, allocationTime time: Int64) {
+        guard lastBarOpenTime == nil else { return }
+        let engine = driver.engine
+        driver.engine = TradingEngine(parameters: engine.parameters, venue: engine.venue, initialCapital: capital,
+                                      confirmation: engine.decisionMaker.confirmation, agentVersion: engine.agentVersion)
+        allocationTime = time
+    }
+
     /// What a restart restores (the exchange holds the rest: its position, orders and stops are read back
     /// by reconciliation; the features are rebuilt by replaying the stored bars from `warmUpStart`).
     public struct Saved: Sendable, Codable {
@@ -248,6 +257,27 @@ extension SymbolTrader where Venue == CommandOutbox {
                 allocationTime: saved.allocationTime)
     }
 
+    /// Takes a position the bot did not open into the flat book by its opening `fill` (nothing when the
+    /// book holds one); it counts its bars from the bar about to be traded.
+    public mutating func adopt(_ fill: Fill) -> EngineJournal {
+        guard engine.account.position == nil else { return EngineJournal() }
+        let (_, journal) = operate { engine in
+            engine.apply(.orderFilled(fill, exitReason: nil))
+            return nil
+        }
+        driver.progress.openedAtIndex = driver.progress.index
+        return journal
+    }
+
+    /// Whether `event` is the fill of a close (an exit, a halt's close, a fired stop or take-profit).
+    static func closes(_ event: VenueEvent) -> Bool {
+        switch event {
+        case let .orderFilled(fill, _): fill.clientOrderID?.purpose != .entry
+        case .protectionTriggered: true
+        default: false
+        }
+    }
+
     /// The commands the last bar (or operator action) decided, oldest first; taking them empties the outbox.
     public mutating func takeCommands() -> [VenueCommand] { driver.engine.venue.take() }
 
@@ -257,8 +287,20 @@ extension SymbolTrader where Venue == CommandOutbox {
     /// without it).
     public mutating func apply(_ events: [VenueEvent]) -> EngineJournal {
         let wasFlat = engine.account.position == nil
+        // The entry's context was recorded at its decision (the bar's close); the position it opens is
+        // known by its fill's time, the exchange's, so the context moves there for its strategy record.
+        for case let .orderFilled(fill, _) in events {
+            guard let id = fill.clientOrderID, id.purpose == .entry, let decided = id.decisionTime, decided != fill.time,
+                  let context = driver.policy.contexts.removeValue(forKey: decided) else { continue }
+            driver.policy.contexts[fill.time] = context
+        }
         let (_, journal) = operate { engine in
-            for event in events { engine.apply(event) }
+            for event in events {
+                // A close of a position the book does not hold (one the bot did not open, flattened) is not
+                // the book's: booked, it would open the opposite position in it.
+                if engine.account.position == nil, Self.closes(event) { continue }
+                engine.apply(event)
+            }
             return nil
         }
         // A position opened by a fill counts its bars from the bar about to be traded, as on paper, where

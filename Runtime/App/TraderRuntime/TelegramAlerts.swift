@@ -16,7 +16,7 @@ struct TelegramAlerts {
     var interval: Duration = .seconds(1)
 
     /// Event kinds sent before anything else.
-    static let criticalKinds: Set<String> = ["stop_failed", "unprotected", "liquidation_risk", "liquidation", "order_unknown", "halted"]
+    static let criticalKinds: Set<String> = ["stop_failed", "unprotected", "liquidation_risk", "liquidation", "order_unknown", "halted", "reconcile_failed"]
 
     func run() async {
         let records = context.records
@@ -53,7 +53,7 @@ struct TelegramAlerts {
                 cursor = last
                 _ = try? await context.store.run { _ in try records.setValue("\(last)", for: "alerts.trader_events") }
             }
-            let today = TradingDesk.now() / 86_400_000
+            let today = TraderClock.now() / 86_400_000
             if summaryRead, summaryDay == nil || summaryDay! < today {
                 // Every day since the last summary (one message when the trader was down for some).
                 if let day = summaryDay, dailySummary { await sendSummary(days: day..<today) }

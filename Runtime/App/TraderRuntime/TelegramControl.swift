@@ -143,7 +143,7 @@ struct CommandHandler {
 
     /// Handles one update; returns what is left to run aside (see `OperatorContext.carryOut`).
     mutating func handle(_ update: TelegramUpdate) async -> OperatorContext.FollowUp? {
-        let now = TradingDesk.now()
+        let now = TraderClock.now()
         switch update.content {
         case let .message(chatID, fromID, _, text, sentAt, isPrivate):
             guard let fromID, gate.admits(userID: fromID) else {

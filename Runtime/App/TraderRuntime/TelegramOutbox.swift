@@ -47,7 +47,7 @@ actor TelegramOutbox {
     /// A store failure is logged and the message is sent from memory only.
     func send(_ html: String, to chatID: Int64, critical: Bool = false) async {
         let records = self.records
-        let now = TradingDesk.now()
+        let now = TraderClock.now()
         for chunk in TelegramText.chunks(html) {
             let id: Int64
             do {
@@ -70,7 +70,7 @@ actor TelegramOutbox {
         var restored = false
         var nextRestore: Int64 = 0, nextPrune: Int64 = 0
         while !Task.isCancelled {
-            let now = TradingDesk.now()
+            let now = TraderClock.now()
             if now >= nextPrune {
                 // Once a day: settled messages older than `keepDays` are forgotten (a failure only delays it).
                 nextPrune = now + 86_400_000
@@ -134,7 +134,7 @@ actor TelegramOutbox {
                 result = .delivered
             }
         }
-        let now = TradingDesk.now()
+        let now = TraderClock.now()
         let left = queue.settle(batch, result, at: now)
         let records = self.records
         let stored = batch.ids.filter { $0 > 0 }

@@ -67,7 +67,7 @@ public final class TraderMetrics: Sendable {
     }
 
     /// The account of `symbol` after a bar.
-    public func account(_ symbol: Symbol, engine: SimulatedTradingEngine) {
+    public func account<Venue: ExecutionVenue>(_ symbol: Symbol, engine: TradingEngine<Venue>) {
         let labels = ["symbol": symbol.name]
         let position = engine.account.position
         gauge("trader_equity_usdt", labels).record(engine.equity)

@@ -7,8 +7,8 @@ import TraderConfiguration
 import TradingEngine
 
 /// What start-up prepared for the services.
-struct PreparedSymbols {
-    var traders: [Symbol: PaperSymbolTrader] = [:]
+struct PreparedSymbols<Venue: DeskVenue> {
+    var traders: [Symbol: SymbolTrader<Venue>] = [:]
     var parameters: [Symbol: EngineParameters] = [:]
     var funding: [Symbol: [FundingRate]] = [:]
     /// The open time of the last bar each symbol already has (the stream continues after it).
@@ -25,8 +25,10 @@ extension TraderRuntime {
     /// Restores each symbol from its stored state (replaying its stored bars into the features from where
     /// they started), or warms a new one up on the stored history before the next bar, the way a backtest
     /// from that bar does; installs each symbol's promoted agent.
-    func prepareSymbols(_ symbols: [Symbol], store: AsyncStore, loader: AgentLoader) async throws -> PreparedSymbols {
-        var prepared = PreparedSymbols()
+    func prepareSymbols<Venue: DeskVenue>(_ symbols: [Symbol], on venue: Venue.Type, store: AsyncStore, loader: AgentLoader) async throws
+        -> PreparedSymbols<Venue>
+    {
+        var prepared = PreparedSymbols<Venue>()
         let journal = TraderJournal(store: store.store, mode: options.mode)
         let spec = FeatureSpec.standard
         guard let columns = FeatureColumns(names: spec.names, tradingTimeframe: configuration.symbols.tradingTimeframe,
@@ -46,22 +48,22 @@ extension TraderRuntime {
             prepared.funding[symbol] = rates
             let schedule = FundingSchedule(rates: rates, fallbackRate: parameters.fallbackFundingRate)
             let saved = try await store.run { _ in try journal.state(symbol: symbol) }
-            var trader: PaperSymbolTrader
+            var trader: SymbolTrader<Venue>
             var replayFrom: Int64?, replayTo: Int64?
             if let saved {
-                let persisted: PersistedTrader
+                let persisted: PersistedTrader<Venue.SavedTrader>
                 do {
-                    persisted = try JSONDecoder().decode(PersistedTrader.self, from: Data(saved.state.utf8))
+                    persisted = try JSONDecoder().decode(PersistedTrader<Venue.SavedTrader>.self, from: Data(saved.state.utf8))
                 } catch {
                     throw TraderStartError("\(symbol): the stored trader state cannot be read (\(error)); it was written by another version?")
                 }
-                trader = PaperSymbolTrader(symbol: symbol, parameters: parameters, state: persisted.trader, funding: schedule,
+                trader = Venue.trader(symbol: symbol, parameters: parameters, saved: persisted.trader, funding: schedule,
                                       confirmation: confirmation, columns: columns, spec: spec)
-                (replayFrom, replayTo) = (persisted.trader.warmUpStart, persisted.trader.lastBarOpenTime)
-                prepared.lastDelivered[symbol] = persisted.trader.lastBarOpenTime
+                (replayFrom, replayTo) = (trader.warmUpStart, trader.lastBarOpenTime)
+                prepared.lastDelivered[symbol] = trader.lastBarOpenTime
                 prepared.restored.insert(symbol)
                 if persisted.paused == true { prepared.paused.insert(symbol) }
-                if persisted.trader.lastBarOpenTime == nil, let last = try await store.candleCoverage(symbol: symbol, timeframe: .oneMinute)?.lastOpenTime {
+                if trader.lastBarOpenTime == nil, let last = try await store.candleCoverage(symbol: symbol, timeframe: .oneMinute)?.lastOpenTime {
                     // Saved before its first bar (an operator's halt): its risk state is restored, its features
                     // warm up on the stored history as a new trader's do.
                     (replayFrom, replayTo) = (last + 60_000 - Int64(spec.tradingHistoryMinutes) * 60_000, last)
@@ -69,12 +71,12 @@ extension TraderRuntime {
                     trader.forgetWarmUp()
                 }
                 logger.notice("restored", metadata: [
-                    "symbol": "\(symbol)", "last_bar": "\(persisted.trader.lastBarOpenTime.map(UTCTime.format) ?? "none")",
+                    "symbol": "\(symbol)", "last_bar": "\(trader.lastBarOpenTime.map(UTCTime.format) ?? "none")",
                     "position": "\(trader.engine.account.position.map { "\($0.side.rawValue) \($0.size)" } ?? "flat")",
                     "equity": "\(trader.engine.equity)", "risk": "\(trader.engine.risk.state.rawValue)",
                 ])
             } else {
-                trader = PaperSymbolTrader(symbol: symbol, parameters: parameters, capital: configuration.allocationRules(symbols: symbols).equalShare,
+                trader = Venue.trader(symbol: symbol, parameters: parameters, capital: configuration.allocationRules(symbols: symbols).equalShare,
                                       funding: schedule,
                                       confirmation: confirmation, columns: columns, spec: spec)
                 if let last = try await store.candleCoverage(symbol: symbol, timeframe: .oneMinute)?.lastOpenTime {
@@ -111,7 +113,7 @@ extension TraderRuntime {
                 logger.warning("no promoted agent (agents/\(symbol)/current): the symbol holds", metadata: ["symbol": "\(symbol)"])
                 events.append(("agent", "no promoted agent: the symbol holds"))
             }
-            let now = TradingDesk.now()
+            let now = TraderClock.now()
             let recorded = events
             try? await store.run { _ in for event in recorded { try journal.event(symbol: symbol, kind: event.kind, message: event.message, at: now) } }
             prepared.traders[symbol] = trader
@@ -126,18 +128,18 @@ extension TraderRuntime {
             let time = plan.rebalanceTime(before: last + 120_000)
             let capitals = plan.capitals(at: time) { member, at in prepared.traders[member]?.volatility.value(at: at) }
             let capital = capitals[symbol] ?? plan.equalShare
-            trader.startCapital(capital, allocationTime: time)
+            Venue.startCapital(&trader, capital, allocationTime: time)
             prepared.traders[symbol] = trader
-            let message = String(format: "paper capital %.2f USDT (the %@ share of %.0f USDT at %@)", capital, plan.method.rawValue,
+            let message = String(format: "\(options.mode == "paper" ? "paper" : "book") capital %.2f USDT (the %@ share of %.0f USDT at %@)", capital, plan.method.rawValue,
                                  plan.totalCapital, UTCTime.format(time))
-            try? await store.run { _ in try journal.event(symbol: symbol, kind: "capital", message: message, at: TradingDesk.now()) }
+            try? await store.run { _ in try journal.event(symbol: symbol, kind: "capital", message: message, at: TraderClock.now()) }
         }
         return prepared
     }
 
     /// Feeds the stored bars of `[from, to]` into the features (a restart's replay, or a first start's
     /// warm-up); returns how many. A restart whose replay does not reach the last traded bar says so.
-    func warm(_ trader: inout PaperSymbolTrader, from: Int64, to: Int64, store: AsyncStore, funding: [FundingRate], restoring: Bool) async throws -> Int {
+    func warm<Venue: DeskVenue>(_ trader: inout SymbolTrader<Venue>, from: Int64, to: Int64, store: AsyncStore, funding: [FundingRate], restoring: Bool) async throws -> Int {
         var cursor = from, fed = 0, last: Int64?
         var fundingIndex = 0
         while cursor <= to {

@@ -33,9 +33,12 @@ public struct TraderRuntime: Sendable {
         public var onMonitoringPort: @Sendable (Int) -> Void
         /// The Telegram channel (nil: the trader runs without it).
         public var telegram: TelegramSettings?
+        /// The BitGet account live orders go to (nil: paper).
+        public var live: LiveAccount?
 
         public init(mode: String = "paper", symbols: [Symbol]? = nil, pipelineExecutable: String? = nil, telegram: TelegramSettings? = nil,
-                    onMonitoringPort: @escaping @Sendable (Int) -> Void = { _ in }) {
+                    live: LiveAccount? = nil, onMonitoringPort: @escaping @Sendable (Int) -> Void = { _ in }) {
+            self.live = live
             self.mode = mode
             self.telegram = telegram
             self.symbols = symbols
@@ -82,16 +85,30 @@ public struct TraderRuntime: Sendable {
             throw TraderStartError(busy.description)
         }
         defer { withExtendedLifetime(accountLock) {} }
+        if let live = options.live {
+            let exchange = try await liveExchange(live, symbols: symbols)
+            try await run(on: CommandOutbox.self, exchange: exchange, store: store, symbols: symbols)
+        } else {
+            try await run(on: SimulatedVenue.self, exchange: nil, store: store, symbols: symbols)
+        }
+    }
+
+    /// The services on `Venue` (paper: the simulated venue; live: the command outbox and `exchange`).
+    func run<Venue: DeskVenue>(on venue: Venue.Type, exchange: DeskExchange?, store: any Store, symbols: [Symbol]) async throws {
         let database = AsyncStore(store, label: "trader-journal")
         let health = HealthBoard(mode: options.mode, version: version)
         let metrics = TraderMetrics(version: version, mode: options.mode)
         let rest = BitGetRESTClient(baseURL: configuration.environment.bitgetBaseURL, logger: Logger(label: "trader.bitget"))
         let loader = AgentLoader(agentsDirectory: configuration.paths.agents, featureSpecHash: FeatureSpec.standard.hash)
-        var prepared = try await prepareSymbols(symbols, store: database, loader: loader)
+        var prepared = try await prepareSymbols(symbols, on: Venue.self, store: database, loader: loader)
         let funding = FundingBook(rates: prepared.funding, client: rest, store: database, logger: Logger(label: "trader.funding"))
         for symbol in symbols {
             // Settlements published since the stored ones (the bars that catch up on them need their rates).
-            prepared.traders[symbol]?.addFunding(await funding.refresh(symbol))
+            let settled = await funding.refresh(symbol)
+            if var trader = prepared.traders[symbol] {
+                Venue.addFunding(&trader, settled)
+                prepared.traders[symbol] = trader
+            }
         }
         let (inputs, continuation) = AsyncStream.makeStream(of: TraderInput.self)
         var stream = BitGetCandleStream(url: configuration.environment.bitgetWebSocketURL, symbols: symbols, rest: rest)
@@ -107,7 +124,7 @@ public struct TraderRuntime: Sendable {
         let runtime = configuration.runtime
         let desk = DeskService(
             settings: deskSettings(symbols), traders: prepared.traders, parameters: prepared.parameters, store: database, funding: funding,
-            metrics: metrics, health: health, logger: Logger(label: "trader.desk"), inputs: inputs, paused: prepared.paused)
+            metrics: metrics, health: health, logger: Logger(label: "trader.desk"), inputs: inputs, paused: prepared.paused, exchange: exchange)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: desk)]
         if runtime.metrics.enabled {
             services.append(.init(service: MonitoringServer(host: runtime.metrics.host, port: runtime.metrics.port, metrics: metrics, health: health,
@@ -167,9 +184,9 @@ public struct TraderRuntime: Sendable {
 
 /// The decision loop as a service: it builds the desk and feeds it the merged inputs until graceful
 /// shutdown, then writes whatever is still unwritten.
-struct DeskService: Service {
+struct DeskService<Venue: DeskVenue>: Service {
     let settings: DeskSettings
-    let traders: [Symbol: PaperSymbolTrader]
+    let traders: [Symbol: SymbolTrader<Venue>]
     let parameters: [Symbol: EngineParameters]
     let store: AsyncStore
     let funding: FundingBookBox
@@ -178,10 +195,13 @@ struct DeskService: Service {
     let logger: Logger
     let inputs: AsyncStream<TraderInput>
     let paused: Set<Symbol>
+    let exchange: DeskExchange?
 
-    init(settings: DeskSettings, traders: [Symbol: PaperSymbolTrader], parameters: [Symbol: EngineParameters], store: AsyncStore,
-         funding: FundingBook, metrics: TraderMetrics, health: HealthBoard, logger: Logger, inputs: AsyncStream<TraderInput>, paused: Set<Symbol>) {
+    init(settings: DeskSettings, traders: [Symbol: SymbolTrader<Venue>], parameters: [Symbol: EngineParameters], store: AsyncStore,
+         funding: FundingBook, metrics: TraderMetrics, health: HealthBoard, logger: Logger, inputs: AsyncStream<TraderInput>, paused: Set<Symbol>,
+         exchange: DeskExchange?) {
         self.paused = paused
+        self.exchange = exchange
         self.settings = settings
         self.traders = traders
         self.parameters = parameters
@@ -194,8 +214,8 @@ struct DeskService: Service {
     }
 
     func run() async throws {
-        let desk = TradingDesk(settings: settings, traders: traders, parameters: parameters, store: store, funding: funding.book,
-                               metrics: metrics, health: health, logger: logger)
+        let desk = TradingDesk<Venue>(settings: settings, traders: traders, parameters: parameters, store: store, funding: funding.book,
+                               metrics: metrics, health: health, logger: logger, exchange: exchange)
         desk.paused = paused
         for symbol in paused { health.update(symbol) { $0.entriesBlocked = "paused" } }
         // Orders still working when the last run stopped: their fills and cancels update their rows.
@@ -205,6 +225,8 @@ struct DeskService: Service {
         } catch {
             logger.error("the working orders cannot be read; their rows keep their last status", metadata: ["error": "\(error)"])
         }
+        // A live book trades nothing before its symbols agree with the exchange.
+        await desk.reconcileDue(force: true)
         health.service("decisions", "running")
         for await input in inputs.cancelOnGracefulShutdown() { await desk.handle(input) }
         health.service("decisions", "stopping")

@@ -98,7 +98,7 @@ extension TradingDesk {
 
     /// Moves the symbol to the allocator's capital for the rebalance that governs a decision at `close`,
     /// read from every traded symbol's volatility one stop-timeframe bar before it.
-    func allocate(_ trader: inout PaperSymbolTrader, close: Int64) {
+    func allocate(_ trader: inout SymbolTrader<Venue>, close: Int64) {
         let plan = settings.allocation
         let time = plan.rebalanceTime(before: close)
         guard trader.allocationTime != time else { return }

@@ -9,9 +9,9 @@ import TradingEngine
 /// The one owner of the symbols' engines: it reads the merged input stream in order and, per closed bar,
 /// trades the symbol (features → agent → risk → command on the paper venue), then persists what changed
 /// in one transaction before it looks at the next input. Confined to the task that runs it.
-final class TradingDesk {
+final class TradingDesk<Venue: DeskVenue> {
     let settings: DeskSettings
-    var traders: [Symbol: PaperSymbolTrader]
+    var traders: [Symbol: SymbolTrader<Venue>]
     let parameters: [Symbol: EngineParameters]
     let store: AsyncStore
     let journal: TraderJournal
@@ -33,9 +33,18 @@ final class TradingDesk {
     var latestExchangeTime: (time: Int64, seen: ContinuousClock.Instant)?
     /// The symbols whose entries the operator stopped (`pause`), until `start`.
     var paused: Set<Symbol> = []
+    /// The exchange a live book's commands go to (nil on paper).
+    let exchange: DeskExchange?
+    /// When each symbol was last reconciled with the exchange, and why a symbol does not agree yet (its
+    /// entries wait until it does).
+    var lastReconciled: [Symbol: ContinuousClock.Instant] = [:]
+    var unreconciled: [Symbol: String] = [:]
+    /// When this process sent each in-flight order (wall clock, UTC ms).
+    var sentAt: [ClientOrderID: Int64] = [:]
 
-    init(settings: DeskSettings, traders: [Symbol: PaperSymbolTrader], parameters: [Symbol: EngineParameters], store: AsyncStore,
-         funding: FundingBook, metrics: TraderMetrics, health: HealthBoard, logger: Logger) {
+    init(settings: DeskSettings, traders: [Symbol: SymbolTrader<Venue>], parameters: [Symbol: EngineParameters], store: AsyncStore,
+         funding: FundingBook, metrics: TraderMetrics, health: HealthBoard, logger: Logger, exchange: DeskExchange? = nil) {
+        self.exchange = exchange
         self.settings = settings
         self.traders = traders
         self.parameters = parameters
@@ -76,7 +85,7 @@ final class TradingDesk {
         if let parameters = parameters[symbol], close % 3_600_000 == 0 {
             let onGrid = close % (Int64(parameters.fundingIntervalHours) * 3_600_000) == 0
             let settled = await funding.refresh(symbol, settlement: onGrid ? close : nil)
-            trader.addFunding(settled)
+            Venue.addFunding(&trader, settled)
             logger.debug("funding settlements", metadata: ["symbol": "\(symbol)", "new": "\(settled.map { "\(UTCTime.format($0.time)) \($0.rate)" })"])
         }
         allocate(&trader, close: close)
@@ -84,9 +93,11 @@ final class TradingDesk {
         if closed.exchangeTime - close > Int64(settings.catchUpLagSeconds * 1000) { blocked = blocked ?? "catch_up" }
         if trader.agentVersion == nil { blocked = blocked ?? "no_agent" }
         if !unwritten.isEmpty { blocked = blocked ?? "store_down" }
+        if unreconciled[symbol] != nil { blocked = blocked ?? "reconciling" }
         let started = ContinuousClock.now
-        let outcome = trader.trade(bar, funding: funding.latest(symbol, at: close), entriesAllowed: blocked == nil)
+        var outcome = trader.trade(bar, funding: funding.latest(symbol, at: close), entriesAllowed: blocked == nil)
         metrics.decision(seconds: Self.seconds(ContinuousClock.now - started))
+        await send(symbol, &trader, &outcome)
         if let blocked, trader.driver.blockedEntries > (traders[symbol]?.driver.blockedEntries ?? 0) {
             metrics.entryBlocked(symbol, reason: blocked)
             logger.info("entry not allowed", metadata: ["symbol": "\(symbol)", "reason": "\(blocked)"])
@@ -100,7 +111,7 @@ final class TradingDesk {
     /// The persistent record of one traded bar: the state, the orders and their fills, trades with
     /// their strategy records, the position, risk transitions and (on its schedule) the equity.
     /// `bar`: the bar traded (nil: an operator's request between bars).
-    func journalEntry(_ symbol: Symbol, _ trader: inout PaperSymbolTrader, _ outcome: EngineJournal, bar: Bar?) -> BarJournalEntry {
+    func journalEntry(_ symbol: Symbol, _ trader: inout SymbolTrader<Venue>, _ outcome: EngineJournal, bar: Bar?) -> BarJournalEntry {
         let engine = trader.engine
         let contract = engine.parameters.contract
         var entry = BarJournalEntry(symbol: symbol, lastBarOpenTime: bar?.openTime ?? trader.lastBarOpenTime ?? 0, agentVersion: trader.agentVersion,
@@ -109,25 +120,8 @@ final class TradingDesk {
         var troubles: [EventRow] = []
         var entryFillTime: Int64?
         for command in outcome.commands {
-            guard let id = command.clientOrderID else { continue }
-            let row: OrderRow
-            switch command {
-            case let .submitEntry(order):
-                row = OrderRow(clientOrderID: id.rawValue, symbol: symbol.name, side: OrderSide.opening(order.side).rawValue,
-                               size: contract.sizeText(order.size), reduceOnly: false, stopLoss: contract.priceText(order.stopLoss),
-                               takeProfit: contract.priceText(order.takeProfit), status: "submitted", agentVersion: trader.agentVersion,
-                               createdAt: engine.lastTime, updatedAt: engine.lastTime)
-                metrics.order(symbol, purpose: "entry", result: "submitted")
-            case let .closePosition(order):
-                let position = engine.account.position ?? trader.engine.venue.account.position
-                row = OrderRow(clientOrderID: id.rawValue, symbol: symbol.name,
-                               side: position.map { OrderSide.closing($0.side).rawValue } ?? "sell",
-                               size: contract.sizeText(position?.size ?? 0), reduceOnly: true, status: "submitted",
-                               agentVersion: trader.agentVersion, createdAt: order.decisionTime, updatedAt: order.decisionTime)
-                metrics.order(symbol, purpose: "exit", result: "submitted")
-            default:
-                continue
-            }
+            guard let id = command.clientOrderID, let row = openOrders[id] ?? orderRow(command, trader) else { continue }
+            if openOrders[id] == nil { metrics.order(symbol, purpose: id.purpose == .entry ? "entry" : "exit", result: "submitted") }
             openOrders[id] = row
             touched.insert(id)
         }
@@ -190,7 +184,7 @@ final class TradingDesk {
             }
         }
         if engine.account.position == nil { entryAgents[symbol] = nil }
-        entry.state = Self.encode(PersistedTrader(trader: trader.state, entryAgent: entryAgents[symbol], paused: paused.contains(symbol) ? true : nil))
+        entry.state = Self.encode(PersistedTrader(trader: Venue.saved(trader), entryAgent: entryAgents[symbol], paused: paused.contains(symbol) ? true : nil))
         entry.position = engine.account.position.map {
             PositionRow(symbol: symbol.name, position: $0, liquidationPrice: engine.parameters.liquidationPrice(of: $0))
         }
@@ -206,6 +200,26 @@ final class TradingDesk {
                                      unrealized: engine.equity - wallet)
         }
         return entry
+    }
+
+    /// The row of an order `command` sends (status `submitted`); nil for a command that is no order.
+    func orderRow(_ command: VenueCommand, _ trader: SymbolTrader<Venue>) -> OrderRow? {
+        guard let id = command.clientOrderID else { return nil }
+        let engine = trader.engine, contract = engine.parameters.contract, symbol = trader.symbol
+        switch command {
+        case let .submitEntry(order):
+            return OrderRow(clientOrderID: id.rawValue, symbol: symbol.name, side: OrderSide.opening(order.side).rawValue,
+                            size: contract.sizeText(order.size), reduceOnly: false, stopLoss: contract.priceText(order.stopLoss),
+                            takeProfit: contract.priceText(order.takeProfit), status: "submitted", agentVersion: trader.agentVersion,
+                            createdAt: engine.lastTime, updatedAt: engine.lastTime)
+        case let .closePosition(order):
+            let position = Venue.positionToClose(trader)
+            return OrderRow(clientOrderID: id.rawValue, symbol: symbol.name, side: position.map { OrderSide.closing($0.side).rawValue } ?? "sell",
+                            size: contract.sizeText(position?.size ?? 0), reduceOnly: true, status: "submitted",
+                            agentVersion: trader.agentVersion, createdAt: order.decisionTime, updatedAt: order.decisionTime)
+        default:
+            return nil
+        }
     }
 
     private func update(_ id: ClientOrderID, time: Int64, _ change: (inout OrderRow) -> Void) {
@@ -304,7 +318,9 @@ final class TradingDesk {
                 }
                 if pausing { paused.insert(symbol) } else { paused.remove(symbol) }
                 // An entry decided at the last close fills at the next open: a stop cancels it.
-                let (cancelled, outcome) = pausing ? trader.cancelWorkingEntry() : (false, EngineJournal())
+                let (cancelled, decided) = pausing ? trader.cancelWorkingEntry() : (false, EngineJournal())
+                var outcome = decided
+                await send(symbol, &trader, &outcome)
                 let position = trader.engine.account.position
                 results.append("\(symbol): " + (pausing ? "entries stopped" + (cancelled ? ", the working entry cancelled" : "")
                                                       + (position == nil ? "" : "; the open position keeps its stop") : "entries allowed again")
@@ -316,10 +332,12 @@ final class TradingDesk {
                 publish(symbol, trader, blocked: pausing ? "paused" : nil)
                 continue
             }
-            let (change, outcome) = switch request.command {
+            let (change, decided) = switch request.command {
             case .resume: trader.resetRisk()
             default: trader.halt(reason: "halted by the operator" + (request.reason.map { ": \($0)" } ?? ""))
             }
+            var outcome = decided
+            await send(symbol, &trader, &outcome)
             guard let change else {
                 let state = trader.engine.risk.state.rawValue
                 results.append(request.command == .resume ? "\(symbol): not halted (\(state)); nothing changed" : "\(symbol): already \(state)")
@@ -348,6 +366,7 @@ final class TradingDesk {
 
     func tick() async {
         if !unwritten.isEmpty { await flush() }
+        await reconcileDue()
         if !held.isEmpty { await releaseHeld() }
         let (stale, recovered) = health.refreshStaleness(staleAfter: settings.staleAfterSeconds)
         for name in stale {
@@ -362,7 +381,7 @@ final class TradingDesk {
 
     /// The symbol's account, risk and position in the health board and the metrics; `riskChanges`: the
     /// transitions just made (the engine's own list is cleared once they are journaled).
-    func publish(_ symbol: Symbol, _ trader: PaperSymbolTrader, blocked: String? = nil, riskChanges: [RiskStateChanged] = []) {
+    func publish(_ symbol: Symbol, _ trader: SymbolTrader<Venue>, blocked: String? = nil, riskChanges: [RiskStateChanged] = []) {
         let engine = trader.engine
         metrics.account(symbol, engine: engine)
         health.update(symbol) { health in
@@ -378,16 +397,11 @@ final class TradingDesk {
         }
     }
 
-    static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+    static func now() -> Int64 { TraderClock.now() }
 
     static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
-    static func encode(_ value: some Encodable) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return String(decoding: (try? encoder.encode(value)) ?? Data("{}".utf8), as: UTF8.self)
-    }
+    static func encode(_ value: some Encodable) -> String { TraderClock.encode(value) }
 }

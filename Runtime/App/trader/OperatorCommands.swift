@@ -68,12 +68,12 @@ struct SymbolStatus {
     var position: Position?
 
     init?(json: String) {
-        guard let state = TraderStateReader.decode(json) else { return nil }
-        let account = state.engine.account
-        let price = state.engine.lastClose
+        guard let engine = TraderStateReader.engine(json) else { return nil }
+        let account = engine.account
+        let price = engine.lastClose
         equity = account.equity(at: price)
         wallet = account.walletBalance
-        risk = state.engine.risk
+        risk = engine.risk
         drawdown = risk.peakEquity > 0 ? max(0, (risk.peakEquity - equity) / risk.peakEquity) : 0
         position = account.position
     }

@@ -1,0 +1,51 @@
+import BitGet
+import Foundation
+import Logging
+import MarketModel
+import Reconciliation
+import TraderConfiguration
+
+/// The BitGet account a live trader sends its orders to.
+public struct LiveAccount: Sendable {
+    public var credentials: BitGetCredentials
+    /// BitGet's demo trading (the `paptrading: 1` header, demo API keys): the real path without money.
+    public var demoTrading: Bool
+    /// Compare this machine's clock with the exchange's at start (off only against a replaying simulator).
+    public var checksServerTime: Bool
+
+    public init(apiKey: String, secret: String, passphrase: String, demoTrading: Bool, checksServerTime: Bool = true) {
+        credentials = BitGetCredentials(apiKey: apiKey, secret: secret, passphrase: passphrase)
+        self.demoTrading = demoTrading
+        self.checksServerTime = checksServerTime
+    }
+}
+
+extension TraderRuntime {
+    /// The exchange of a live trader, verified before anything trades: credentials, clock, one-way mode,
+    /// isolated margin and the contracts (set when flat, refused otherwise, naming what to fix).
+    func liveExchange(_ account: LiveAccount, symbols: [Symbol]) async throws -> DeskExchange {
+        let environment = configuration.environment
+        var contracts: [Symbol: ContractSpec] = [:]
+        for entry in configuration.symbols.symbols { contracts[entry.symbol] = entry.contract }
+        let client = BitGetRESTClient(baseURL: environment.bitgetBaseURL, credentials: account.credentials,
+                                      logger: Logger(label: "trader.bitget.orders"), demoTrading: account.demoTrading)
+        let settings = configuration.runtime.exchange
+        let venue = BitGetVenue(client: client, contracts: contracts,
+                                settings: LiveVenueSettings(stopConfirmationSeconds: settings.stopConfirmationSeconds,
+                                                            checksServerTime: account.checksServerTime),
+                                logger: Logger(label: "trader.venue"))
+        do {
+            let report = try await venue.verifyForLiveTrading(symbols: symbols)
+            logger.notice("the exchange account is ready", metadata: [
+                "demo_trading": "\(account.demoTrading)", "available_usdt": "\(report.availableBalance)",
+                "clock_skew_ms": "\(report.clockSkewMilliseconds)", "changes": "\(report.changes.joined(separator: "; "))",
+            ])
+        } catch let refusal as LiveStartRefusal {
+            throw TraderStartError("the BitGet account is not ready for live trading: \(refusal)")
+        } catch {
+            throw TraderStartError("the BitGet account cannot be checked: \(error)")
+        }
+        return DeskExchange(venue: venue, rules: Reconciliation.Rules(unknownPosition: UnknownPositionPolicy(rawValue: settings.unknownPosition) ?? .flatten),
+                            reconcileSeconds: settings.reconcileSeconds)
+    }
+}

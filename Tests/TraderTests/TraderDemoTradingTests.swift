@@ -1,0 +1,139 @@
+import ChildProcesses
+import Foundation
+import TestSupport
+import Testing
+@testable import TraderRuntime
+
+/// `trader run --live --demo-trading` against `bitget-sim`: the live path end to end (orders sent once by
+/// their client ids, each position's stop on the exchange, reconciliation at start and on its interval).
+@Suite(.serialized, .removesTemporaryFiles) struct TraderDemoTradingTests {
+    /// A demo-trading account on the recorded market, reconciled every 2 s.
+    struct Account {
+        let fixture: TraderFixture
+        let simulator: SimulatorProcess
+        var environment: [String: String] {
+            var environment = ReconcileCommandTests.credentials
+            environment["BITGET_BASE_URL"] = simulator.baseURL
+            environment["BITGET_WS_URL"] = simulator.webSocketURL
+            return environment
+        }
+
+        static func with(_ body: (Account) async throws -> Void) async throws {
+            let fixture = try await TraderFixture()
+            try fixture.workspace.configurationFile("trading/runtime.yaml", replacing: "live: false", with: "live: true")
+            try fixture.workspace.configurationFile("trading/runtime.yaml", replacing: "reconcile_seconds: 45", with: "reconcile_seconds: 2")
+            try await fixture.withSimulator(speed: 120) { simulator in try await body(Account(fixture: fixture, simulator: simulator)) }
+        }
+
+        var trader: ChildProcess { fixture.workspace.trader(["run", "--live", "--demo-trading"], environment: environment) }
+
+        /// The client ids of every order the exchange accepted, oldest first (a stop's or a hand's order has none).
+        func clientIDs() async throws -> [String] {
+            let body = try await TraderOperationsTests.get("\(simulator.baseURL)/sim/orders").body
+            return body.components(separatedBy: "\"clientOid\":\"").dropFirst().map { String($0.prefix { $0 != "\"" }) }.filter { !$0.isEmpty }
+        }
+
+        /// The live position the store holds (side, size, stop), nil when flat.
+        func storedPosition() -> [String?]? {
+            try? fixture.store.rows("SELECT side, size, stop_loss FROM positions WHERE mode = 'live'", [], context: "test").first
+        }
+
+        func events() -> [String] {
+            ((try? fixture.store.rows("SELECT kind, message FROM trader_events ORDER BY id", [], context: "test")) ?? []).map { "\($0[0] ?? ""): \($0[1] ?? "")" }
+        }
+
+        /// `trader reconcile --dry-run --live --demo-trading`.
+        func reconcile() async throws -> ChildProcessResult {
+            try await fixture.workspace.trader(["reconcile", "--dry-run", "--live", "--demo-trading"], environment: environment).run()
+        }
+
+        func post(_ path: String) async throws -> String { try await ReconcileCommandTests.post(simulator.baseURL + path) }
+    }
+
+    /// Killed with -9 while a position is open: the stop stays on the exchange, the restart reconciles and
+    /// trades on, no order goes out twice, and every trade keeps its strategy record.
+    @Test func ordersGoOutOnceWithTheirStopsOnTheExchangeAcrossAKill() async throws {
+        try await Account.with { account in
+            let (opened, first) = try await account.trader.withRunning { running in
+                let opened = await running.wait(timeout: .seconds(300)) { account.storedPosition() != nil }
+                running.send(signal: SIGKILL)
+                return opened
+            }
+            #expect(opened, "a live position was stored: \(first.standardError.suffix(3_000))")
+            #expect(first.standardOutput.contains("BitGet demo trading BTCUSDT"), "\(first.standardOutput)")
+            // While no trader runs, the position's stop is on the exchange, where the store says it is.
+            let position = try #require(account.storedPosition())
+            let whileDown = try await account.reconcile()
+            #expect(whileDown.status == 0, "\(whileDown.standardOutput)\(whileDown.standardError)")
+            let stop = try #require(position[2] ?? nil)
+            #expect(whileDown.standardOutput.contains("stop \(OperatorView.decimal(Double(stop) ?? 0)) ("), "the exchange's stop at the stored one: \(whileDown.standardOutput)")
+
+            // Restarted: reconciled at start and trading on, until it has entered twice more and holds a position.
+            let before = try await account.clientIDs().filter { $0.hasPrefix("BTCUSDT-E-") }.count
+            var entered = before
+            let (_, second) = try await account.trader.withRunning { running in
+                _ = await running.wait(timeout: .seconds(300)) {
+                    entered = account.events().filter { $0.hasPrefix("entry: ") }.count
+                    return entered >= before + 2 && account.storedPosition() != nil
+                }
+                running.send(signal: SIGTERM)
+                return await running.waitForExit(timeout: .seconds(30))
+            }
+            #expect(second.succeeded, "\(second.standardError.suffix(3_000))")
+            #expect(entered >= before + 2, "it traded on after the restart: \(account.events())")
+            let events = account.events()
+            #expect(events.contains { $0.hasPrefix("started: restored after the bar of") && $0.contains("open with its stop at") }, "\(events)")
+
+            let ids = try await account.clientIDs()
+            #expect(Set(ids).count == ids.count, "no client id sent twice: \(ids)")
+            let atEnd = try await account.reconcile()
+            #expect(atEnd.status == 0, "\(atEnd.standardOutput)\(atEnd.standardError)")
+            let store = try account.fixture.store
+            let trades = try store.rows("SELECT COUNT(*) FROM trades WHERE mode = 'live'", [], context: "test").first?.first ?? nil
+            let records = try store.rows("SELECT COUNT(*) FROM ml_strategies WHERE phase = 'live'", [], context: "test").first?.first ?? nil
+            #expect(Int(trades ?? "0") ?? 0 >= 1 && trades == records, "a strategy record per live trade: \(trades ?? "-") trades, \(records ?? "-") records")
+        }
+    }
+
+    /// What a user does by hand on the exchange, and a stop the exchange refuses: a position the bot did not
+    /// open (placed while the trader was down) is closed at start, a stop cancelled by hand is placed again within one interval, and a
+    /// position whose stop cannot be placed is closed and its symbol halted; each is in the event log.
+    @Test func handsOnTheExchangeAreUndoneAndAnUnprotectedPositionIsClosed() async throws {
+        try await Account.with { account in
+            // A first start sets the account up (one-way mode, isolated margin); while it is down, a position by hand.
+            let (ready, setUp) = try await account.trader.withRunning { running in
+                let ready = await running.wait(timeout: .seconds(120)) { account.events().contains { $0.hasPrefix("started: ") } }
+                running.send(signal: SIGTERM)
+                _ = await running.waitForExit(timeout: .seconds(30))
+                return ready
+            }
+            #expect(ready, "\(setUp.standardError.suffix(3_000))")
+            let opened = try await account.post("/sim/open-position?symbol=BTCUSDT&side=buy&size=0.01")
+            #expect(opened.contains("orderId"), "\(opened)")
+            let (outcome, run) = try await account.trader.withRunning { running -> (flattened: Bool, rearmed: Bool, halted: Bool) in
+                let flattened = await running.wait(timeout: .seconds(120)) {
+                    account.events().contains { $0.hasPrefix("reconcile: ") && $0.contains("close the position at the exchange") }
+                }
+                // The bot's own position: its stop cancelled by hand comes back.
+                _ = await running.wait(timeout: .seconds(300)) { account.storedPosition() != nil }
+                let cancelled = (try? await account.post("/sim/cancel-stop?symbol=BTCUSDT")) ?? ""
+                let rearmed = cancelled.contains("true") ? await running.wait(timeout: .seconds(30)) {
+                    account.events().contains { $0.hasPrefix("reconcile: ") && $0.contains("place the stop at") }
+                } : false
+                // Plan orders refused: the next entry cannot be protected, so it is closed and the symbol halted.
+                _ = try? await account.post("/sim/refuse-plan-orders?on=1")
+                let halted = await running.wait(timeout: .seconds(300)) { account.events().contains { $0.hasPrefix("halted: ") } }
+                _ = try? await account.post("/sim/refuse-plan-orders?on=0")
+                running.send(signal: SIGTERM)
+                _ = await running.waitForExit(timeout: .seconds(30))
+                return (flattened, rearmed, halted)
+            }
+            let events = account.events()
+            #expect(outcome.flattened, "the position opened by hand was closed: \(events)")
+            #expect(outcome.rearmed, "the stop cancelled by hand was placed again: \(events)")
+            #expect(outcome.halted, "an entry without a stop was closed and the symbol halted: \(events)\n\(run.standardError.suffix(3_000))")
+            let atEnd = try await account.reconcile()
+            #expect(atEnd.status == 0 && atEnd.standardOutput.contains("exchange: flat"), "\(atEnd.standardOutput)\(atEnd.standardError)")
+        }
+    }
+}
