@@ -63,7 +63,8 @@ import Testing
             wrong["BITGET_BASE_URL"] = simulator.baseURL
             wrong["BITGET_WS_URL"] = simulator.webSocketURL
             let refused = try await workspace.trader(["run", "--live", "--demo-trading", "--symbols", "BTCUSDT"], environment: wrong).run()
-            #expect(refused.status == 1 && refused.standardError.contains("trader cannot start: live trading refused"), "\(refused.combined)")
+            #expect(refused.status == 1 && refused.standardError.contains("trader cannot start: live trading refused") && refused.standardError.contains("check BITGET_SECRET"),
+                    "\(refused.combined)")
             let orders = try await TraderOperationsTests.get("\(simulator.baseURL)/sim/orders").body
             #expect(!orders.contains("clientOid"), "nothing sent: \(orders)")
         }

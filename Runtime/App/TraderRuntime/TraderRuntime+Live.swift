@@ -41,7 +41,7 @@ extension TraderRuntime {
                 "clock_skew_ms": "\(report.clockSkewMilliseconds)", "changes": "\(report.changes.joined(separator: "; "))",
             ])
         } catch let refusal as LiveStartRefusal {
-            throw TraderStartError("the BitGet account is not ready for live trading: \(refusal)")
+            throw TraderStartError("\(refusal)")
         } catch {
             throw TraderStartError("the BitGet account cannot be checked: \(error)")
         }
