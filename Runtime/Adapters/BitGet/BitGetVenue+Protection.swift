@@ -45,6 +45,7 @@ extension BitGetVenue {
                 }
             } else if case .flat = read {
                 outcome.halt = "\(symbol) is flat at the exchange while a stop was being armed (a stop or a liquidation fired?); reconcile"
+                outcome.closedAtExchange = true
                 return
             } else {
                 problem = "positions or plan orders cannot be read"

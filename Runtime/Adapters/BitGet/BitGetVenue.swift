@@ -40,6 +40,10 @@ public actor BitGetVenue {
     public struct Outcome: Sendable, Equatable {
         public var events: [VenueEvent] = []
         public var halt: String?
+        /// The halt is only that the position is already gone at the exchange (a stop, a take-profit or a
+        /// liquidation fired, or a close by hand): a reconciliation books how it closed, so a caller that
+        /// reconciles at once need not halt.
+        public var closedAtExchange = false
 
         public init(events: [VenueEvent] = [], halt: String? = nil) {
             self.events = events
@@ -242,6 +246,7 @@ public actor BitGetVenue {
             // Closed at the exchange already (a stop fired, or by hand): reconciliation books it from the exchange's fills.
             outcome.events.append(.orderRejected(id, reason: "no position to close at the exchange", time: clock()))
             outcome.halt = "\(symbol) is flat at the exchange while the engine holds a position; reconcile"
+            outcome.closedAtExchange = true
             return outcome
         }
         let side: OrderSide = position.side == "long" ? .sell : .buy

@@ -61,7 +61,13 @@ extension TradingDesk {
                     result = BitGetVenue.Outcome(events: [], halt: "stopped while sending \(command.clientOrderID?.rawValue ?? "a command"): reconciled at the next start")
                 }
                 outcome.append(Venue.apply(result.events, to: &trader))
-                if let halt = result.halt {
+                if result.closedAtExchange {
+                    // The position closed at the exchange before this command (its stop fired between two
+                    // reconciliations): the next tick's reconciliation books how; entries wait for it.
+                    logger.notice("the position is already closed at the exchange; reconciling", metadata: ["symbol": "\(symbol)"])
+                    unreconciled[symbol] = "the position closed at the exchange"
+                    lastReconciled[symbol] = nil
+                } else if let halt = result.halt {
                     logger.error("the exchange halts the symbol", metadata: ["symbol": "\(symbol)", "reason": "\(halt)"])
                     outcome.append(trader.halt(reason: halt).1)
                 }
