@@ -85,7 +85,10 @@ import Testing
             #expect(events.contains { $0.hasPrefix("started: restored after the bar of") && $0.contains("open with its stop at") }, "\(events)")
 
             let ids = try await account.clientIDs()
-            #expect(Set(ids).count == ids.count, "no client id sent twice: \(ids)")
+            #expect(Set(ids).count == ids.count, "no client id accepted twice: \(ids)")
+            let counts = try await TraderOperationsTests.get("\(account.simulator.baseURL)/sim/counts").body
+            #expect(counts.contains("\"resentOrderRequests\":0") && counts.contains("\"placeOrderRequests\":\(ids.count)"),
+                    "one place-order request per order, none resent under an id already sent: \(counts), \(ids.count) orders")
             let atEnd = try await account.reconcile()
             #expect(atEnd.status == 0, "\(atEnd.standardOutput)\(atEnd.standardError)")
             let store = try account.fixture.store
@@ -114,15 +117,23 @@ import Testing
                 let flattened = await running.wait(timeout: .seconds(120)) {
                     account.events().contains { $0.hasPrefix("reconcile: ") && $0.contains("close the position at the exchange") }
                 }
-                // The bot's own position: its stop cancelled by hand comes back.
-                _ = await running.wait(timeout: .seconds(300)) { account.storedPosition() != nil }
-                let cancelled = (try? await account.post("/sim/cancel-stop?symbol=BTCUSDT")) ?? ""
-                let rearmed = cancelled.contains("true") ? await running.wait(timeout: .seconds(30)) {
-                    account.events().contains { $0.hasPrefix("reconcile: ") && $0.contains("place the stop at") }
-                } : false
+                // The bot's own position: its stop cancelled by hand comes back (a position that closes first
+                // by itself gives the next one its turn).
+                var rearmed = false
+                for _ in 0..<5 where !rearmed {
+                    _ = await running.wait(timeout: .seconds(300)) { account.storedPosition() != nil }
+                    guard ((try? await account.post("/sim/cancel-stop?symbol=BTCUSDT")) ?? "").contains("true") else { continue }
+                    rearmed = await running.wait(timeout: .seconds(20)) {
+                        account.events().contains { $0.hasPrefix("reconcile: ") && $0.contains("place the stop at") }
+                    }
+                    if !rearmed { _ = await running.wait(timeout: .seconds(60)) { account.storedPosition() == nil } }
+                }
                 // Plan orders refused: the next entry cannot be protected, so it is closed and the symbol halted.
+                let before = account.events().count
                 _ = try? await account.post("/sim/refuse-plan-orders?on=1")
-                let halted = await running.wait(timeout: .seconds(300)) { account.events().contains { $0.hasPrefix("halted: ") } }
+                let halted = await running.wait(timeout: .seconds(300)) {
+                    account.events().dropFirst(before).contains { $0.hasPrefix("halted: ") && $0.contains("could not be confirmed") }
+                }
                 _ = try? await account.post("/sim/refuse-plan-orders?on=0")
                 running.send(signal: SIGTERM)
                 _ = await running.waitForExit(timeout: .seconds(30))

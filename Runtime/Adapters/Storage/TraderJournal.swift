@@ -259,8 +259,14 @@ public struct TraderJournal: Sendable {
     /// Records orders as about to be sent (status `submitted`), before they leave: a crash while one is
     /// in flight leaves its row, so the next start resolves it by its client id instead of taking the
     /// exchange's position for a stranger's.
-    public func recordSending(_ orders: [OrderRow]) throws {
-        try store.executeAtomically(orders.map(orderStatement), context: "record orders before sending them")
+    /// Returns false, writing nothing, when the id has a row already (sent before: a restart re-traded
+    /// its bar), so it is never sent twice nor its settled row reset.
+    public func recordSending(_ order: OrderRow) throws -> Bool {
+        let existing = try store.rows("SELECT status FROM orders WHERE mode = $1 AND client_order_id = $2",
+                                      [.text(mode), .text(order.clientOrderID)], context: "look up an order before sending it")
+        guard existing.isEmpty else { return false }
+        try store.executeAtomically([orderStatement(order)], context: "record an order before sending it")
+        return true
     }
 
     func orderStatement(_ order: OrderRow) -> SQLStatement {

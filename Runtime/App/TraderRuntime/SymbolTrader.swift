@@ -269,6 +269,24 @@ extension SymbolTrader where Venue == CommandOutbox {
         return journal
     }
 
+    /// The close `event` limited to `position`: nil when it is on the position's own side, its size and
+    /// fee cut to the position's when larger.
+    static func clipped(_ event: VenueEvent, to position: Position) -> VenueEvent? {
+        func limit(_ fill: Fill) -> Fill? {
+            guard fill.side.sign != position.side.sign else { return nil }
+            guard fill.size > position.size, fill.size > 0 else { return fill }
+            var cut = fill
+            cut.fee = fill.fee * position.size / fill.size
+            cut.size = position.size
+            return cut
+        }
+        switch event {
+        case let .orderFilled(fill, reason): return limit(fill).map { .orderFilled($0, exitReason: reason) }
+        case let .protectionTriggered(reason, fill): return limit(fill).map { .protectionTriggered(reason, $0) }
+        default: return event
+        }
+    }
+
     /// Whether `event` is the fill of a close (an exit, a halt's close, a fired stop or take-profit).
     static func closes(_ event: VenueEvent) -> Bool {
         switch event {
@@ -296,10 +314,14 @@ extension SymbolTrader where Venue == CommandOutbox {
         }
         let (_, journal) = operate { engine in
             for event in events {
-                // A close of a position the book does not hold (one the bot did not open, flattened) is not
-                // the book's: booked, it would open the opposite position in it.
-                if engine.account.position == nil, Self.closes(event) { continue }
-                engine.apply(event)
+                // A close is booked only against the position it closes, for at most its size: a close of
+                // a position the book does not hold (one the bot did not open, flattened), on the book's own
+                // side, or beyond its size (a position changed by hand) would open or grow one in the book.
+                guard Self.closes(event) else {
+                    engine.apply(event)
+                    continue
+                }
+                if let position = engine.account.position, let close = Self.clipped(event, to: position) { engine.apply(close) }
             }
             return nil
         }

@@ -6,8 +6,9 @@ import Storage
 import TradingEngine
 
 extension TradingDesk {
-    /// Why a symbol waits: its exchange could not be read.
+    /// Why a symbol waits: its exchange could not be read, or its position there is not the book's.
     static var unreadable: String { "the exchange cannot be read" }
+    static var differs: String { "the exchange's position differs from the book's" }
 }
 
 /// The live account's side of the desk: what the exchange is, and how often it is compared with the books.
@@ -39,21 +40,16 @@ extension TradingDesk {
             let commands = Venue.takeCommands(&trader)
             guard !commands.isEmpty else { return }
             for command in commands {
-                let result: BitGetVenue.Outcome
-                if let id = command.clientOrderID, let row = orderRow(command, trader) {
-                    // Written before it leaves, so a crash in flight leaves a row to resolve it by; not sent otherwise.
-                    let journal = self.journal
-                    do {
-                        try await store.run { _ in try journal.recordSending([row]) }
-                        openOrders[id] = row
-                        sentAt[id] = Self.now()
-                    } catch {
-                        logger.error("an order is not sent: the store cannot record it first", metadata: ["symbol": "\(symbol)", "order": "\(id)", "error": "\(error)"])
-                        outcome.append(Venue.apply([.orderRejected(id, reason: "not sent: the store cannot record it (\(error))", time: trader.engine.lastTime)],
-                                                   to: &trader))
-                        continue
-                    }
+                if case let .cancel(id) = command, trader.engine.unresolvedOrder == id || openOrders[id]?.status == "unknown" {
+                    // A cancel "not found" of an order still in transit would read as cancelled: its outcome is
+                    // left to reconciliation, which waits out the grace period.
+                    logger.notice("no cancel for an order of unknown outcome; reconciliation resolves it", metadata: ["symbol": "\(symbol)", "order": "\(id)"])
+                    continue
                 }
+                if let id = command.clientOrderID, let row = orderRow(command, trader), !(await recordBeforeSending(row, id, symbol, &trader, &outcome)) {
+                    continue
+                }
+                let result: BitGetVenue.Outcome
                 do {
                     result = try await exchange.venue.execute(command, symbol: symbol)
                 } catch {
@@ -66,7 +62,7 @@ extension TradingDesk {
                     // reconciliations): the next tick's reconciliation books how; entries wait for it.
                     logger.notice("the position is already closed at the exchange; reconciling", metadata: ["symbol": "\(symbol)"])
                     unreconciled[symbol] = "the position closed at the exchange"
-                    lastReconciled[symbol] = nil
+                    nextReconciliation[symbol] = .now
                 } else if let halt = result.halt {
                     logger.error("the exchange halts the symbol", metadata: ["symbol": "\(symbol)", "reason": "\(halt)"])
                     outcome.append(trader.halt(reason: halt).1)
@@ -80,58 +76,80 @@ extension TradingDesk {
         }
     }
 
-    /// Reconciles the symbols whose last agreement is older than the interval (all at start: `force`).
+    /// Stores an order's row (`submitted`) before it leaves, so a crash in flight leaves a row to resolve it
+    /// by. Not sent (refused to the engine) when the store cannot take it, or when the id has a row already
+    /// (sent before a restart that re-traded its bar: its outcome is reconciliation's). Whether to send.
+    private func recordBeforeSending(_ row: OrderRow, _ id: ClientOrderID, _ symbol: Symbol, _ trader: inout SymbolTrader<Venue>,
+                                     _ outcome: inout EngineJournal) async -> Bool {
+        let journal = self.journal
+        let refusal: String
+        do {
+            if try await store.run({ _ in try journal.recordSending(row) }) {
+                openOrders[id] = row
+                sentAt[id] = Self.now()
+                return true
+            }
+            refusal = "not sent: it was sent before a restart (its outcome is reconciliation's)"
+        } catch {
+            refusal = "not sent: the store cannot record it (\(error))"
+        }
+        logger.error("an order is not sent", metadata: ["symbol": "\(symbol)", "order": "\(id)", "reason": "\(refusal)"])
+        outcome.append(Venue.apply([.orderRejected(id, reason: refusal, time: trader.engine.lastTime)], to: &trader))
+        return false
+    }
+
+    /// Reconciles the symbols whose next reconciliation is due (all at start: `force`).
     func reconcileDue(force: Bool = false) async {
         guard let exchange else { return }
-        let now = ContinuousClock.now
-        for symbol in traders.keys.sorted() {
-            if !force, let last = lastReconciled[symbol], now - last < .milliseconds(Int64(exchange.reconcileSeconds * 1000)) { continue }
-            lastReconciled[symbol] = now
+        for symbol in traders.keys.sorted() where force || (nextReconciliation[symbol].map { $0 <= .now } ?? true) {
+            nextReconciliation[symbol] = .now + .milliseconds(Int64(exchange.reconcileSeconds * 1000))
             await reconcile(symbol, exchange: exchange)
         }
     }
 
     /// One reconciliation of `symbol`: the book's position and in-flight orders against the exchange's,
     /// the venue's actions carried out, the book's own applied; then the symbol trades only while they
-    /// agree. An exchange that cannot be read blocks the symbol's entries and alerts (its stop stays armed).
+    /// agree. An exchange that cannot be read, or a position that differs from the book's, blocks the
+    /// symbol's entries and alerts (its stop stays armed).
     func reconcile(_ symbol: Symbol, exchange: DeskExchange) async {
         guard var trader = traders[symbol] else { return }
         let now = Self.now()
-        // When each was sent by this machine's clock (the venue's grace period counts from it); one sent
-        // before a restart counts as sent now, which only delays a "never received" verdict.
+        // When each was sent by this machine's clock (the venue's grace period counts from it; an order
+        // loaded at start counts from the start, which only delays a "never received" verdict).
         let inFlight = Dictionary(openOrders.values.filter { $0.symbol == symbol.name }.map {
             let id = ClientOrderID(rawValue: $0.clientOrderID)
             return (id, sentAt[id] ?? now)
         }) { first, _ in first }
+        for id in inFlight.keys where sentAt[id] == nil { sentAt[id] = now }
         sentAt = sentAt.filter { openOrders[$0.key] != nil }
         let believed = BelievedState(position: trader.engine.account.position, inFlight: inFlight.keys.sorted())
         let actions: [ReconciliationAction], performed: BitGetVenue.Outcome, bookActions: [ReconciliationAction]
         do {
             (actions, performed, bookActions) = try await exchange.venue.reconcile(symbol: symbol, believed: believed, inFlight: inFlight, rules: exchange.rules)
         } catch {
-            if unreconciled[symbol] != Self.unreadable {
-                await note(symbol, "reconcile_failed", "reconciliation failed: \(error); no entries until the exchange and the book agree (the stop stays armed)",
-                           level: .error)
-            }
-            unreconciled[symbol] = Self.unreadable
-            publish(symbol, trader, blocked: "reconciling")
+            await blockEntries(symbol, trader, Self.unreadable, alert: "reconciliation failed: \(error); no entries until the exchange and the book agree (the stop stays armed)")
             return
         }
         if actions.isEmpty {
+            lastActions[symbol] = nil
             if let was = unreconciled.removeValue(forKey: symbol) {
-                if was == Self.unreadable { await note(symbol, "reconciled", "the exchange and the book agree again: entries allowed") }
+                if was == Self.unreadable || was == Self.differs { await note(symbol, "reconciled", "the exchange and the book agree again: entries allowed") }
                 publish(symbol, trader)
             }
             return
         }
-        // The book's side in the venue's order: what the store missed (fills, orders that never were, an
-        // adopted position) before what the venue did about it (the stop it placed, the close it booked).
+        // The book's side in the venue's order: what the store missed (fills with the stop their order was
+        // sent with, orders that never were, an adopted position) before what the venue did about it (the
+        // stop it placed, the close it booked).
         var outcome = EngineJournal()
-        var waiting: String?
+        var waiting: String?, differs = false
         for action in bookActions {
             switch action {
-            case let .bookFill(_, fill):
+            case let .bookFill(id, fill):
                 outcome.append(Venue.apply([.orderFilled(fill, exitReason: nil)], to: &trader))
+                if id.purpose == .entry, let row = openOrders[id], let stop = row.stopLoss.flatMap(Double.init) {
+                    outcome.append(Venue.apply([.protectionArmed(stopLoss: stop, takeProfit: row.takeProfit.flatMap(Double.init), time: fill.time)], to: &trader))
+                }
             case let .forgetOrder(id, _):
                 outcome.append(Venue.apply([.orderCanceled(id, time: trader.engine.lastTime)], to: &trader))
             case let .adoptPosition(reported) where trader.engine.account.position == nil:
@@ -139,7 +157,7 @@ extension TradingDesk {
                                 liquidity: .taker, leverage: reported.leverage, time: trader.engine.lastTime)
                 outcome.append(Venue.adopt(fill, to: &trader))
             case .adoptPosition:
-                outcome.append(trader.halt(reason: "the exchange's position differs from the book's: resolve it on the exchange, then /resume").1)
+                differs = true
             default:
                 break
             }
@@ -166,13 +184,31 @@ extension TradingDesk {
         }
         await send(symbol, &trader, &outcome)
         var entry = journalEntry(symbol, &trader, outcome, bar: nil)
-        entry.events.append(EventRow(kind: "reconcile", message: "reconciled with the exchange: "
-                                     + actions.map(AccountReconciliation.describe).joined(separator: "; ")))
-        // Entries wait until a pass finds nothing to do (the next tick's).
-        unreconciled[symbol] = waiting ?? "settling what the last reconciliation changed"
-        lastReconciled[symbol] = nil
+        // One line per new set of actions (a pass that keeps finding the same ones says so once).
+        let described = actions.map(AccountReconciliation.describe).joined(separator: "; ")
+        if lastActions[symbol] != described {
+            entry.events.append(EventRow(kind: "reconcile", message: "reconciled with the exchange: " + described))
+            lastActions[symbol] = described
+        }
         traders[symbol] = trader
-        publish(symbol, trader, blocked: "reconciling", riskChanges: outcome.riskEvents)
         await write(entry, bar: nil)
+        if differs {
+            // The book's position is not the exchange's (a size or entry changed by hand): nothing is closed
+            // or adopted over it; the operator decides.
+            await blockEntries(symbol, trader, Self.differs, alert: "the exchange's position differs from the book's (changed by hand?); no entries "
+                               + "until they agree: close or restore it on the exchange (its stop stays armed)")
+        } else {
+            // Entries wait until a pass finds nothing to do, which comes again soon.
+            unreconciled[symbol] = waiting ?? "settling what the last reconciliation changed"
+            publish(symbol, trader, blocked: "reconciling", riskChanges: outcome.riskEvents)
+        }
+        nextReconciliation[symbol] = .now + .milliseconds(Int64(min(exchange.reconcileSeconds, 5) * 1000))
+    }
+
+    /// Blocks the symbol's entries for `reason`, alerting once (critically) when the reason is new.
+    private func blockEntries(_ symbol: Symbol, _ trader: SymbolTrader<Venue>, _ reason: String, alert: String) async {
+        if unreconciled[symbol] != reason { await note(symbol, "reconcile_failed", alert, level: .error) }
+        unreconciled[symbol] = reason
+        publish(symbol, trader, blocked: "reconciling")
     }
 }

@@ -35,10 +35,11 @@ final class TradingDesk<Venue: DeskVenue> {
     var paused: Set<Symbol> = []
     /// The exchange a live book's commands go to (nil on paper).
     let exchange: DeskExchange?
-    /// When each symbol was last reconciled with the exchange, and why a symbol does not agree yet (its
-    /// entries wait until it does).
-    var lastReconciled: [Symbol: ContinuousClock.Instant] = [:]
+    /// When each symbol is next reconciled with the exchange, why a symbol does not agree yet (its entries
+    /// wait until it does), and the actions its last pass took (each new set is one event line).
+    var nextReconciliation: [Symbol: ContinuousClock.Instant] = [:]
     var unreconciled: [Symbol: String] = [:]
+    var lastActions: [Symbol: String] = [:]
     /// When this process sent each in-flight order (wall clock, UTC ms).
     var sentAt: [ClientOrderID: Int64] = [:]
 

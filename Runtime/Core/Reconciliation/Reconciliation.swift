@@ -126,6 +126,9 @@ public enum Reconciliation {
         public var sizeTolerance: Double
         /// Triggers closer than this many price units count as equal (a tick).
         public var priceTolerance: Double
+        /// Entry prices closer than this fraction count as equal (the venue's average and the fill's are
+        /// rounded differently).
+        public var entryPriceTolerance: Double = 1e-4
         /// For an adopted position without a stop: the stop's distance from the entry, fraction of price.
         public var adoptedStopDistance: Double
         /// An order not found sooner than this after it was sent may still be in transit: seconds.
@@ -193,7 +196,7 @@ public enum Reconciliation {
                 return actions + [.halt(reason: "the store holds a \(held.side.rawValue) position, the venue a \(reported.side.rawValue) one")]
             }
             if abs(held.size - reported.size) > rules.sizeTolerance * max(held.size, reported.size)
-                || abs(held.entryPrice - reported.entryPrice) > rules.priceTolerance * max(1, held.entryPrice) {
+                || abs(held.entryPrice - reported.entryPrice) > rules.entryPriceTolerance * max(1, held.entryPrice) {
                 actions.append(.adoptPosition(reported))
             }
         }

@@ -54,6 +54,11 @@ extension ExchangeSimulator {
             await self.refusePlanOrders(on)
             return self.envelope(["refusing": on])
         }
+        router.get("/sim/counts") { _, _ in
+            // What a test out of process checks: place-order requests that arrived, and those resent under a client id already seen.
+            let counts = self.faultCounts.withLock { $0 }
+            return self.envelope(["placeOrderRequests": counts.placeOrderRequests, "resentOrderRequests": counts.resentOrderRequests])
+        }
         router.get("/sim/orders") { _, _ in
             self.envelope(await self.accounts.orders.values.sorted { ($0.created, $0.id) < ($1.created, $1.id) }.map(Self.orderFields))
         }
