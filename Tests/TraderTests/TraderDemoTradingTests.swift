@@ -7,7 +7,7 @@ import Testing
 /// `trader run --live --demo-trading` against `bitget-sim`: the live path end to end (orders sent once by
 /// their client ids, each position's stop on the exchange, reconciliation at start and on its interval).
 @Suite(.serialized, .removesTemporaryFiles) struct TraderDemoTradingTests {
-    /// A demo-trading account on the recorded market, reconciled every 2 s.
+    /// A demo-trading account on the recorded market, reconciled every `reconcileSeconds`.
     struct Account {
         let fixture: TraderFixture
         let simulator: SimulatorProcess
@@ -18,10 +18,10 @@ import Testing
             return environment
         }
 
-        static func with(_ body: (Account) async throws -> Void) async throws {
+        static func with(reconcileSeconds: Int = 2, _ body: (Account) async throws -> Void) async throws {
             let fixture = try await TraderFixture()
             try fixture.workspace.configurationFile("trading/runtime.yaml", replacing: "live: false", with: "live: true")
-            try fixture.workspace.configurationFile("trading/runtime.yaml", replacing: "reconcile_seconds: 45", with: "reconcile_seconds: 2")
+            try fixture.workspace.configurationFile("trading/runtime.yaml", replacing: "reconcile_seconds: 45", with: "reconcile_seconds: \(reconcileSeconds)")
             try await fixture.withSimulator(speed: 120) { simulator in try await body(Account(fixture: fixture, simulator: simulator)) }
         }
 
@@ -99,10 +99,12 @@ import Testing
     }
 
     /// What a user does by hand on the exchange, and a stop the exchange refuses: a position the bot did not
-    /// open (placed while the trader was down) is closed at start, a stop cancelled by hand is placed again within one interval, and a
-    /// position whose stop cannot be placed is closed and its symbol halted; each is in the event log.
+    /// open (placed while the trader was down) is closed at start, a stop cancelled by hand is placed again
+    /// within seconds (the private stream's push triggers the reconciliation: the interval here is 10
+    /// minutes), and a position whose stop cannot be placed is closed and its symbol halted; each is in the
+    /// event log.
     @Test func handsOnTheExchangeAreUndoneAndAnUnprotectedPositionIsClosed() async throws {
-        try await Account.with { account in
+        try await Account.with(reconcileSeconds: 600) { account in
             // A first start sets the account up (one-way mode, isolated margin); while it is down, a position by hand.
             let (ready, setUp) = try await account.trader.withRunning { running in
                 let ready = await running.wait(timeout: .seconds(120)) { account.events().contains { $0.hasPrefix("started: ") } }

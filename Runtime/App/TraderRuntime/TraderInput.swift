@@ -12,8 +12,11 @@ public enum TraderInput: Sendable {
     case agent(Symbol, AgentUpdate)
     /// An operator's request.
     case control(ControlRequest)
-    /// A wall-clock tick (about once a second): staleness, health, retried writes.
+    /// A wall-clock tick (about once a second): staleness, health, retried writes, due reconciliations.
     case tick
+    /// The live account's private stream told of a change on the exchange for the symbol (nil: all of
+    /// them, after a reconnect): reconcile it at the next tick.
+    case exchange(Symbol?)
 }
 
 /// A new agent for a symbol.

@@ -45,7 +45,9 @@ extension TraderRuntime {
         } catch {
             throw TraderStartError("the BitGet account cannot be checked: \(error)")
         }
-        return DeskExchange(venue: venue, rules: Reconciliation.Rules(unknownPosition: UnknownPositionPolicy(rawValue: settings.unknownPosition) ?? .flatten),
+        let stream = BitGetPrivateStream(url: ExchangeWatcher.privateURL(publicURL: environment.bitgetWebSocketURL, demoTrading: account.demoTrading),
+                                         credentials: account.credentials)
+        return DeskExchange(venue: venue, stream: stream, rules: Reconciliation.Rules(unknownPosition: UnknownPositionPolicy(rawValue: settings.unknownPosition) ?? .flatten),
                             reconcileSeconds: settings.reconcileSeconds)
     }
 }

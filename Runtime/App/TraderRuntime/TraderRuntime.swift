@@ -142,6 +142,10 @@ public struct TraderRuntime: Sendable {
                                           retrain: runtime.retrain, pipeline: pipelineCommand, metrics: metrics, health: health,
                                           logger: Logger(label: "trader.retrain"))),
         ]
+        if let exchange {
+            services.append(.init(service: ExchangeWatcher(stream: exchange.stream, symbols: Set(symbols), inputs: continuation, health: health,
+                                                           logger: Logger(label: "trader.exchange-stream"))))
+        }
         if let telegram = options.telegram {
             let client = TelegramClient(baseURL: telegram.baseURL, token: telegram.token, logger: Logger(label: "trader.telegram"))
             let context = OperatorContext(client: client, store: database, mode: options.mode, symbols: symbols, parameters: prepared.parameters,

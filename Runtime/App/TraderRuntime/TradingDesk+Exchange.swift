@@ -14,6 +14,8 @@ extension TradingDesk {
 /// The live account's side of the desk: what the exchange is, and how often it is compared with the books.
 struct DeskExchange: Sendable {
     let venue: BitGetVenue
+    /// The account's private stream (its pushes trigger reconciliations).
+    let stream: BitGetPrivateStream
     let rules: Reconciliation.Rules
     /// Seconds between two reconciliations of a symbol.
     let reconcileSeconds: Double

@@ -65,6 +65,8 @@ final class TradingDesk<Venue: DeskVenue> {
         case let .agent(symbol, update): await install(symbol, update)
         case let .control(request): await perform(request)
         case .tick: await tick()
+        case let .exchange(symbol):
+            for symbol in symbol.map({ [$0] }) ?? Array(traders.keys) { nextReconciliation[symbol] = .now }
         }
     }
 
