@@ -49,6 +49,19 @@ struct OutboxBookTests {
         #expect(abs(trade.grossPnL - (-10)) < 1e-9, "0.01 × (99,000 − 100,000): \(trade.grossPnL)")
     }
 
+    /// A close the book does not take (the exchange's position was flipped by hand) still settles the
+    /// order, so the engine does not wait for it for ever; its row keeps the fill.
+    @Test func aCloseTheBookDoesNotTakeStillSettlesItsOrder() throws {
+        var book = Self.longBook()
+        _ = book.halt(reason: "test")
+        let close = try #require(book.takeCommands().compactMap(\.clientOrderID).first)
+        #expect(book.engine.workingOrder != nil)
+        let journal = book.apply([.orderFilled(Self.fill(close, .buy, size: 0.01, price: 100_500, fee: 0.6, at: 1_750_000_700_000), exitReason: .halt)])
+        #expect(book.engine.workingOrder == nil, "settled")
+        #expect(book.engine.account.position?.side == .long && book.engine.account.position?.size == 0.01, "not booked")
+        #expect(journal.events.contains { if case .orderFilled = $0 { true } else { false } }, "its fill is reported for the order's row")
+    }
+
     @Test func anAdoptedPositionIsHeldAndAClientIDKnowsItsDecision() {
         var book = Self.trader()
         _ = book.adopt(Self.fill(nil, .sell, size: 0.5, price: 2_000, fee: 0, at: 1_750_000_900_000))

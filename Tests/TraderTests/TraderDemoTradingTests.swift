@@ -18,11 +18,11 @@ import Testing
             return environment
         }
 
-        static func with(reconcileSeconds: Int = 2, _ body: (Account) async throws -> Void) async throws {
+        static func with(reconcileSeconds: Int = 2, faults: String = "", _ body: (Account) async throws -> Void) async throws {
             let fixture = try await TraderFixture()
             try fixture.workspace.configurationFile("trading/runtime.yaml", replacing: "live: false", with: "live: true")
             try fixture.workspace.configurationFile("trading/runtime.yaml", replacing: "reconcile_seconds: 45", with: "reconcile_seconds: \(reconcileSeconds)")
-            try await fixture.withSimulator(speed: 120) { simulator in try await body(Account(fixture: fixture, simulator: simulator)) }
+            try await fixture.withSimulator(speed: 120, faults: faults) { simulator in try await body(Account(fixture: fixture, simulator: simulator)) }
         }
 
         var trader: ChildProcess { fixture.workspace.trader(["run", "--live", "--demo-trading"], environment: environment) }

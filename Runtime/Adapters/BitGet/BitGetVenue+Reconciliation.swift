@@ -192,8 +192,10 @@ extension BitGetVenue {
         guard order.filledSize > 0, let price = order.averagePrice, price > 0 else {
             return .unsettled("the order \(fired.executeOrderID) that closed it shows no fill yet")
         }
+        // The whole position, or less when it was shrunk by hand before (the book keeps the rest, which the
+        // next pass finds closed and books as such); never more than the book holds.
         let tolerance = (contracts[symbol]?.sizeStep ?? 0) / 2
-        guard abs(order.filledSize - position.size) <= tolerance else {
+        guard order.filledSize <= position.size + tolerance else {
             return .unsettled("the \(fired.planType) fired for \(order.filledSize), the position booked is \(position.size)")
         }
         bookedExchangeCloses.insert(fired.executeOrderID)

@@ -259,14 +259,14 @@ public struct TraderJournal: Sendable {
     /// Records orders as about to be sent (status `submitted`), before they leave: a crash while one is
     /// in flight leaves its row, so the next start resolves it by its client id instead of taking the
     /// exchange's position for a stranger's.
-    /// Returns false, writing nothing, when the id has a row already (sent before: a restart re-traded
-    /// its bar), so it is never sent twice nor its settled row reset.
-    public func recordSending(_ order: OrderRow) throws -> Bool {
+    /// Returns nil when it was written, or, writing nothing, the status of the row the id has already (sent
+    /// before: a restart re-traded its bar), so it is never sent twice.
+    public func recordSending(_ order: OrderRow) throws -> String? {
         let existing = try store.rows("SELECT status FROM orders WHERE mode = $1 AND client_order_id = $2",
                                       [.text(mode), .text(order.clientOrderID)], context: "look up an order before sending it")
-        guard existing.isEmpty else { return false }
+        if let row = existing.first { return (row.first ?? nil) ?? "" }
         try store.executeAtomically([orderStatement(order)], context: "record an order before sending it")
-        return true
+        return nil
     }
 
     func orderStatement(_ order: OrderRow) -> SQLStatement {

@@ -312,7 +312,8 @@ extension SymbolTrader where Venue == CommandOutbox {
                   let context = driver.policy.contexts.removeValue(forKey: decided) else { continue }
             driver.policy.contexts[fill.time] = context
         }
-        let (_, journal) = operate { engine in
+        var unbooked: [VenueEvent] = []
+        var (_, journal) = operate { engine in
             for event in events {
                 // A close is booked only against the position it closes, for at most its size: a close of
                 // a position the book does not hold (one the bot did not open, flattened), on the book's own
@@ -321,10 +322,17 @@ extension SymbolTrader where Venue == CommandOutbox {
                     engine.apply(event)
                     continue
                 }
-                if let position = engine.account.position, let close = Self.clipped(event, to: position) { engine.apply(close) }
+                if let position = engine.account.position, let close = Self.clipped(event, to: position) {
+                    engine.apply(close)
+                } else if case let .orderFilled(fill, _) = event, let id = fill.clientOrderID {
+                    // Not booked, but settled: the engine stops waiting for it (its row still says it filled).
+                    engine.apply(.orderCanceled(id, time: fill.time))
+                    unbooked.append(event)
+                }
             }
             return nil
         }
+        journal.events += unbooked
         // A position opened by a fill counts its bars from the bar about to be traded, as on paper, where
         // the fill happens inside that bar.
         if wasFlat, engine.account.position != nil { driver.progress.openedAtIndex = driver.progress.index }

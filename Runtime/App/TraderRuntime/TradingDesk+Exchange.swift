@@ -55,8 +55,10 @@ extension TradingDesk {
                 do {
                     result = try await exchange.venue.execute(command, symbol: symbol)
                 } catch {
-                    // Only a cancellation (shutdown) ends a command early: what it did is found by reconciliation.
-                    result = BitGetVenue.Outcome(events: [], halt: "stopped while sending \(command.clientOrderID?.rawValue ?? "a command"): reconciled at the next start")
+                    // Only a cancellation (shutdown) ends a command early: its outcome is unknown until reconciliation.
+                    let reason = "stopped while sending \(command.clientOrderID?.rawValue ?? "a command"): reconciled at the next start"
+                    result = BitGetVenue.Outcome(events: command.clientOrderID.map { [.orderOutcomeUnknown($0, reason: reason, time: trader.engine.lastTime)] } ?? [],
+                                                 halt: reason)
                 }
                 outcome.append(Venue.apply(result.events, to: &trader))
                 if result.closedAtExchange {
@@ -86,12 +88,20 @@ extension TradingDesk {
         let journal = self.journal
         let refusal: String
         do {
-            if try await store.run({ _ in try journal.recordSending(row) }) {
+            guard let existing = try await store.run({ _ in try journal.recordSending(row) }) else {
                 openOrders[id] = row
                 sentAt[id] = Self.now()
                 return true
             }
-            refusal = "not sent: it was sent before a restart (its outcome is reconciliation's)"
+            // Its row is not this bar's to write (it keeps the outcome it has or will get).
+            keepsItsRow.insert(id)
+            logger.warning("an order decided again after a restart is not sent again", metadata: ["symbol": "\(symbol)", "order": "\(id)", "row": "\(existing)"])
+            if ["submitted", "accepted", "unknown"].contains(existing) {
+                // Its outcome is still open: the engine's working order waits for reconciliation to settle it.
+                nextReconciliation[symbol] = .now
+                return false
+            }
+            refusal = "not sent again: it was sent before a restart and is \(existing)"
         } catch {
             refusal = "not sent: the store cannot record it (\(error))"
         }
@@ -105,6 +115,7 @@ extension TradingDesk {
         guard let exchange else { return }
         for symbol in traders.keys.sorted() where force || (nextReconciliation[symbol].map { $0 <= .now } ?? true) {
             nextReconciliation[symbol] = .now + .milliseconds(Int64(exchange.reconcileSeconds * 1000))
+            lastPass[symbol] = .now
             await reconcile(symbol, exchange: exchange)
         }
     }
@@ -134,6 +145,7 @@ extension TradingDesk {
         }
         if actions.isEmpty {
             lastActions[symbol] = nil
+            closedUnexplainedSince[symbol] = nil
             if let was = unreconciled.removeValue(forKey: symbol) {
                 if was == Self.unreadable || was == Self.differs { await note(symbol, "reconciled", "the exchange and the book agree again: entries allowed") }
                 publish(symbol, trader)
@@ -167,8 +179,14 @@ extension TradingDesk {
         outcome.append(Venue.apply(performed.events, to: &trader))
         for action in bookActions {
             switch action {
+            case .bookClosedAtVenue where (closedUnexplainedSince[symbol].map { now - $0 < 30_000 } ?? true):
+                // Gone at the exchange with no fired stop to show for it yet (its history may lag the position):
+                // asked again for 30 s before it counts as closed by hand.
+                if closedUnexplainedSince[symbol] == nil { closedUnexplainedSince[symbol] = now }
+                waiting = "the position closed at the exchange; waiting for its fill to show"
             case let .bookClosedAtVenue(position):
                 // Closed at the exchange by hand or by its liquidation: booked at the last close, without the exchange's fee.
+                closedUnexplainedSince[symbol] = nil
                 let price = trader.engine.lastClose
                 let fill = Fill(clientOrderID: nil, side: position.side == .long ? .sell : .buy, size: position.size, price: price, fee: 0,
                                 liquidity: .taker, leverage: position.leverage, time: trader.engine.lastTime)
@@ -188,9 +206,10 @@ extension TradingDesk {
         var entry = journalEntry(symbol, &trader, outcome, bar: nil)
         // One line per new set of actions (a pass that keeps finding the same ones says so once).
         let described = actions.map(AccountReconciliation.describe).joined(separator: "; ")
-        if lastActions[symbol] != described {
+        let key = actions.map { if case .retryLater = $0 { "wait" } else { AccountReconciliation.describe($0) } }.joined(separator: "; ")
+        if lastActions[symbol] != key {
             entry.events.append(EventRow(kind: "reconcile", message: "reconciled with the exchange: " + described))
-            lastActions[symbol] = described
+            lastActions[symbol] = key
         }
         traders[symbol] = trader
         await write(entry, bar: nil)
@@ -205,6 +224,15 @@ extension TradingDesk {
             publish(symbol, trader, blocked: "reconciling", riskChanges: outcome.riskEvents)
         }
         nextReconciliation[symbol] = .now + .milliseconds(Int64(min(exchange.reconcileSeconds, 5) * 1000))
+    }
+
+    /// A push from the exchange about `symbols`: reconciled at the next tick, but not within 2 s of their
+    /// last pass (a pass's own cancels and re-arms push too).
+    func exchangeChanged(_ symbols: [Symbol]) {
+        for symbol in symbols {
+            let soonest = (lastPass[symbol] ?? .now - .seconds(2)) + .seconds(2)
+            nextReconciliation[symbol] = min(nextReconciliation[symbol] ?? soonest, max(.now, soonest))
+        }
     }
 
     /// Blocks the symbol's entries for `reason`, alerting once (critically) when the reason is new.

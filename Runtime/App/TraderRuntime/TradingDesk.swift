@@ -40,6 +40,11 @@ final class TradingDesk<Venue: DeskVenue> {
     var nextReconciliation: [Symbol: ContinuousClock.Instant] = [:]
     var unreconciled: [Symbol: String] = [:]
     var lastActions: [Symbol: String] = [:]
+    /// When each symbol's last pass ran; since when its position is gone at the exchange unexplained (UTC ms);
+    /// the orders decided again after a restart whose rows this process must not write.
+    var lastPass: [Symbol: ContinuousClock.Instant] = [:]
+    var closedUnexplainedSince: [Symbol: Int64] = [:]
+    var keepsItsRow: Set<ClientOrderID> = []
     /// When this process sent each in-flight order (wall clock, UTC ms).
     var sentAt: [ClientOrderID: Int64] = [:]
 
@@ -65,8 +70,7 @@ final class TradingDesk<Venue: DeskVenue> {
         case let .agent(symbol, update): await install(symbol, update)
         case let .control(request): await perform(request)
         case .tick: await tick()
-        case let .exchange(symbol):
-            for symbol in symbol.map({ [$0] }) ?? Array(traders.keys) { nextReconciliation[symbol] = .now }
+        case let .exchange(symbol): exchangeChanged(symbol.map { [$0] } ?? Array(traders.keys))
         }
     }
 
@@ -123,7 +127,7 @@ final class TradingDesk<Venue: DeskVenue> {
         var troubles: [EventRow] = []
         var entryFillTime: Int64?
         for command in outcome.commands {
-            guard let id = command.clientOrderID, let row = openOrders[id] ?? orderRow(command, trader) else { continue }
+            guard let id = command.clientOrderID, !keepsItsRow.contains(id), let row = openOrders[id] ?? orderRow(command, trader) else { continue }
             if openOrders[id] == nil { metrics.order(symbol, purpose: id.purpose == .entry ? "entry" : "exit", result: "submitted") }
             openOrders[id] = row
             touched.insert(id)

@@ -59,6 +59,15 @@ extension ExchangeSimulator {
             let counts = self.faultCounts.withLock { $0 }
             return self.envelope(["placeOrderRequests": counts.placeOrderRequests, "resentOrderRequests": counts.resentOrderRequests])
         }
+        router.get("/sim/protection") { request, _ in
+            // A test's view of the exchange side of a stop, unsigned and free of faults: the position and its protecting stop.
+            guard let symbol = request.uri.queryParameters.get("symbol").flatMap({ Symbol($0.uppercased()) }) else {
+                return self.error("40019", "symbol is required")
+            }
+            let position = await self.heldPosition(symbol)
+            return self.envelope(["side": position?.side.rawValue ?? "flat", "size": position?.size ?? 0,
+                                  "stop": await self.protectingStop(symbol).map { "\($0)" } ?? ""])
+        }
         router.get("/sim/orders") { _, _ in
             self.envelope(await self.accounts.orders.values.sorted { ($0.created, $0.id) < ($1.created, $1.id) }.map(Self.orderFields))
         }
