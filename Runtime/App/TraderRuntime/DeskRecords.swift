@@ -57,6 +57,26 @@ public enum TraderStateReader {
 }
 
 extension TradingDesk {
+    /// The row of an order `command` sends (status `submitted`); nil for a command that is no order.
+    func orderRow(_ command: VenueCommand, _ trader: SymbolTrader<Venue>) -> OrderRow? {
+        guard let id = command.clientOrderID else { return nil }
+        let engine = trader.engine, contract = engine.parameters.contract, symbol = trader.symbol
+        switch command {
+        case let .submitEntry(order):
+            return OrderRow(clientOrderID: id.rawValue, symbol: symbol.name, side: OrderSide.opening(order.side).rawValue,
+                            size: contract.sizeText(order.size), reduceOnly: false, stopLoss: contract.priceText(order.stopLoss),
+                            takeProfit: contract.priceText(order.takeProfit), status: "submitted", agentVersion: trader.agentVersion,
+                            createdAt: engine.lastTime, updatedAt: engine.lastTime)
+        case let .closePosition(order):
+            let position = Venue.positionToClose(trader)
+            return OrderRow(clientOrderID: id.rawValue, symbol: symbol.name, side: position.map { OrderSide.closing($0.side).rawValue } ?? "sell",
+                            size: contract.sizeText(position?.size ?? 0), reduceOnly: true, status: "submitted",
+                            agentVersion: trader.agentVersion, createdAt: order.decisionTime, updatedAt: order.decisionTime)
+        default:
+            return nil
+        }
+    }
+
     /// The operator's lines of one journal entry, in the order things happened: the exits before the
     /// entry's fill, the entry (with the position it opened), the exits after it (a stop inside the
     /// entry's bar), the risk changes, the rejected orders and those of unknown outcome.
