@@ -323,13 +323,14 @@ final class TradingDesk<Venue: DeskVenue> {
             case .resume: trader.resetRisk()
             default: trader.halt(reason: "halted by the operator" + (request.reason.map { ": \($0)" } ?? ""))
             }
-            var outcome = decided
-            await send(symbol, &trader, &outcome)
             guard let change else {
                 let state = trader.engine.risk.state.rawValue
                 results.append(request.command == .resume ? "\(symbol): not halted (\(state)); nothing changed" : "\(symbol): already \(state)")
                 continue
             }
+            // Sent only for a change that is kept (the trader is stored below with what its orders did).
+            var outcome = decided
+            await send(symbol, &trader, &outcome)
             results.append(change.from == change.to ? "\(symbol): \(change.to.rawValue), now until resumed"
                                                      : "\(symbol): \(change.from.rawValue) → \(change.to.rawValue)")
             // One line for the operator's own change (in the entry's transaction), not a risk alert besides it.

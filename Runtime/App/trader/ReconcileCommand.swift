@@ -23,13 +23,14 @@ struct ReconcileCommand: AsyncParsableCommand {
     @Flag(help: "Report only (required: this command never changes the account).") var dryRun = false
     @Flag(help: "BitGet's demo trading account (the paptrading header, demo API keys), with --live.") var demoTrading = false
     @OptionGroup var selection: SymbolSelection
-    @Option(help: "What to do with a position the bot did not open: flatten (default) or adopt.") var unknownPosition = "flatten"
+    @Option(help: "What to do with a position the bot did not open: flatten or adopt (default: exchange.unknown_position in trading/runtime.yaml, as the trader does).")
+    var unknownPosition: String?
 
     func validate() throws {
         guard dryRun else {
             throw ValidationError("reconcile only reports in this version: pass --dry-run (the running live trader acts on the differences)")
         }
-        guard UnknownPositionPolicy(rawValue: unknownPosition) != nil else { throw ValidationError("--unknown-position: flatten or adopt") }
+        if let unknownPosition, UnknownPositionPolicy(rawValue: unknownPosition) == nil { throw ValidationError("--unknown-position: flatten or adopt") }
     }
 
     func run() async throws {
@@ -51,7 +52,7 @@ struct ReconcileCommand: AsyncParsableCommand {
         let reconciliation: AccountReconciliation
         do {
             reconciliation = try AccountReconciliation.make(configuration: context.configuration, store: store, mode: common.mode, demoTrading: demoTrading,
-                                                            unknownPosition: UnknownPositionPolicy(rawValue: unknownPosition) ?? .flatten)
+                                                            unknownPosition: UnknownPositionPolicy(rawValue: unknownPosition ?? context.configuration.runtime.exchange.unknownPosition) ?? .flatten)
         } catch {
             printError("trader reconcile: \(error)")
             throw ExitCode(78)
