@@ -64,13 +64,20 @@ import Testing
             }
             #expect(runs[1].succeeded, "\(runs[1].standardError.suffix(3_000))")
 
-            // The two sides agree at the end (the dry run's own reads may meet a fault: tried three times).
+            // The two sides agree at the end (the dry run's own reads may meet a fault: tried three times). The
+            // one difference allowed: an order the stop cut after its row was stored and before it left, which
+            // the exchange does not hold and the dry run (counting a `submitted` row as just sent) waits for.
             var agreed: ChildProcessResult?
             for _ in 0..<3 where agreed?.status != 0 { agreed = try await account.reconcile() }
-            #expect(agreed?.status == 0, "\(agreed?.standardOutput ?? "")\(agreed?.standardError ?? "")")
-
             let counts = try await TraderOperationsTests.get("\(account.simulator.baseURL)/sim/counts").body
             let exchange = try await Self.exchangeOrders(account.simulator)
+            let report = agreed?.standardOutput ?? ""
+            let actions = report.split(separator: "\n").filter { $0.contains("would ") }
+            let waiting = report.components(separatedBy: "orders without a known outcome: ").dropFirst().first
+                .map { $0.prefix { $0 != "\n" }.components(separatedBy: ", ") } ?? []
+            let onlyUnsent = agreed?.status == 3 && !actions.isEmpty && actions.allSatisfy { $0.contains("is not at the venue") }
+                && !waiting.isEmpty && waiting.allSatisfy { exchange[$0] == nil }
+            #expect(agreed?.status == 0 || onlyUnsent, "\(report)\(agreed?.standardError ?? "")")
             let filledAtExchange = Set(exchange.filter { $0.value == "filled" }.keys)
             let stored = try account.fixture.store.rows("SELECT client_order_id, status FROM orders WHERE mode = 'live'", [], context: "test")
             let filledInStore = Set(stored.filter { $0[1] == "filled" }.compactMap { $0[0] ?? nil })
