@@ -31,7 +31,7 @@ public final class TraderAccountLock: @unchecked Sendable {
             session = nil
         } else {
             // 8410100 + mode: the pipeline's migration lock is 8410013.
-            let key: Int64 = 8_410_100 + (mode == "live" ? 1 : 0)
+            let key: Int64 = 8_410_100 + (["paper": 0, "live": 1, "demo": 2][mode] ?? 9)
             let granted = try store.rows("SELECT pg_try_advisory_lock($1)", [.integer(key)], context: "locking the \(mode) account")
             guard granted.first?.first == "t" else { throw Busy(mode: mode, location: store.location) }
             descriptor = nil
