@@ -55,6 +55,9 @@ public enum BitGetError: Error, Sendable, CustomStringConvertible {
         case "40011", "40012": return .credentials(code: code, message: message, check: "BITGET_PASSPHRASE")
         case "40004", "40005", "40008":
             return .credentials(code: code, message: message, check: "the system clock (request timestamp out of window)")
+        case "40099":
+            return .credentials(code: code, message: message,
+                                check: "--demo-trading (a demo account's API key needs it; a real account's must not have it)")
         case "40014", "40018": return .credentials(code: code, message: message, check: "the API key's permissions and IP whitelist")
         case "40200": return .server(status: status, code: code, message: message)
         default:

@@ -3,7 +3,7 @@ import MarketModel
 
 /// An order as BitGet takes it (one-way mode, isolated margin). Sizes and prices are exact decimal text
 /// on the contract's grid (see `ContractSpec.sizeText` / `priceText`).
-public struct OrderRequest: Sendable {
+public struct OrderRequest: Sendable, Equatable {
     public enum Side: String, Sendable { case buy, sell }
     public enum Kind: String, Sendable { case market, limit }
 

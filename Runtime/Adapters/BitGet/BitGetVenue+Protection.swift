@@ -72,6 +72,7 @@ extension BitGetVenue {
         logger.error("no confirmed stop at the exchange: closing the position", metadata: ["symbol": "\(symbol)", "problem": "\(problem)"])
         let close = try await closeForSafety(symbol: symbol, contract: contract)
         outcome.events += close.events
+        outcome.ownOrders += close.ownOrders
         outcome.halt = "the stop of \(symbol) could not be confirmed at the exchange within \(settings.stopConfirmationSeconds) s (\(problem)); "
             + (close.halt.map { "closing it failed too: \($0)" } ?? "the position was closed")
     }

@@ -118,6 +118,7 @@ extension BitGetVenue {
                 logger.warning("reconciliation flattens a position", metadata: ["symbol": "\(symbol)", "reason": "\(reason)"])
                 let close = try await closeForSafety(symbol: symbol, contract: contract)
                 outcome.events += close.events
+                outcome.ownOrders += close.ownOrders
                 if let halt = close.halt { outcome.halt = halt; return (outcome, storeActions) }
             case let .armProtection(stopLoss, takeProfit):
                 try await protect(symbol: symbol, contract: contract, stopLoss: stopLoss, takeProfit: takeProfit, outcome: &outcome)

@@ -44,6 +44,8 @@ public actor BitGetVenue {
         /// liquidation fired, or a close by hand): a reconciliation books how it closed, so a caller that
         /// reconciles at once need not halt.
         public var closedAtExchange = false
+        /// The orders the venue sent on its own (safety closes), as sent: the caller keeps their rows.
+        public var ownOrders: [OrderRequest] = []
 
         public init(events: [VenueEvent] = [], halt: String? = nil) {
             self.events = events
@@ -77,6 +79,16 @@ public actor BitGetVenue {
     var unbookedCloses: [Symbol: Fill] = [:]
     /// Exchange orders whose close was booked (a fired stop's `executeOrderId`), so none is booked twice.
     var bookedExchangeCloses: Set<String> = []
+    /// Records an order the venue sends on its own before it leaves (see `journalOwnOrders`).
+    var ownOrderJournal: OwnOrderJournal?
+
+    /// Stores an order the venue decided itself (a safety close) before it is sent, as the runtime stores
+    /// the engine's: true when it is stored. A crash in flight then leaves a row that the next start
+    /// resolves by the order's client id.
+    public typealias OwnOrderJournal = @Sendable (OrderRequest) async -> Bool
+
+    /// Sets what stores the venue's own orders before they leave (none: they are sent unrecorded).
+    public func journalOwnOrders(with journal: @escaping OwnOrderJournal) { ownOrderJournal = journal }
 
     /// Carries out `command` for `symbol`, after any other call for it; never throws (failures are events
     /// or a halt), except when cancelled.
@@ -131,6 +143,8 @@ public actor BitGetVenue {
         let protected = guarded.events.contains { if case .protectionArmed = $0 { true } else { false } }
         // The engine has no position to apply these to; the close is kept for reconciliation to book after the entry.
         for case let .orderFilled(fill, reason?) in guarded.events where reason == .halt { unbookedCloses[symbol] = fill }
+        // Its row is kept all the same (in flight until reconciliation resolves it by its client id).
+        outcome.ownOrders += guarded.ownOrders
         outcome.halt = (outcome.halt ?? "") + "; the exchange's position " + (protected ? "has its stop" : "was closed: \(guarded.halt ?? "")")
     }
 
@@ -174,7 +188,7 @@ public actor BitGetVenue {
     /// not know): the one close the venue sends on its own.
     func closeForSafety(symbol: Symbol, contract: ContractSpec) async throws -> Outcome {
         let id = ClientOrderID(symbol: symbol, purpose: .halt, decisionTime: clock(), versionHash: "00000000")
-        return try await close(ExitOrder(clientOrderID: id, reason: .halt, decisionTime: clock()), symbol: symbol, contract: contract)
+        return try await close(ExitOrder(clientOrderID: id, reason: .halt, decisionTime: clock()), symbol: symbol, contract: contract, ownOrder: true)
     }
 
     /// Reads the order back until it is filled (a market order fills at once); one not filled in time has
@@ -231,7 +245,9 @@ public actor BitGetVenue {
 
     // MARK: Close
 
-    func close(_ order: ExitOrder, symbol: Symbol, contract: ContractSpec) async throws -> Outcome {
+    /// `ownOrder`: the venue's own close (stored through `ownOrderJournal` before it is sent; sent even when
+    /// it cannot be stored: a position without a confirmed stop is not kept open for the sake of a record).
+    func close(_ order: ExitOrder, symbol: Symbol, contract: ContractSpec, ownOrder: Bool = false) async throws -> Outcome {
         var outcome = Outcome()
         let id = order.clientOrderID
         let position: ExchangePosition?
@@ -252,6 +268,12 @@ public actor BitGetVenue {
         let side: OrderSide = position.side == "long" ? .sell : .buy
         let request = OrderRequest(symbol: symbol, side: side == .buy ? .buy : .sell, kind: .market, size: contract.sizeText(position.size),
                                    clientOrderID: id.rawValue, reduceOnly: true)
+        if ownOrder {
+            outcome.ownOrders.append(request)
+            if let journal = ownOrderJournal, !(await journal(request)) {
+                logger.error("the safety close could not be stored before it is sent; it is sent anyway", metadata: ["symbol": "\(symbol)", "order": "\(id)"])
+            }
+        }
         guard try await send(request, id: id, what: "close", haltWhenRejected: "the close of \(symbol) was refused; the position keeps its exchange stop",
                              outcome: &outcome) else { return outcome }
         guard let fill = try await awaitFill(id, symbol: symbol, side: side, leverage: position.leverage, outcome: &outcome) else { return outcome }

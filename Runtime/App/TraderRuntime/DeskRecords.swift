@@ -1,3 +1,4 @@
+import BitGet
 import Foundation
 import Logging
 import MarketModel
@@ -75,6 +76,13 @@ extension TradingDesk {
         default:
             return nil
         }
+    }
+
+    /// The row of an order the venue sent on its own (a safety close: no agent decided it), `submitted`.
+    static func ownOrderRow(_ request: OrderRequest, at time: Int64) -> OrderRow {
+        OrderRow(clientOrderID: request.clientOrderID, symbol: request.symbol.name, side: request.side.rawValue, orderType: request.kind.rawValue,
+                 size: request.size, price: request.price, reduceOnly: request.reduceOnly, stopLoss: request.stopLoss,
+                 takeProfit: request.takeProfit, status: "submitted", agentVersion: nil, createdAt: time, updatedAt: time)
     }
 
     /// The operator's lines of one journal entry, in the order things happened: the exits before the

@@ -121,6 +121,14 @@ public struct TraderRuntime: Sendable {
             case .malformedMessage: metrics.malformedMessage()
             }
         }
+        if let exchange {
+            // The venue's own orders (safety closes) are stored before they leave, as the engine's are.
+            let journal = TraderJournal(store: store, mode: options.mode)
+            await exchange.venue.journalOwnOrders { request in
+                let row = TradingDesk<Venue>.ownOrderRow(request, at: TraderClock.now())
+                return (try? await database.run { _ in try journal.recordSending(row) }) == .some(nil)
+            }
+        }
         let runtime = configuration.runtime
         let desk = DeskService(
             settings: deskSettings(symbols), traders: prepared.traders, parameters: prepared.parameters, store: database, funding: funding,

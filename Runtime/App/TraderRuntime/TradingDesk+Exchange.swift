@@ -60,6 +60,7 @@ extension TradingDesk {
                     result = BitGetVenue.Outcome(events: command.clientOrderID.map { [.orderOutcomeUnknown($0, reason: reason, time: trader.engine.lastTime)] } ?? [],
                                                  halt: reason)
                 }
+                keepOwnOrders(result.ownOrders, of: trader)
                 outcome.append(Venue.apply(result.events, to: &trader))
                 if result.closedAtExchange {
                     // The position closed at the exchange before this command (its stop fired between two
@@ -108,6 +109,17 @@ extension TradingDesk {
         logger.error("an order is not sent", metadata: ["symbol": "\(symbol)", "order": "\(id)", "reason": "\(refusal)"])
         outcome.append(Venue.apply([.orderRejected(id, reason: refusal, time: trader.engine.lastTime)], to: &trader))
         return false
+    }
+
+    /// Keeps the rows of the orders the venue sent on its own (stored by the venue's journal before they
+    /// left): their fills then update them, and one left without an outcome is in flight for reconciliation.
+    func keepOwnOrders(_ requests: [OrderRequest], of trader: SymbolTrader<Venue>) {
+        for request in requests {
+            let id = ClientOrderID(rawValue: request.clientOrderID)
+            guard openOrders[id] == nil else { continue }
+            openOrders[id] = Self.ownOrderRow(request, at: trader.engine.lastTime)
+            sentAt[id] = sentAt[id] ?? Self.now()
+        }
     }
 
     /// Reconciles the symbols whose next reconciliation is due (all at start: `force`).
@@ -176,6 +188,7 @@ extension TradingDesk {
                 break
             }
         }
+        keepOwnOrders(performed.ownOrders, of: trader)
         outcome.append(Venue.apply(performed.events, to: &trader))
         for action in bookActions {
             switch action {
