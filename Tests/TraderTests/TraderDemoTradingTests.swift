@@ -22,7 +22,7 @@ import Testing
             let fixture = try await TraderFixture()
             try fixture.workspace.configurationFile("trading/runtime.yaml", replacing: "live: false", with: "live: true")
             try fixture.workspace.configurationFile("trading/runtime.yaml", replacing: "reconcile_seconds: 45", with: "reconcile_seconds: \(reconcileSeconds)")
-            try await fixture.withSimulator(speed: 120, faults: faults) { simulator in try await body(Account(fixture: fixture, simulator: simulator)) }
+            try await fixture.withSimulator(speed: 120, faults: faults, account: "demo") { simulator in try await body(Account(fixture: fixture, simulator: simulator)) }
         }
 
         var trader: ChildProcess { fixture.workspace.trader(["run", "--live", "--demo-trading"], environment: environment) }
@@ -35,7 +35,7 @@ import Testing
 
         /// The live position the store holds (side, size, stop), nil when flat.
         func storedPosition() -> [String?]? {
-            try? fixture.store.rows("SELECT side, size, stop_loss FROM positions WHERE mode = 'live'", [], context: "test").first
+            try? fixture.store.rows("SELECT side, size, stop_loss FROM positions WHERE mode = 'demo'", [], context: "test").first
         }
 
         func events() -> [String] {
@@ -92,8 +92,8 @@ import Testing
             let atEnd = try await account.reconcile()
             #expect(atEnd.status == 0, "\(atEnd.standardOutput)\(atEnd.standardError)")
             let store = try account.fixture.store
-            let trades = try store.rows("SELECT COUNT(*) FROM trades WHERE mode = 'live'", [], context: "test").first?.first ?? nil
-            let records = try store.rows("SELECT COUNT(*) FROM ml_strategies WHERE phase = 'live'", [], context: "test").first?.first ?? nil
+            let trades = try store.rows("SELECT COUNT(*) FROM trades WHERE mode = 'demo'", [], context: "test").first?.first ?? nil
+            let records = try store.rows("SELECT COUNT(*) FROM ml_strategies WHERE phase = 'demo'", [], context: "test").first?.first ?? nil
             #expect(Int(trades ?? "0") ?? 0 >= 1 && trades == records, "a strategy record per live trade: \(trades ?? "-") trades, \(records ?? "-") records")
         }
     }
@@ -147,6 +147,11 @@ import Testing
             #expect(outcome.halted, "an entry without a stop was closed and the symbol halted: \(events)\n\(run.standardError.suffix(3_000))")
             let atEnd = try await account.reconcile()
             #expect(atEnd.status == 0 && atEnd.standardOutput.contains("exchange: flat"), "\(atEnd.standardOutput)\(atEnd.standardError)")
+            // The venue's own closes (the stranger's position, the unprotected one) were stored before they
+            // left, as the engine's orders are, and settled: none is left in flight for a later start.
+            let own = try account.fixture.store.rows("SELECT status, reduce_only FROM orders WHERE mode = 'demo' AND client_order_id LIKE '%-00000000'",
+                                                     [], context: "test")
+            #expect(own.count >= 2 && own.allSatisfy { $0 == ["filled", "1"] }, "\(own)")
         }
     }
 }

@@ -58,10 +58,11 @@ struct TraderFixture {
     }
 
     /// `bitget-sim` on the recorded market from `start`, at `speed` × real time, for the closure's duration.
-    func withSimulator<Value: Sendable>(speed: Double = 3_000, faults: String = "",
+    /// `account`: whose key the simulator holds (demo, real or any: see `bitget-sim --account`).
+    func withSimulator<Value: Sendable>(speed: Double = 3_000, faults: String = "", account: String = "any",
                                         _ body: (SimulatorProcess) async throws -> Value) async throws -> Value {
         try await SimulatorProcess.with(["--data", marketDirectory, "--start", "\(start)", "--speed", "\(speed)", "--push-interval", "0.02",
-                                         "--faults", faults], body)
+                                         "--faults", faults, "--account", account], body)
     }
 
     /// `trader run` (every enabled symbol) against `simulator`.

@@ -79,7 +79,7 @@ import Testing
                 && !waiting.isEmpty && waiting.allSatisfy { exchange[$0] == nil }
             #expect(agreed?.status == 0 || onlyUnsent, "\(report)\(agreed?.standardError ?? "")")
             let filledAtExchange = Set(exchange.filter { $0.value == "filled" }.keys)
-            let stored = try account.fixture.store.rows("SELECT client_order_id, status FROM orders WHERE mode = 'live'", [], context: "test")
+            let stored = try account.fixture.store.rows("SELECT client_order_id, status FROM orders WHERE mode = 'demo'", [], context: "test")
             let filledInStore = Set(stored.filter { $0[1] == "filled" }.compactMap { $0[0] ?? nil })
             let lost = filledAtExchange.subtracting(filledInStore), phantom = filledInStore.subtracting(filledAtExchange)
             let entries = filledAtExchange.filter { $0.hasPrefix("BTCUSDT-E-") }.count

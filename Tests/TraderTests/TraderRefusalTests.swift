@@ -1,5 +1,6 @@
 import ChildProcesses
 import Foundation
+import Storage
 import TestSupport
 import Testing
 
@@ -39,6 +40,41 @@ import Testing
         #expect(result.standardError.contains("127.0.0.1:1") && !result.combined.contains("s3cret-pw"), "\(result.standardError)")
     }
 
+    /// Opted in three times, `--live` trades real money: its requests carry no demo header (a real
+    /// account's key refuses one, a demo key needs it), and its records are its own, apart from the demo
+    /// account's.
+    @Test func realMoneyTradesTheRealAccountUnderItsOwnRecords() async throws {
+        let fixture = try await TraderFixture()
+        try fixture.workspace.configurationFile("trading/runtime.yaml", replacing: "live: false", with: "live: true")
+        try await fixture.withSimulator(speed: 120, account: "real") { simulator in
+            var environment = ReconcileCommandTests.credentials
+            environment["BITGET_BASE_URL"] = simulator.baseURL
+            environment["BITGET_WS_URL"] = simulator.webSocketURL
+            let demo = try await fixture.workspace.trader(["run", "--live", "--demo-trading"], environment: environment).run()
+            #expect(demo.status == 1 && demo.standardError.contains("40099") && demo.standardError.contains("check --demo-trading"), "\(demo.combined)")
+            let stateRows = { (mode: String) in
+                ((try? fixture.store.rows("SELECT COUNT(*) FROM trader_state WHERE mode = $1", [.text(mode)], context: "test").first?.first ?? nil) ?? nil)
+                    .flatMap { Int($0) } ?? 0
+            }
+            let (traded, real) = try await fixture.workspace.trader(["run", "--live"], environment: environment).withRunning { running in
+                let traded = await running.wait(timeout: .seconds(180)) { stateRows("live") > 0 }
+                running.send(signal: SIGTERM)
+                return traded
+            }
+            #expect(traded && real.standardOutput.contains("LIVE real-money trading"), "\(real.standardOutput)\(real.standardError.suffix(3_000))")
+            #expect(stateRows("demo") == 0 && stateRows("paper") == 0, "the real account's book is kept as live only")
+            let status = try await fixture.workspace.trader(["status", "--live", "--demo-trading"]).run()
+            #expect(status.succeeded && status.standardOutput.contains("nothing traded yet"), "the demo account's records are apart: \(status.combined)")
+        }
+        try await fixture.withSimulator(speed: 120, account: "demo") { simulator in
+            var environment = ReconcileCommandTests.credentials
+            environment["BITGET_BASE_URL"] = simulator.baseURL
+            environment["BITGET_WS_URL"] = simulator.webSocketURL
+            let real = try await fixture.workspace.trader(["run", "--live", "--symbols", "BTCUSDT"], environment: environment).run()
+            #expect(real.status == 1 && real.standardError.contains("check --demo-trading"), "a demo key without --demo-trading: \(real.combined)")
+        }
+    }
+
     @Test func liveTradingNeedsTheFlagTheConfigurationAndCompleteCredentials() async throws {
         let workspace = try Workspace()
         _ = try await workspace.pipeline("init-db")
@@ -48,11 +84,9 @@ import Testing
                 "\(bare.standardError)")
         #expect(!bare.combined.contains("paper trading"), "nothing started")
 
-        // Opted in three times, real money is still refused in this version; demo trading needs --live.
+        // Demo trading needs --live.
         try workspace.configurationFile("trading/runtime.yaml", replacing: "live: false", with: "live: true")
         let credentials = ReconcileCommandTests.credentials
-        let money = try await workspace.trader(["run", "--live"], environment: credentials).run()
-        #expect(money.status == 78 && money.standardError.contains("live trading with money refused"), "\(money.combined)")
         let demoAlone = try await workspace.trader(["run", "--demo-trading"], environment: credentials).run()
         #expect(demoAlone.status == 64 && demoAlone.standardError.contains("--demo-trading needs --live"), "\(demoAlone.combined)")
 

@@ -90,7 +90,9 @@ final class OperatorContext: Sendable {
         case .reconcile:
             await reply(mode == "paper"
                 ? "The paper account is the trader's own book: there is no exchange account to reconcile it with."
-                : "Live reconciliation runs with the BitGet venue, which this version does not trade yet.", to: chatID)
+                : "The running trader reconciles every symbol with BitGet at start, every exchange.reconcile_seconds and on the account's pushes; "
+                  + "a symbol that does not agree takes no entries and is named in /status and /logs. "
+                  + "On the server, `trader reconcile --dry-run --live\(mode == "demo" ? " --demo-trading" : "")` prints the differences now.", to: chatID)
             return nil
         case let .retrain(symbols):
             return await runPipeline(["run", "--reason", "telegram"] + (symbols.isEmpty ? [] : ["--symbols", symbols.map(\.name).joined(separator: ",")]),

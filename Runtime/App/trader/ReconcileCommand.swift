@@ -21,7 +21,6 @@ struct ReconcileCommand: AsyncParsableCommand {
 
     @OptionGroup var common: CommonOptions
     @Flag(help: "Report only (required: this command never changes the account).") var dryRun = false
-    @Flag(help: "BitGet's demo trading account (the paptrading header, demo API keys), with --live.") var demoTrading = false
     @OptionGroup var selection: SymbolSelection
     @Option(help: "What to do with a position the bot did not open: flatten or adopt (default: exchange.unknown_position in trading/runtime.yaml, as the trader does).")
     var unknownPosition: String?
@@ -51,13 +50,13 @@ struct ReconcileCommand: AsyncParsableCommand {
         }
         let reconciliation: AccountReconciliation
         do {
-            reconciliation = try AccountReconciliation.make(configuration: context.configuration, store: store, mode: common.mode, demoTrading: demoTrading,
+            reconciliation = try AccountReconciliation.make(configuration: context.configuration, store: store, mode: common.mode, demoTrading: common.demoTrading,
                                                             unknownPosition: UnknownPositionPolicy(rawValue: unknownPosition ?? context.configuration.runtime.exchange.unknownPosition) ?? .flatten)
         } catch {
             printError("trader reconcile: \(error)")
             throw ExitCode(78)
         }
-        print("reconciling the \(common.mode) records of \(store.location) with BitGet\(demoTrading ? " demo trading" : "") at "
+        print("reconciling the \(common.mode) records of \(store.location) with BitGet\(common.demoTrading ? " demo trading" : "") at "
               + "\(context.configuration.environment.bitgetBaseURL) (dry run: nothing is sent)")
         let findings = await reconciliation.check(selected)
         for finding in findings { print(AccountReconciliation.lines(finding).joined(separator: "\n")) }

@@ -14,24 +14,21 @@ struct RunCommand: AsyncParsableCommand {
             slippage, funding, liquidation, with the stop-loss and take-profit as exchange-side triggers — on \
             the live bars of BITGET_BASE_URL / BITGET_WS_URL; its account survives restarts. Each symbol trades \
             its promoted agent (agents/{SYMBOL}/current, reloaded when a promotion or rollback switches it); \
-            a symbol without one holds. `--live --demo-trading` trades BitGet's demo account (demo API keys): \
-            each order's row is stored before it is sent under its deterministic clientOid, each position's \
+            a symbol without one holds. `--live` trades the BitGet account (with --demo-trading, BitGet's demo \
+            account and its demo API keys): each order's row is stored before it is sent under its deterministic clientOid, each position's \
             stop is placed and confirmed on the exchange (closed and halted otherwise), and the account is \
             reconciled at start and every exchange.reconcile_seconds. Live trading needs --live, `live: true` \
-            in trading/runtime.yaml and complete BitGet credentials; with real money (no --demo-trading) it is \
-            refused in this version.
+            in trading/runtime.yaml and complete BitGet credentials; without --demo-trading it trades real \
+            money. The demo account keeps its own records (mode demo) apart from the real one's (mode live).
             """)
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var selection: SymbolSelection
     @Flag(help: "Trade on paper (the default).") var paper = false
-    @Flag(help: "With --live: BitGet's demo trading account (the paptrading header, demo API keys): the live path without money.")
-    var demoTrading = false
     @Option(help: "The pipeline executable the retrain trigger starts (default: beside trader).") var pipeline: String?
 
     func validate() throws {
         if paper, common.liveAccount { throw ValidationError("--paper and --live exclude each other") }
-        if demoTrading, !common.liveAccount { throw ValidationError("--demo-trading needs --live (it is BitGet's demo account, traded as a live one)") }
     }
 
     func run() async throws {
@@ -48,15 +45,10 @@ struct RunCommand: AsyncParsableCommand {
                 printError("live trading refused: it needs --live and " + missing.joined(separator: " and ") + "; nothing was started")
                 throw ExitCode(78)
             }
-            guard demoTrading else {
-                printError("live trading with money refused: this version trades BitGet's demo account only (`trader run --live --demo-trading` with demo API keys); "
-                           + "the proof of the live path (a restart with an open position, a stop cancelled by hand) is not complete yet")
-                throw ExitCode(78)
-            }
             let environment = configuration.environment
             live = LiveAccount(apiKey: environment.bitgetAPIKey?.revealed ?? "", secret: environment.bitgetSecret?.revealed ?? "",
                                passphrase: environment.bitgetPassphrase?.revealed ?? "",
-                               demoTrading: true, checksServerTime: !Self.isLoopback(environment.bitgetBaseURL))
+                               demoTrading: common.demoTrading, checksServerTime: !Self.isLoopback(environment.bitgetBaseURL))
         }
         var telegram: TelegramSettings?
         if let token = configuration.environment.telegramToken?.revealed, !token.isEmpty {
@@ -80,7 +72,7 @@ struct RunCommand: AsyncParsableCommand {
             }), version: version, logger: context.logger)
         do {
             let traded = try runtime.symbols()
-            print("trader \(version): \(live == nil ? "paper" : "BitGet demo") trading \(traded.map(\.name).joined(separator: ", ")) on \(configuration.environment.bitgetBaseURL), store \(store.location)")
+            print("trader \(version): \(Self.account(live)) trading \(traded.map(\.name).joined(separator: ", ")) on \(configuration.environment.bitgetBaseURL), store \(store.location)")
             print(telegram.map { "trader: Telegram control for user \($0.allowedUserID) on \($0.baseURL)" } ?? "trader: Telegram off (no TELEGRAM_TOKEN): no commands or alerts on Telegram")
             fflush(nil)
             try await runtime.run(store: store)
@@ -89,6 +81,12 @@ struct RunCommand: AsyncParsableCommand {
             printError("trader cannot start: \(error)")
             throw ExitCode.failure
         }
+    }
+
+    /// What the trader trades, for its first line.
+    static func account(_ live: LiveAccount?) -> String {
+        guard let live else { return "paper" }
+        return live.demoTrading ? "BitGet demo" : "LIVE real-money"
     }
 
     /// A simulator on this machine (replaying recorded time): its clock is not compared with this one's.

@@ -34,7 +34,14 @@ struct CommonOptions: ParsableArguments {
     var configDirectory: String?
 
     @Flag(name: .customLong("live"), help: "The live account's records (default: paper).") var liveAccount = false
-    var mode: String { liveAccount ? "live" : "paper" }
+    @Flag(help: "With --live: BitGet's demo trading account (demo API keys, the paptrading header), kept apart from the real one.")
+    var demoTrading = false
+    /// The account whose records the command reads or writes: paper, demo (BitGet's demo account) or live (real money).
+    var mode: String { liveAccount ? (demoTrading ? "demo" : "live") : "paper" }
+
+    func validate() throws {
+        if demoTrading, !liveAccount { throw ValidationError("--demo-trading needs --live (it is BitGet's demo account, traded as a live one)") }
+    }
 }
 
 /// The configuration and the store, loaded once per command.

@@ -55,6 +55,9 @@ extension ExchangeSimulator {
                 return error("40011", "ACCESS_PASSPHRASE cannot be empty")
             }
             guard key == options.apiKey else { return error("40006", "Invalid ACCESS_KEY") }
+            if let demo = options.demoTrading, (header("paptrading") == "1") != demo {
+                return error("40099", "The exchange environment is incorrect")
+            }
             let wall = Int64(Date().timeIntervalSince1970 * 1000)
             guard abs(wall - time) <= options.timestampWindow else { return error("40004", "Request timestamp expired") }
             let collected = try await request.body.collect(upTo: 1 << 20)

@@ -25,6 +25,9 @@ public struct SimulatorOptions: Sendable {
     public var apiKey = "sim-key"
     public var secret = "sim-secret"
     public var passphrase = "sim-passphrase"
+    /// Which BitGet account the key belongs to: true, a demo account (its requests must carry
+    /// `paptrading: 1`); false, a real one (they must not); nil, either (40099 otherwise, as BitGet).
+    public var demoTrading: Bool?
     /// Allowed distance between a request's timestamp and the wall clock, ms.
     public var timestampWindow: Int64 = 30_000
     public var deposit = 10_000.0

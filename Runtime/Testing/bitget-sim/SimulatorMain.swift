@@ -33,6 +33,8 @@ struct SimulatorCommand: AsyncParsableCommand {
     @Option(help: "API key accepted by the private endpoints.") var apiKey = "sim-key"
     @Option(help: "Secret of that key.") var secret = "sim-secret"
     @Option(help: "Passphrase of that key.") var passphrase = "sim-passphrase"
+    @Option(help: "The account that key belongs to: demo (requests must carry paptrading: 1), real (they must not) or any.")
+    var account = "any"
 
     func validate() throws {
         guard (data == nil) != (generate == nil) else { throw ValidationError("give exactly one of --data DIR or --generate SEED") }
@@ -42,6 +44,7 @@ struct SimulatorCommand: AsyncParsableCommand {
         guard speed > 0 else { throw ValidationError("--speed must be > 0") }
         guard pushInterval >= 0.001 else { throw ValidationError("--push-interval must be at least 0.001 s") }
         _ = try SimulatorFaults(parsing: faults)
+        guard ["demo", "real", "any"].contains(account) else { throw ValidationError("--account: demo, real or any, got \(account)") }
     }
 
     func run() async throws {
@@ -54,6 +57,7 @@ struct SimulatorCommand: AsyncParsableCommand {
         options.apiKey = apiKey
         options.secret = secret
         options.passphrase = passphrase
+        options.demoTrading = ["demo": true, "real": false][account]
         let market: SimulatedMarket
         let edgeText: String  // the planted regimes, printed next to the "listening" line
         if let data {
