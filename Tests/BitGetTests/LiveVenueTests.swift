@@ -3,6 +3,7 @@ import ExchangeSimulator
 import Foundation
 import MarketModel
 import Reconciliation
+import Synchronization
 import Testing
 
 /// The live venue against the simulator over loopback: stops live on the exchange and are confirmed by
@@ -53,6 +54,33 @@ import Testing
             #expect(outcome.events.contains { if case .orderFilled(_, .halt) = $0 { true } else { false } }, "the close is booked")
             #expect(try await harness.client(credentials: harness.credentials).positions().isEmpty, "flat at the exchange")
             #expect(!outcome.events.contains { if case .protectionArmed = $0 { true } else { false } })
+        }
+    }
+
+    /// The venue's own close is stored before it leaves: the journal sees it while the exchange has no
+    /// such order yet; an id the journal has already goes out under the next one; the outcome names it.
+    @Test func theVenuesOwnCloseIsRecordedBeforeItIsSent() async throws {
+        try await SimulatorHarness.with { harness in
+            await harness.simulator.refusePlanOrders(true)
+            let venue = Self.venue(harness)
+            let seen = Mutex<[(id: String, reduceOnly: Bool, atExchange: Bool)]>([])
+            await venue.journalOwnOrders { request in
+                let atExchange = await harness.simulator.orderLog().contains { $0.clientOrderID == request.clientOrderID }
+                let first = seen.withLock { log in
+                    log.append((request.clientOrderID, request.reduceOnly, atExchange))
+                    return log.count == 1
+                }
+                return first ? .idTaken : .stored
+            }
+            let outcome = try await venue.execute(.submitEntry(Self.entry(price: try await Self.price(harness))), symbol: "BTCUSDT")
+            #expect(outcome.halt?.contains("the position was closed") == true, "\(outcome)")
+            let log = seen.withLock { $0 }
+            #expect(log.count == 2 && log.allSatisfy { $0.reduceOnly && !$0.atExchange }, "asked before it left: \(log.map(\.id))")
+            let sent = try #require(outcome.ownOrders.first)
+            #expect(outcome.ownOrders.count == 1 && sent.clientOrderID == log.last?.id && sent.clientOrderID != log.first?.id, "under the free id")
+            #expect(ClientOrderID(rawValue: sent.clientOrderID).purpose == .halt)
+            let closes = await harness.simulator.orderLog().filter(\.reduceOnly)
+            #expect(closes.map(\.clientOrderID) == [sent.clientOrderID], "one close, under the id that was stored")
         }
     }
 

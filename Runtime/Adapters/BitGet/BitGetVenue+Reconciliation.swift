@@ -103,8 +103,8 @@ extension BitGetVenue {
             switch action {
             case let .bookClosedAtVenue(position):
                 // Closed at the exchange while the engine held the position: booked with the exchange's own
-                // fill (price, fee, time). A close not made by a TP/SL or by the venue (by hand, a liquidation)
-                // is left to the runtime; one that cannot be read or does not fit halts.
+                // fill (price, fee, time). A close not made by a TP/SL (by hand, a liquidation; the venue's own
+                // closes are in flight under their ids and booked by them) is left to the runtime; one that cannot be read or does not fit halts.
                 switch await exchangeClose(symbol: symbol, of: position) {
                 case let .found(reason, fill): outcome.events.append(.protectionTriggered(reason, fill))
                 case .none: storeActions.append(action)
@@ -158,20 +158,15 @@ extension BitGetVenue {
     enum ExchangeClose {
         /// The fill that closed the position, and why.
         case found(ExitReason, Fill)
-        /// No TP/SL of this position fired and the venue closed nothing: closed by hand or liquidated.
+        /// No TP/SL of this position fired: closed by hand or liquidated.
         case none
         /// What the exchange shows cannot be read, or does not fit the position: book nothing.
         case unsettled(String)
     }
 
-    /// How the exchange closed `position`: a close the venue sent itself for an unbooked entry, else the
-    /// newest executed `pos_loss`/`pos_profit` of the position's side after it opened and not booked
+    /// How the exchange closed `position`: the newest executed `pos_loss`/`pos_profit` of the position's side after it opened and not booked
     /// before, with its market order's fill, which must be the position's whole size.
     func exchangeClose(symbol: Symbol, of position: Position) async -> ExchangeClose {
-        if let fill = unbookedCloses[symbol], fill.time >= position.openedAt {
-            unbookedCloses[symbol] = nil
-            return .found(.halt, fill)
-        }
         guard position.openedAt > 0 else { return .unsettled("the position's opening time is not known, so no fired stop can be matched to it") }
         let executed: [PositionPlanOrder]
         do {

@@ -74,18 +74,23 @@ public actor BitGetVenue {
     /// arrival order (see `exclusively`).
     var busySymbols: Set<Symbol> = []
     var waitingForSymbol: [Symbol: [CheckedContinuation<Void, Never>]] = [:]
-    /// Closes the venue sent on its own for a position the engine never booked (an entry whose fill could
-    /// not be read), by symbol: reconciliation books them once the entry is booked. In memory only.
-    var unbookedCloses: [Symbol: Fill] = [:]
     /// Exchange orders whose close was booked (a fired stop's `executeOrderId`), so none is booked twice.
     var bookedExchangeCloses: Set<String> = []
     /// Records an order the venue sends on its own before it leaves (see `journalOwnOrders`).
     var ownOrderJournal: OwnOrderJournal?
 
     /// Stores an order the venue decided itself (a safety close) before it is sent, as the runtime stores
-    /// the engine's: true when it is stored. A crash in flight then leaves a row that the next start
-    /// resolves by the order's client id.
-    public typealias OwnOrderJournal = @Sendable (OrderRequest) async -> Bool
+    /// the engine's. A crash in flight then leaves a row that the next start resolves by the order's
+    /// client id.
+    public typealias OwnOrderJournal = @Sendable (OrderRequest) async -> OwnOrderRecord
+
+    /// What became of an own order's row.
+    public enum OwnOrderRecord: Sendable, Equatable {
+        case stored
+        /// The client id has a row already (another order's): the order goes under another id.
+        case idTaken
+        case storeFailed(String)
+    }
 
     /// Sets what stores the venue's own orders before they leave (none: they are sent unrecorded).
     public func journalOwnOrders(with journal: @escaping OwnOrderJournal) { ownOrderJournal = journal }
@@ -141,9 +146,8 @@ public actor BitGetVenue {
         var guarded = Outcome()
         try await protect(symbol: symbol, contract: contract, stopLoss: stopLoss, takeProfit: nil, outcome: &guarded)
         let protected = guarded.events.contains { if case .protectionArmed = $0 { true } else { false } }
-        // The engine has no position to apply these to; the close is kept for reconciliation to book after the entry.
-        for case let .orderFilled(fill, reason?) in guarded.events where reason == .halt { unbookedCloses[symbol] = fill }
-        // Its row is kept all the same (in flight until reconciliation resolves it by its client id).
+        // The engine has no position to apply the close to: its row stays in flight, and reconciliation
+        // books it by its client id after the entry (whose id sorts first), in the same pass.
         outcome.ownOrders += guarded.ownOrders
         outcome.halt = (outcome.halt ?? "") + "; the exchange's position " + (protected ? "has its stop" : "was closed: \(guarded.halt ?? "")")
     }
@@ -187,9 +191,35 @@ public actor BitGetVenue {
     /// Closes the position at market under a fresh halt id (no confirmed stop, or a position the bot does
     /// not know): the one close the venue sends on its own.
     func closeForSafety(symbol: Symbol, contract: ContractSpec) async throws -> Outcome {
-        let id = ClientOrderID(symbol: symbol, purpose: .halt, decisionTime: clock(), versionHash: "00000000")
-        return try await close(ExitOrder(clientOrderID: id, reason: .halt, decisionTime: clock()), symbol: symbol, contract: contract, ownOrder: true)
+        let now = clock()
+        let id = ClientOrderID(symbol: symbol, purpose: .halt, decisionTime: now, versionHash: Self.ownVersionHash)
+        return try await close(ExitOrder(clientOrderID: id, reason: .halt, decisionTime: now), symbol: symbol, contract: contract, ownOrder: true)
     }
+
+    /// Stores the venue's own `request` before it is sent: under the next free id (a millisecond later)
+    /// when its id has a row already, so it is never taken for another order; sent even when it cannot be
+    /// stored (a position without a confirmed stop is not kept open for the sake of a record).
+    func recordOwn(_ request: OrderRequest, id: ClientOrderID) async -> (ClientOrderID, OrderRequest) {
+        guard let journal = ownOrderJournal else { return (id, request) }
+        var id = id, request = request
+        for _ in 0..<5 {
+            switch await journal(request) {
+            case .stored: return (id, request)
+            case let .storeFailed(reason):
+                logger.error("the safety close could not be stored before it is sent; it is sent anyway",
+                             metadata: ["symbol": "\(request.symbol)", "order": "\(id)", "reason": "\(reason)"])
+                return (id, request)
+            case .idTaken:
+                id = ClientOrderID(symbol: request.symbol, purpose: .halt, decisionTime: (id.decisionTime ?? clock()) + 1, versionHash: Self.ownVersionHash)
+                request.clientOrderID = id.rawValue
+            }
+        }
+        logger.error("no free client id for the safety close; it is sent unrecorded", metadata: ["symbol": "\(request.symbol)", "order": "\(id)"])
+        return (id, request)
+    }
+
+    /// The version part of the venue's own client ids (no agent decided them).
+    public static let ownVersionHash = "00000000"
 
     /// Reads the order back until it is filled (a market order fills at once); one not filled in time has
     /// its rest cancelled and what did fill is booked.
@@ -249,7 +279,7 @@ public actor BitGetVenue {
     /// it cannot be stored: a position without a confirmed stop is not kept open for the sake of a record).
     func close(_ order: ExitOrder, symbol: Symbol, contract: ContractSpec, ownOrder: Bool = false) async throws -> Outcome {
         var outcome = Outcome()
-        let id = order.clientOrderID
+        var id = order.clientOrderID
         let position: ExchangePosition?
         do {
             position = try await openPosition(symbol)
@@ -266,13 +296,11 @@ public actor BitGetVenue {
             return outcome
         }
         let side: OrderSide = position.side == "long" ? .sell : .buy
-        let request = OrderRequest(symbol: symbol, side: side == .buy ? .buy : .sell, kind: .market, size: contract.sizeText(position.size),
+        var request = OrderRequest(symbol: symbol, side: side == .buy ? .buy : .sell, kind: .market, size: contract.sizeText(position.size),
                                    clientOrderID: id.rawValue, reduceOnly: true)
         if ownOrder {
+            (id, request) = await recordOwn(request, id: id)
             outcome.ownOrders.append(request)
-            if let journal = ownOrderJournal, !(await journal(request)) {
-                logger.error("the safety close could not be stored before it is sent; it is sent anyway", metadata: ["symbol": "\(symbol)", "order": "\(id)"])
-            }
         }
         guard try await send(request, id: id, what: "close", haltWhenRejected: "the close of \(symbol) was refused; the position keeps its exchange stop",
                              outcome: &outcome) else { return outcome }

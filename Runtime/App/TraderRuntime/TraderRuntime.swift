@@ -98,7 +98,10 @@ public struct TraderRuntime: Sendable {
         let database = AsyncStore(store, label: "trader-journal")
         let health = HealthBoard(mode: options.mode, version: version)
         let metrics = TraderMetrics(version: version, mode: options.mode)
-        let rest = BitGetRESTClient(baseURL: configuration.environment.bitgetBaseURL, logger: Logger(label: "trader.bitget"))
+        // BitGet's demo account trades its own market: its bars, funding and prices come from the demo
+        // environment too (the `paptrading` header, wspap.bitget.com), as its fills do.
+        let demo = options.live?.demoTrading == true
+        let rest = BitGetRESTClient(baseURL: configuration.environment.bitgetBaseURL, logger: Logger(label: "trader.bitget"), demoTrading: demo)
         let loader = AgentLoader(agentsDirectory: configuration.paths.agents, featureSpecHash: FeatureSpec.standard.hash)
         var prepared = try await prepareSymbols(symbols, on: Venue.self, store: database, loader: loader)
         let funding = FundingBook(rates: prepared.funding, client: rest, store: database, logger: Logger(label: "trader.funding"))
@@ -111,7 +114,8 @@ public struct TraderRuntime: Sendable {
             }
         }
         let (inputs, continuation) = AsyncStream.makeStream(of: TraderInput.self)
-        var stream = BitGetCandleStream(url: configuration.environment.bitgetWebSocketURL, symbols: symbols, rest: rest)
+        let marketURL = configuration.environment.bitgetWebSocketURL
+        var stream = BitGetCandleStream(url: demo ? ExchangeWatcher.demoURL(marketURL) : marketURL, symbols: symbols, rest: rest)
         stream.logger = Logger(label: "trader.stream")
         stream.onEvent = { event in
             switch event {
@@ -126,7 +130,12 @@ public struct TraderRuntime: Sendable {
             let journal = TraderJournal(store: store, mode: options.mode)
             await exchange.venue.journalOwnOrders { request in
                 let row = TradingDesk<Venue>.ownOrderRow(request, at: TraderClock.now())
-                return (try? await database.run { _ in try journal.recordSending(row) }) == .some(nil)
+                do {
+                    let existing = try await database.run { _ in try journal.recordSending(row) }
+                    return existing == nil ? .stored : .idTaken
+                } catch {
+                    return .storeFailed("\(error)")
+                }
             }
         }
         let runtime = configuration.runtime
