@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 import TestSupport
 import Testing
 
@@ -15,8 +16,28 @@ import Testing
         #expect(first.standardOutput.contains("applied 0001_initial_schema.sql"))
         let second = try await workspace.pipeline("init-db")
         #expect(second.status == 0)
-        #expect(second.standardOutput.contains("schema already at version 6; nothing to apply"))
+        #expect(second.standardOutput.contains("schema already at version 7; nothing to apply"))
         #expect(FileManager.default.fileExists(atPath: workspace.path("data/trader.sqlite")))
+    }
+
+    /// A migration waits for the traders on the database to stop (they write by the schema they started with).
+    @Test func initDatabaseRefusesToMigrateUnderARunningTrader() async throws {
+        let workspace = try Workspace()
+        let store = try SQLiteStore(path: workspace.path("data/trader.sqlite"))
+        let migrations = try MigrationCatalog.load(directory: TestEnvironment.migrationsDirectory, backend: .sqlite)
+        _ = try store.migrate(migrations.filter { $0.version < 7 })
+        var trader: TraderAccountLock? = try TraderAccountLock(store: store, mode: "live")
+        let refused = try await workspace.pipeline("init-db")
+        #expect(refused.status == 75 && refused.standardError.contains("a trader is running the live account"), "\(refused.combined)")
+        #expect(try store.appliedMigrations().map(\.version).max() == 6, "nothing migrated")
+        trader = nil
+        _ = trader
+        let migrated = try await workspace.pipeline("init-db")
+        #expect(migrated.status == 0 && migrated.standardOutput.contains("applied 0007_demo_account.sql"), "\(migrated.combined)")
+        let held = try TraderAccountLock(store: store, mode: "live")
+        let nothingToDo = try await workspace.pipeline("init-db")
+        #expect(nothingToDo.status == 0, "nothing pending: a running trader is no obstacle: \(nothingToDo.combined)")
+        withExtendedLifetime(held) {}
     }
 
     @Test func importRejectsBadRowsLoadsGoodOnesAndIsIdempotent() async throws {

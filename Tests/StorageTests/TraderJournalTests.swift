@@ -38,6 +38,25 @@ import Testing
         #expect(throws: Never.self, "released with its holder") { _ = try TraderAccountLock(store: second, mode: "paper") }
     }
 
+    /// What a migration asks before it runs: which accounts a trader runs now (their locks held by
+    /// another connection), without taking any.
+    @Test(arguments: [StoreBackend.sqlite, .postgresql])
+    func aMigrationSeesTheTradersRunning(backend: StoreBackend) throws {
+        let (first, second, migrations, cleanup) = try Self.twoStores(backend)
+        defer { cleanup() }
+        _ = try first.migrate(migrations)
+        #expect(try TraderAccountLock.heldModes(store: second).isEmpty)
+        var demo: TraderAccountLock? = try TraderAccountLock(store: first, mode: "demo")
+        let live = try TraderAccountLock(store: first, mode: "live")
+        #expect(try TraderAccountLock.heldModes(store: second) == ["demo", "live"])
+        #expect(try TraderAccountLock.heldModes(store: second) == ["demo", "live"], "looking took nothing")
+        demo = nil
+        _ = demo
+        #expect(try TraderAccountLock.heldModes(store: second) == ["live"])
+        withExtendedLifetime(live) {}
+        #expect(throws: Never.self, "the demo account's lock is free again") { _ = try TraderAccountLock(store: second, mode: "demo") }
+    }
+
     @Test(arguments: [StoreBackend.sqlite, .postgresql])
     func ordersAreKeptPerModeAndARequestIsDoneWithItsEntry(backend: StoreBackend) throws {
         let fixture = try StoreFixture.make(backend)

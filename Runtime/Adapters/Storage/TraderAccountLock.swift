@@ -30,14 +30,38 @@ public final class TraderAccountLock: @unchecked Sendable {
             descriptor = handle
             session = nil
         } else {
-            // 8410100 + mode: the pipeline's migration lock is 8410013.
-            let key: Int64 = 8_410_100 + (["paper": 0, "live": 1, "demo": 2][mode] ?? 9)
+            let key = Self.key(mode)
             let granted = try store.rows("SELECT pg_try_advisory_lock($1)", [.integer(key)], context: "locking the \(mode) account")
             guard granted.first?.first == "t" else { throw Busy(mode: mode, location: store.location) }
             descriptor = nil
             session = (store, key)
         }
     }
+
+    /// The account modes a trader runs on `store` now (its lock is held), without taking any: a
+    /// migration waits for them to stop (a trader keeps writing by the schema it started with).
+    public static func heldModes(store: any Store) throws -> [String] {
+        try modes.filter { mode in
+            if let sqlite = store as? SQLiteStore {
+                let handle = open(sqlite.path + ".trader-\(mode).lock", O_RDWR | O_CLOEXEC)
+                guard handle >= 0 else { return false }  // never locked here
+                defer { close(handle) }
+                guard flock(handle, LOCK_EX | LOCK_NB) == 0 else { return true }
+                flock(handle, LOCK_UN)
+                return false
+            }
+            let granted = try store.rows("SELECT pg_try_advisory_lock($1)", [.integer(key(mode))], context: "looking for a running trader")
+            guard granted.first?.first == "t" else { return true }
+            _ = try store.rows("SELECT pg_advisory_unlock($1)", [.integer(key(mode))], context: "looking for a running trader")
+            return false
+        }
+    }
+
+    /// Every account mode a trader may lock.
+    public static let modes = ["paper", "demo", "live"]
+
+    /// 8410100 + mode: the pipeline's migration lock is 8410013.
+    static func key(_ mode: String) -> Int64 { 8_410_100 + (["paper": 0, "live": 1, "demo": 2][mode] ?? 9) }
 
     deinit {
         if let descriptor {

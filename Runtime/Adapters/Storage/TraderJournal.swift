@@ -248,11 +248,12 @@ public struct TraderJournal: Sendable {
                 """, [.text(record.agentVersion), .text(record.symbol), .integer(record.timestamp), .optional(record.exitTime),
                       .text(record.action), .text(record.timeframes), .text(record.indicators), .text(record.tools),
                       .text("\(record.leverage)"), .text("\(record.pnl)"), .real(record.performance), .text(outcome), .text(record.phase)]),
+            // Each account keeps its own best and worst (a demo account's records never push a real one's out).
             SQLStatement("""
-                DELETE FROM ml_strategies WHERE agent_version = $1 AND symbol = $2 AND outcome = $3 AND id NOT IN (
-                    SELECT id FROM ml_strategies WHERE agent_version = $1 AND symbol = $2 AND outcome = $3
+                DELETE FROM ml_strategies WHERE agent_version = $1 AND symbol = $2 AND outcome = $3 AND phase = $5 AND id NOT IN (
+                    SELECT id FROM ml_strategies WHERE agent_version = $1 AND symbol = $2 AND outcome = $3 AND phase = $5
                     ORDER BY performance \(order) LIMIT $4)
-                """, [.text(record.agentVersion), .text(record.symbol), .text(outcome), .integer(Int64(keep))]),
+                """, [.text(record.agentVersion), .text(record.symbol), .text(outcome), .integer(Int64(keep)), .text(record.phase)]),
         ]
     }
 

@@ -27,6 +27,9 @@ CREATE TABLE orders_with_demo (
 );
 INSERT INTO orders_with_demo (id, client_order_id, exchange_order_id, mode, symbol, side, order_type, size, price, reduce_only, stop_loss, take_profit, status, filled_size, average_price, fee, agent_version, created_at, updated_at)
     SELECT id, client_order_id, exchange_order_id, mode, symbol, side, order_type, size, price, reduce_only, stop_loss, take_profit, status, filled_size, average_price, fee, agent_version, created_at, updated_at FROM orders;
+-- The id sequence goes on from where it was (ids of rows pruned since are never reused).
+DELETE FROM sqlite_sequence WHERE name = 'orders_with_demo';
+INSERT INTO sqlite_sequence (name, seq) SELECT 'orders_with_demo', seq FROM sqlite_sequence WHERE name = 'orders';
 DROP TABLE orders;
 ALTER TABLE orders_with_demo RENAME TO orders;
 CREATE INDEX orders_symbol_created ON orders (symbol, created_at);
@@ -50,6 +53,9 @@ CREATE TABLE trades_with_demo (
 );
 INSERT INTO trades_with_demo (id, mode, symbol, side, size, leverage, entry_time, entry_price, exit_time, exit_price, fees, funding, realized_pnl, exit_reason, agent_version)
     SELECT id, mode, symbol, side, size, leverage, entry_time, entry_price, exit_time, exit_price, fees, funding, realized_pnl, exit_reason, agent_version FROM trades;
+-- The id sequence goes on from where it was (ids of rows pruned since are never reused).
+DELETE FROM sqlite_sequence WHERE name = 'trades_with_demo';
+INSERT INTO sqlite_sequence (name, seq) SELECT 'trades_with_demo', seq FROM sqlite_sequence WHERE name = 'trades';
 DROP TABLE trades;
 ALTER TABLE trades_with_demo RENAME TO trades;
 CREATE INDEX trades_symbol_exit ON trades (symbol, exit_time);
@@ -99,6 +105,9 @@ CREATE TABLE risk_events_with_demo (
 );
 INSERT INTO risk_events_with_demo (id, mode, symbol, "time", from_state, to_state, reason)
     SELECT id, mode, symbol, "time", from_state, to_state, reason FROM risk_events;
+-- The id sequence goes on from where it was (ids of rows pruned since are never reused).
+DELETE FROM sqlite_sequence WHERE name = 'risk_events_with_demo';
+INSERT INTO sqlite_sequence (name, seq) SELECT 'risk_events_with_demo', seq FROM sqlite_sequence WHERE name = 'risk_events';
 DROP TABLE risk_events;
 ALTER TABLE risk_events_with_demo RENAME TO risk_events;
 CREATE INDEX risk_events_symbol_time ON risk_events (mode, symbol, "time");
@@ -129,6 +138,9 @@ CREATE TABLE control_requests_with_demo (
 );
 INSERT INTO control_requests_with_demo (id, mode, command, symbol, status, created_at, handled_at, result)
     SELECT id, mode, command, symbol, status, created_at, handled_at, result FROM control_requests;
+-- The id sequence goes on from where it was (ids of rows pruned since are never reused).
+DELETE FROM sqlite_sequence WHERE name = 'control_requests_with_demo';
+INSERT INTO sqlite_sequence (name, seq) SELECT 'control_requests_with_demo', seq FROM sqlite_sequence WHERE name = 'control_requests';
 DROP TABLE control_requests;
 ALTER TABLE control_requests_with_demo RENAME TO control_requests;
 
@@ -150,6 +162,9 @@ CREATE TABLE ml_strategies_with_demo (
 );
 INSERT INTO ml_strategies_with_demo (id, agent_version, symbol, "timestamp", action, timeframes, indicators, tools, leverage, pnl, performance, outcome, phase, exit_time)
     SELECT id, agent_version, symbol, "timestamp", action, timeframes, indicators, tools, leverage, pnl, performance, outcome, phase, exit_time FROM ml_strategies;
+-- The id sequence goes on from where it was (ids of rows pruned since are never reused).
+DELETE FROM sqlite_sequence WHERE name = 'ml_strategies_with_demo';
+INSERT INTO sqlite_sequence (name, seq) SELECT 'ml_strategies_with_demo', seq FROM sqlite_sequence WHERE name = 'ml_strategies';
 DROP TABLE ml_strategies;
 ALTER TABLE ml_strategies_with_demo RENAME TO ml_strategies;
 CREATE INDEX ml_strategies_agent_performance ON ml_strategies (agent_version, symbol, performance);
