@@ -62,6 +62,27 @@ struct OutboxBookTests {
         #expect(journal.events.contains { if case .orderFilled = $0 { true } else { false } }, "its fill is reported for the order's row")
     }
 
+    /// The live book pays the funding the exchange settles on the position held at the settlement: at a
+    /// positive rate a long pays rate × its value at the mark (0.0001 × 0.01 × 102,000 = 0.102 USDT), a
+    /// position opened at the settlement pays nothing, and the trade that closes it carries what it paid.
+    @Test func theLiveBookPaysTheFundingOfThePositionItHoldsAtTheSettlement() throws {
+        var book = Self.longBook()
+        let opened = try #require(book.engine.account.position?.openedAt)
+        #expect(CommandOutbox.settleFunding(&book, rate: 0.0001, markPrice: 102_000, time: opened).trades.isEmpty)
+        #expect(book.engine.account.walletBalance == 5_000 - 0.6, "nothing at the instant it opened (only the entry fee)")
+        _ = CommandOutbox.settleFunding(&book, rate: 0.0001, markPrice: 102_000, time: 1_750_003_200_000)
+        #expect(abs(book.engine.account.walletBalance - (5_000 - 0.6 - 0.102)) < 1e-9, "\(book.engine.account.walletBalance)")
+        #expect(abs((book.engine.account.position?.funding ?? 0) - (-0.102)) < 1e-9)
+        _ = CommandOutbox.settleFunding(&book, rate: -0.0002, markPrice: 100_000, time: 1_750_032_000_000)
+        let journal = book.apply([.orderFilled(Self.fill(Self.exitID, .sell, size: 0.01, price: 101_000, fee: 0.6, at: 1_750_040_000_000), exitReason: .signal)])
+        let trade = try #require(journal.trades.first)
+        #expect(abs(trade.funding - (-0.102 + 0.2)) < 1e-9, "paid 0.102, then received 0.0002 × 1,000: \(trade.funding)")
+        #expect(abs(trade.netPnL - (10 - 1.2 + 0.098)) < 1e-9, "gross 10, fees 1.2, funding +0.098: \(trade.netPnL)")
+        var flat = Self.trader()
+        _ = CommandOutbox.settleFunding(&flat, rate: 0.0001, markPrice: 100_000, time: 1_750_003_200_000)
+        #expect(flat.engine.account.walletBalance == 5_000, "flat: nothing")
+    }
+
     @Test func anAdoptedPositionIsHeldAndAClientIDKnowsItsDecision() {
         var book = Self.trader()
         _ = book.adopt(Self.fill(nil, .sell, size: 0.5, price: 2_000, fee: 0, at: 1_750_000_900_000))

@@ -21,6 +21,10 @@ public protocol DeskVenue: ExecutionVenue {
     static func startCapital(_ trader: inout SymbolTrader<Self>, _ capital: Double, allocationTime time: Int64)
     /// Funding settlements that became known (a venue that settles funding itself uses them).
     static func addFunding(_ trader: inout SymbolTrader<Self>, _ rates: [FundingRate])
+    /// Books the funding settled at `time` (UTC ms) on the position held then: `rate` × the position's
+    /// value at `markPrice`, paid by longs when positive. Nothing on a venue that settles funding itself
+    /// inside the bar (paper); what the engine recorded.
+    static func settleFunding(_ trader: inout SymbolTrader<Self>, rate: Double, markPrice: Double, time: Int64) -> EngineJournal
     /// The position an exit order closes (the engine's, or the venue's when the engine has not booked it).
     static func positionToClose(_ trader: SymbolTrader<Self>) -> Position?
     /// The commands waiting for the exchange, taken (none on a venue that executes them itself).
@@ -47,6 +51,7 @@ extension SimulatedVenue: DeskVenue {
         trader.startCapital(capital, allocationTime: time)
     }
     public static func addFunding(_ trader: inout PaperSymbolTrader, _ rates: [FundingRate]) { trader.addFunding(rates) }
+    public static func settleFunding(_ trader: inout PaperSymbolTrader, rate: Double, markPrice: Double, time: Int64) -> EngineJournal { EngineJournal() }
     public static func positionToClose(_ trader: PaperSymbolTrader) -> Position? {
         trader.engine.account.position ?? trader.engine.venue.account.position
     }
@@ -74,8 +79,15 @@ extension CommandOutbox: DeskVenue {
         trader.startCapital(capital, allocationTime: time)
     }
 
-    /// The exchange charges funding itself; the book learns it from the exchange's reports, not from the rates.
+    /// The exchange charges funding itself; the book books each settlement by `settleFunding`.
     public static func addFunding(_ trader: inout OutboxSymbolTrader, _ rates: [FundingRate]) {}
+    /// The exchange settles funding on the position it holds at `time`; the book follows with the same
+    /// amount as the paper venue's model (a position opened at or after `time` pays nothing).
+    public static func settleFunding(_ trader: inout OutboxSymbolTrader, rate: Double, markPrice: Double, time: Int64) -> EngineJournal {
+        guard let position = trader.engine.account.position, position.openedAt < time, rate != 0 else { return EngineJournal() }
+        let amount = -position.side.sign * position.notional(at: markPrice) * rate
+        return trader.apply([.fundingSettled(rate: rate, amount: amount, time: time)])
+    }
     public static func positionToClose(_ trader: OutboxSymbolTrader) -> Position? { trader.engine.account.position }
     public static func takeCommands(_ trader: inout OutboxSymbolTrader) -> [VenueCommand] { trader.takeCommands() }
     public static func apply(_ events: [VenueEvent], to trader: inout OutboxSymbolTrader) -> EngineJournal { trader.apply(events) }

@@ -111,6 +111,20 @@ extension TradingDesk {
         return false
     }
 
+    /// A live book's funding at the settlement that closes with this bar: the rate published for `close`
+    /// (the exchange's own, from `history-fund-rate`), or, at the contract's interval when it is not
+    /// published yet, the latest one known, on the position's value at the bar's close (the exchange uses
+    /// its mark price then: the book's figure may differ by that difference). Paper: nothing here.
+    func settleLiveFunding(_ symbol: Symbol, _ trader: inout SymbolTrader<Venue>, close: Int64, onGrid: Bool, markPrice: Double) -> EngineJournal {
+        guard exchange != nil, trader.engine.account.position != nil, let latest = funding.latest(symbol, at: close),
+              latest.time == close || onGrid else { return EngineJournal() }
+        if latest.time != close {
+            logger.warning("funding booked at the latest published rate: the settlement's own is not published yet",
+                           metadata: ["symbol": "\(symbol)", "settlement": "\(UTCTime.format(close))", "rate": "\(latest.rate)"])
+        }
+        return Venue.settleFunding(&trader, rate: latest.rate, markPrice: markPrice, time: close)
+    }
+
     /// Keeps the rows of the orders the venue sent on its own (stored by the venue's journal before they
     /// left): their fills then update them, and one left without an outcome is in flight for reconciliation.
     func keepOwnOrders(_ requests: [OrderRequest], of trader: SymbolTrader<Venue>) {

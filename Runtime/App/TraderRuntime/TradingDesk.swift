@@ -87,6 +87,7 @@ final class TradingDesk<Venue: DeskVenue> {
         health.barArrived(symbol)
         metrics.bar(symbol, source: closed.source.rawValue)
         let close = bar.openTime + 60_000
+        var fundingBooked = EngineJournal()
         // Every hour, so a contract that settles 4-hourly or hourly is charged at its own times as in backtests;
         // at the configured interval's times it waits briefly for the settlement to be published.
         if let parameters = parameters[symbol], close % 3_600_000 == 0 {
@@ -94,6 +95,7 @@ final class TradingDesk<Venue: DeskVenue> {
             let settled = await funding.refresh(symbol, settlement: onGrid ? close : nil)
             Venue.addFunding(&trader, settled)
             logger.debug("funding settlements", metadata: ["symbol": "\(symbol)", "new": "\(settled.map { "\(UTCTime.format($0.time)) \($0.rate)" })"])
+            fundingBooked = settleLiveFunding(symbol, &trader, close: close, onGrid: onGrid, markPrice: bar.close)
         }
         allocate(&trader, close: close)
         var blocked: String? = paused.contains(symbol) ? "paused" : nil
@@ -104,6 +106,8 @@ final class TradingDesk<Venue: DeskVenue> {
         let started = ContinuousClock.now
         var outcome = trader.trade(bar, funding: funding.latest(symbol, at: close), entriesAllowed: blocked == nil)
         metrics.decision(seconds: Self.seconds(ContinuousClock.now - started))
+        fundingBooked.append(outcome)
+        outcome = fundingBooked
         await send(symbol, &trader, &outcome)
         if let blocked, trader.driver.blockedEntries > (traders[symbol]?.driver.blockedEntries ?? 0) {
             metrics.entryBlocked(symbol, reason: blocked)
