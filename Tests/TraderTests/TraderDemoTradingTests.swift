@@ -50,6 +50,14 @@ import Testing
         func post(_ path: String) async throws -> String { try await ReconcileCommandTests.post(simulator.baseURL + path) }
     }
 
+    /// The demo account's WebSockets are BitGet's demo hosts; a simulator's URL is kept as given.
+    @Test func theDemoAccountTalksToTheDemoEnvironment() {
+        #expect(ExchangeWatcher.demoURL("wss://ws.bitget.com/v2/ws/public") == "wss://wspap.bitget.com/v2/ws/public")
+        #expect(ExchangeWatcher.privateURL(publicURL: "wss://ws.bitget.com/v2/ws/public", demoTrading: true) == "wss://wspap.bitget.com/v2/ws/private")
+        #expect(ExchangeWatcher.privateURL(publicURL: "wss://ws.bitget.com/v2/ws/public", demoTrading: false) == "wss://ws.bitget.com/v2/ws/private")
+        #expect(ExchangeWatcher.demoURL("ws://127.0.0.1:9000/v2/ws/public") == "ws://127.0.0.1:9000/v2/ws/public")
+    }
+
     /// Killed with -9 while a position is open: the stop stays on the exchange, the restart reconciles and
     /// trades on, no order goes out twice, and every trade keeps its strategy record.
     @Test func ordersGoOutOnceWithTheirStopsOnTheExchangeAcrossAKill() async throws {

@@ -41,38 +41,44 @@ import Testing
     }
 
     /// Opted in three times, `--live` trades real money: its requests carry no demo header (a real
-    /// account's key refuses one, a demo key needs it), and its records are its own, apart from the demo
-    /// account's.
+    /// account's key refuses one, a demo key needs it), and its records are its own: a demo account traded
+    /// on the same store before keeps its book untouched.
     @Test func realMoneyTradesTheRealAccountUnderItsOwnRecords() async throws {
         let fixture = try await TraderFixture()
         try fixture.workspace.configurationFile("trading/runtime.yaml", replacing: "live: false", with: "live: true")
-        try await fixture.withSimulator(speed: 120, account: "real") { simulator in
+        let lastBars = { (mode: String) -> [String] in
+            ((try? fixture.store.rows("SELECT last_bar_open_time FROM trader_state WHERE mode = $1 ORDER BY symbol", [.text(mode)], context: "test")) ?? [])
+                .map { $0[0] ?? "" }
+        }
+        func environment(_ simulator: SimulatorProcess) -> [String: String] {
             var environment = ReconcileCommandTests.credentials
             environment["BITGET_BASE_URL"] = simulator.baseURL
             environment["BITGET_WS_URL"] = simulator.webSocketURL
-            let demo = try await fixture.workspace.trader(["run", "--live", "--demo-trading"], environment: environment).run()
-            #expect(demo.status == 1 && demo.standardError.contains("40099") && demo.standardError.contains("check --demo-trading"), "\(demo.combined)")
-            let stateRows = { (mode: String) in
-                ((try? fixture.store.rows("SELECT COUNT(*) FROM trader_state WHERE mode = $1", [.text(mode)], context: "test").first?.first ?? nil) ?? nil)
-                    .flatMap { Int($0) } ?? 0
+            return environment
+        }
+        try await fixture.withSimulator(speed: 120, account: "demo") { simulator in
+            let real = try await fixture.workspace.trader(["run", "--live", "--symbols", "BTCUSDT"], environment: environment(simulator)).run()
+            #expect(real.status == 1 && real.standardError.contains("check --demo-trading"), "a demo key without --demo-trading: \(real.combined)")
+            let (traded, demo) = try await fixture.workspace.trader(["run", "--live", "--demo-trading"], environment: environment(simulator)).withRunning { running in
+                let traded = await running.wait(timeout: .seconds(180)) { !lastBars("demo").isEmpty }
+                running.send(signal: SIGTERM)
+                return traded
             }
-            let (traded, real) = try await fixture.workspace.trader(["run", "--live"], environment: environment).withRunning { running in
-                let traded = await running.wait(timeout: .seconds(180)) { stateRows("live") > 0 }
+            #expect(traded && demo.standardOutput.contains("BitGet demo trading"), "\(demo.standardOutput)\(demo.standardError.suffix(3_000))")
+        }
+        let demoBook = lastBars("demo")
+        try await fixture.withSimulator(speed: 120, account: "real") { simulator in
+            let demo = try await fixture.workspace.trader(["run", "--live", "--demo-trading"], environment: environment(simulator)).run()
+            #expect(demo.status == 1 && demo.standardError.contains("40099") && demo.standardError.contains("check --demo-trading"), "\(demo.combined)")
+            let (traded, real) = try await fixture.workspace.trader(["run", "--live"], environment: environment(simulator)).withRunning { running in
+                let traded = await running.wait(timeout: .seconds(180)) { !lastBars("live").isEmpty }
                 running.send(signal: SIGTERM)
                 return traded
             }
             #expect(traded && real.standardOutput.contains("LIVE real-money trading"), "\(real.standardOutput)\(real.standardError.suffix(3_000))")
-            #expect(stateRows("demo") == 0 && stateRows("paper") == 0, "the real account's book is kept as live only")
-            let status = try await fixture.workspace.trader(["status", "--live", "--demo-trading"]).run()
-            #expect(status.succeeded && status.standardOutput.contains("nothing traded yet"), "the demo account's records are apart: \(status.combined)")
         }
-        try await fixture.withSimulator(speed: 120, account: "demo") { simulator in
-            var environment = ReconcileCommandTests.credentials
-            environment["BITGET_BASE_URL"] = simulator.baseURL
-            environment["BITGET_WS_URL"] = simulator.webSocketURL
-            let real = try await fixture.workspace.trader(["run", "--live", "--symbols", "BTCUSDT"], environment: environment).run()
-            #expect(real.status == 1 && real.standardError.contains("check --demo-trading"), "a demo key without --demo-trading: \(real.combined)")
-        }
+        #expect(!demoBook.isEmpty && lastBars("demo") == demoBook, "the real account's trader left the demo account's book alone")
+        #expect(lastBars("paper").isEmpty)
     }
 
     @Test func liveTradingNeedsTheFlagTheConfigurationAndCompleteCredentials() async throws {

@@ -1,8 +1,9 @@
 import Crypto
 import Foundation
 
-/// API credentials. BitGet needs all three for every signed request.
-public struct BitGetCredentials: Sendable {
+/// API credentials. BitGet needs all three for every signed request. Printed, logged or dumped, they
+/// show only the key's last four characters.
+public struct BitGetCredentials: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     public var apiKey: String
     public var secret: String
     public var passphrase: String
@@ -12,6 +13,10 @@ public struct BitGetCredentials: Sendable {
         self.secret = secret
         self.passphrase = passphrase
     }
+
+    public var description: String { "BitGet credentials (key …\(apiKey.suffix(4)), secret and passphrase redacted)" }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: ["apiKey": "…\(apiKey.suffix(4))"]) }
 }
 
 /// BitGet v2 request signing: `ACCESS-SIGN = base64(HMAC-SHA256(secret, prehash))` with

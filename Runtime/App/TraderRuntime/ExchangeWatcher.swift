@@ -53,8 +53,11 @@ struct ExchangeWatcher: Service {
     /// The private stream's URL beside the public one (`…/v2/ws/public` → `…/v2/ws/private`); BitGet's demo
     /// account streams from `wspap.bitget.com`.
     static func privateURL(publicURL: String, demoTrading: Bool) -> String {
-        var url = publicURL.hasSuffix("/public") ? String(publicURL.dropLast("/public".count)) + "/private" : publicURL
-        if demoTrading { url = url.replacingOccurrences(of: "wss://ws.bitget.com/", with: "wss://wspap.bitget.com/") }
-        return url
+        let url = publicURL.hasSuffix("/public") ? String(publicURL.dropLast("/public".count)) + "/private" : publicURL
+        return demoTrading ? demoURL(url) : url
     }
+
+    /// BitGet's WebSocket host of its demo environment for `url` on the real one (any other host, such as a
+    /// simulator's, is kept).
+    static func demoURL(_ url: String) -> String { url.replacingOccurrences(of: "wss://ws.bitget.com/", with: "wss://wspap.bitget.com/") }
 }
