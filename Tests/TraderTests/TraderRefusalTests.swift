@@ -70,6 +70,13 @@ import Testing
         try await fixture.withSimulator(speed: 120, account: "real") { simulator in
             let demo = try await fixture.workspace.trader(["run", "--live", "--demo-trading"], environment: environment(simulator)).run()
             #expect(demo.status == 1 && demo.standardError.contains("40099") && demo.standardError.contains("check --demo-trading"), "\(demo.combined)")
+            // Books sized on more money than the account holds (10,000 USDT) would risk more than 1% of it a trade.
+            try fixture.workspace.configurationFile("trading/risk.yaml", replacing: "initial_capital: 10000", with: "initial_capital: 50000")
+            let short = try await fixture.workspace.trader(["run", "--live"], environment: environment(simulator)).run()
+            #expect(short.status == 1 && short.standardError.contains("the account's equity is 10000.00 USDT, less than the ") && short.standardError.contains("USDT the books of the traded symbols size by"),
+                    "\(short.combined)")
+            #expect(lastBars("live").isEmpty, "nothing traded")
+            try fixture.workspace.configurationFile("trading/risk.yaml", replacing: "initial_capital: 50000", with: "initial_capital: 10000")
             let (traded, real) = try await fixture.workspace.trader(["run", "--live"], environment: environment(simulator)).withRunning { running in
                 let traded = await running.wait(timeout: .seconds(180)) { !lastBars("live").isEmpty }
                 running.send(signal: SIGTERM)

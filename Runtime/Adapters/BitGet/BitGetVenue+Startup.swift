@@ -129,3 +129,13 @@ extension BitGetVenue {
         return listed
     }
 }
+
+extension BitGetVenue {
+    /// The futures account's USDT equity now (balance with the positions' unrealized PnL).
+    public func accountEquity() async throws -> Double {
+        guard let usdt = try await client.accounts().first(where: { $0.marginCoin.uppercased() == "USDT" }) else {
+            throw LiveStartRefusal(problems: ["the futures account shows no USDT balance"])
+        }
+        return usdt.equity
+    }
+}

@@ -51,3 +51,22 @@ extension TraderRuntime {
                             reconcileSeconds: settings.reconcileSeconds)
     }
 }
+
+extension TraderRuntime {
+    /// The books size every trade on their capital (1% of it at risk): an exchange account holding much
+    /// less than they do would risk more of the real money than that. Refused below 95% of the books'
+    /// equity (the rest is what fees, funding and a by-hand close may have moved apart).
+    func checkAccountCovers(_ bookEquities: [Double], venue: BitGetVenue) async throws {
+        let books = bookEquities.reduce(0, +)
+        let account: Double
+        do {
+            account = try await venue.accountEquity()
+        } catch {
+            throw TraderStartError("the account's equity cannot be read: \(error)")
+        }
+        guard account < 0.95 * books else { return }
+        throw TraderStartError(String(format: "the account's equity is %.2f USDT, less than the %.2f USDT the books of the traded symbols size by: "
+                                          + "lower initial_capital in trading/risk.yaml to what the account holds (a book's capital is restored from the store "
+                                          + "after its first start), or add funds; nothing was traded", account, books))
+    }
+}
