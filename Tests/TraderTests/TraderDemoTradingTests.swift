@@ -1,6 +1,7 @@
 import ChildProcesses
 import Foundation
 import TestSupport
+import Storage
 import Testing
 @testable import TraderRuntime
 
@@ -103,6 +104,46 @@ import Testing
             let trades = try store.rows("SELECT COUNT(*) FROM trades WHERE mode = 'demo'", [], context: "test").first?.first ?? nil
             let records = try store.rows("SELECT COUNT(*) FROM ml_strategies WHERE phase = 'demo'", [], context: "test").first?.first ?? nil
             #expect(Int(trades ?? "0") ?? 0 >= 1 && trades == records, "a strategy record per live trade: \(trades ?? "-") trades, \(records ?? "-") records")
+        }
+    }
+
+    /// Killed in the middle of an entry — the exchange carried it out, its answer has not come back — the
+    /// restart finds it by its client id: booked once with the stop it was sent with, never sent again,
+    /// and the two sides agree.
+    @Test func aKillInTheMiddleOfAnOrderIsResolvedByItsClientID() async throws {
+        try await Account.with { account in
+            let submittedEntry = { () -> String? in
+                try? account.fixture.store.rows("SELECT client_order_id FROM orders WHERE mode = 'demo' AND status = 'submitted' AND reduce_only = 0",
+                                                [], context: "test").first?.first ?? nil
+            }
+            _ = try await account.post("/sim/hold-answers?on=1")
+            let (killed, first) = try await account.trader.withRunning { running -> String? in
+                guard await running.wait(timeout: .seconds(300), until: { submittedEntry() != nil }) else { return nil }
+                try? await Task.sleep(for: .seconds(1))  // loopback: the request is at the exchange, its answer held
+                let counts = (try? await TraderOperationsTests.get("\(account.simulator.baseURL)/sim/counts").body) ?? ""
+                running.send(signal: SIGKILL)
+                return counts.contains("\"heldAnswers\":0") ? nil : submittedEntry()
+            }
+            _ = try await account.post("/sim/hold-answers?on=0")
+            let id = try #require(killed, "killed while an entry's answer was held: \(first.standardError.suffix(3_000))")
+            #expect(try await account.clientIDs().contains(id), "the exchange carried it out")
+
+            let (booked, second) = try await account.trader.withRunning { running in
+                let booked = await running.wait(timeout: .seconds(120)) {
+                    (try? account.fixture.store.rows("SELECT status FROM orders WHERE mode = 'demo' AND client_order_id = $1", [.text(id)],
+                                                     context: "test").first?.first ?? nil) == "filled"
+                }
+                running.send(signal: SIGTERM)
+                _ = await running.waitForExit(timeout: .seconds(30))
+                return booked
+            }
+            #expect(booked, "the restart booked the entry by its client id: \(account.events())\n\(second.standardError.suffix(3_000))")
+            let ids = try await account.clientIDs()
+            #expect(ids.filter { $0 == id }.count == 1, "sent once: \(ids)")
+            let counts = try await TraderOperationsTests.get("\(account.simulator.baseURL)/sim/counts").body
+            #expect(counts.contains("\"resentOrderRequests\":0"), "\(counts)")
+            let atEnd = try await account.reconcile()
+            #expect(atEnd.status == 0, "the store and the exchange agree: \(atEnd.standardOutput)\(atEnd.standardError)")
         }
     }
 

@@ -54,10 +54,16 @@ extension ExchangeSimulator {
             await self.refusePlanOrders(on)
             return self.envelope(["refusing": on])
         }
+        router.post("/sim/hold-answers") { request, _ in
+            let on = request.uri.queryParameters.get("on") != "0"
+            self.holdingAnswers.withLock { $0 = on }
+            return self.envelope(["holding": on])
+        }
         router.get("/sim/counts") { _, _ in
             // What a test out of process checks: place-order requests that arrived, and those resent under a client id already seen.
             let counts = self.faultCounts.withLock { $0 }
-            return self.envelope(["placeOrderRequests": counts.placeOrderRequests, "resentOrderRequests": counts.resentOrderRequests])
+            return self.envelope(["placeOrderRequests": counts.placeOrderRequests, "resentOrderRequests": counts.resentOrderRequests,
+                                  "heldAnswers": counts.heldAnswers])
         }
         router.get("/sim/protection") { request, _ in
             // A test's view of the exchange side of a stop, unsigned and free of faults: the position and its protecting stop.

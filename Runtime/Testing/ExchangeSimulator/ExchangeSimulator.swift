@@ -64,6 +64,9 @@ public final class ExchangeSimulator: Sendable {
     let privateSessions = Mutex((opened: 0, silencedBelow: 0))
     /// How often each after-acceptance fault struck (tests and the soak read them).
     public let faultCounts = Mutex(FaultCounts())
+    /// While on, every answer to an order the exchange carried out is held back (up to two minutes) until
+    /// it is turned off: the client that sent it is left waiting, to be killed mid-order (`/sim/hold-answers`).
+    let holdingAnswers = Mutex(false)
     /// Client ids `order/detail` does not show yet, with the wall time they appear (`orderDetailLagSeconds`).
     let laggingOrders = Mutex([String: Date]())
     /// Client ids whose fill `order/detail` does not show yet, with the wall time it appears (`fillDetailLagSeconds`).
@@ -71,6 +74,8 @@ public final class ExchangeSimulator: Sendable {
 
     public struct FaultCounts: Sendable, Equatable {
         public var lostResponses = 0
+        /// Answers held back by `/sim/hold-answers`.
+        public var heldAnswers = 0
         public var acceptedServerErrors = 0
         /// `place-order` requests that reached the simulator, whatever it answered (a client that resends
         /// after an ambiguous answer shows here).
@@ -189,6 +194,12 @@ public final class ExchangeSimulator: Sendable {
     /// back past the client's timeout) or replaced by a gateway's 5xx.
     func afterAcceptance(_ response: Response) async -> Response {
         guard response.status == .ok else { return response }
+        if holdingAnswers.withLock({ $0 }) {
+            faultCounts.withLock { $0.heldAnswers += 1 }
+            let until = Date().addingTimeInterval(120)
+            while holdingAnswers.withLock({ $0 }), Date() < until { try? await Task.sleep(nanoseconds: 50_000_000) }
+            return response
+        }
         let faults = options.faults
         guard faults.lostResponseFraction + faults.acceptedServerErrorFraction > 0 else { return response }
         let roll = dice.roll()
