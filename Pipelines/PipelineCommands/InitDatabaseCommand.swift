@@ -17,15 +17,17 @@ struct InitDatabaseCommand: AsyncParsableCommand {
             // A trader started on the old schema would go on writing by its rules (an account's records
             // under the mode they had before): the migration waits until it is stopped.
             let applied = Set(try store.appliedMigrations().map(\.version))
+            var accounts: [TraderAccountLock] = []
             if migrations.contains(where: { !applied.contains($0.version) }) {
-                let running = try TraderAccountLock.heldModes(store: store)
-                if !running.isEmpty {
-                    printError("\(store.location): a trader is running the \(running.joined(separator: ", ")) account; stop it (SIGTERM), then run init-db "
-                               + "again: nothing was migrated")
+                do {
+                    accounts = try TraderAccountLock.every(store: store)
+                } catch let busy as TraderAccountLock.Busy {
+                    printError("\(store.location): a trader is running the \(busy.mode) account; stop it (SIGTERM), then run init-db again: nothing was migrated")
                     throw ExitCode(75)  // EX_TEMPFAIL
                 }
             }
             report = try store.migrate(migrations)
+            withExtendedLifetime(accounts) {}
         } catch let error as StoreError {
             printError(error.description)
             throw ExitCode.failure

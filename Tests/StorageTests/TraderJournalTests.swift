@@ -38,23 +38,29 @@ import Testing
         #expect(throws: Never.self, "released with its holder") { _ = try TraderAccountLock(store: second, mode: "paper") }
     }
 
-    /// What a migration asks before it runs: which accounts a trader runs now (their locks held by
-    /// another connection), without taking any.
+    /// What a migration holds while it runs: every account's lock, refused (naming the account) while a
+    /// trader runs one on another connection, and given back when done.
     @Test(arguments: [StoreBackend.sqlite, .postgresql])
-    func aMigrationSeesTheTradersRunning(backend: StoreBackend) throws {
+    func aMigrationHoldsEveryAccountOrWaitsForTheTraders(backend: StoreBackend) throws {
         let (first, second, migrations, cleanup) = try Self.twoStores(backend)
         defer { cleanup() }
         _ = try first.migrate(migrations)
-        #expect(try TraderAccountLock.heldModes(store: second).isEmpty)
         var demo: TraderAccountLock? = try TraderAccountLock(store: first, mode: "demo")
-        let live = try TraderAccountLock(store: first, mode: "live")
-        #expect(try TraderAccountLock.heldModes(store: second) == ["demo", "live"])
-        #expect(try TraderAccountLock.heldModes(store: second) == ["demo", "live"], "looking took nothing")
+        do {
+            _ = try TraderAccountLock.every(store: second)
+            Issue.record("a running demo trader must be seen")
+        } catch let busy as TraderAccountLock.Busy {
+            #expect(busy.mode == "demo")
+        }
+        #expect(throws: Never.self, "the paper lock taken on the way was given back") { _ = try TraderAccountLock(store: first, mode: "paper") }
         demo = nil
         _ = demo
-        #expect(try TraderAccountLock.heldModes(store: second) == ["live"])
-        withExtendedLifetime(live) {}
-        #expect(throws: Never.self, "the demo account's lock is free again") { _ = try TraderAccountLock(store: second, mode: "demo") }
+        var all: [TraderAccountLock]? = try TraderAccountLock.every(store: second)
+        #expect(all?.count == 3)
+        #expect(throws: TraderAccountLock.Busy.self, "no trader starts during the migration") { try TraderAccountLock(store: first, mode: "live") }
+        all = nil
+        _ = all
+        #expect(throws: Never.self) { _ = try TraderAccountLock(store: first, mode: "live") }
     }
 
     @Test(arguments: [StoreBackend.sqlite, .postgresql])

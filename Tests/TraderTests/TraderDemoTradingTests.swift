@@ -138,6 +138,15 @@ import Testing
                 return booked
             }
             #expect(booked, "the restart booked the entry by its client id: \(account.events())\n\(second.standardError.suffix(3_000))")
+            // Booked by its id, not taken over: the row has the exchange's fill, nothing was adopted, and the
+            // first position the restart held was that entry's, with the stop it was sent with.
+            let row = try #require(try account.fixture.store.rows("SELECT filled_size, stop_loss FROM orders WHERE mode = 'demo' AND client_order_id = $1",
+                                                                  [.text(id)], context: "test").first)
+            #expect((Double(row[0] ?? "") ?? 0) > 0, "\(row)")
+            #expect(!account.events().contains { $0.contains("adopt") }, "\(account.events())")
+            if let held = account.storedPosition(), let stop = held[2].flatMap({ $0 }).flatMap(Double.init) {
+                #expect(abs(stop - (Double(row[1] ?? "") ?? 0)) < 1e-9, "the position holds the stop its entry was sent with: \(held) \(row)")
+            }
             let ids = try await account.clientIDs()
             #expect(ids.filter { $0 == id }.count == 1, "sent once: \(ids)")
             let counts = try await TraderOperationsTests.get("\(account.simulator.baseURL)/sim/counts").body

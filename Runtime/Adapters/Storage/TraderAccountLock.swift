@@ -38,23 +38,11 @@ public final class TraderAccountLock: @unchecked Sendable {
         }
     }
 
-    /// The account modes a trader runs on `store` now (its lock is held), without taking any: a
-    /// migration waits for them to stop (a trader keeps writing by the schema it started with).
-    public static func heldModes(store: any Store) throws -> [String] {
-        try modes.filter { mode in
-            if let sqlite = store as? SQLiteStore {
-                let handle = open(sqlite.path + ".trader-\(mode).lock", O_RDWR | O_CLOEXEC)
-                guard handle >= 0 else { return false }  // never locked here
-                defer { close(handle) }
-                guard flock(handle, LOCK_EX | LOCK_NB) == 0 else { return true }
-                flock(handle, LOCK_UN)
-                return false
-            }
-            let granted = try store.rows("SELECT pg_try_advisory_lock($1)", [.integer(key(mode))], context: "looking for a running trader")
-            guard granted.first?.first == "t" else { return true }
-            _ = try store.rows("SELECT pg_advisory_unlock($1)", [.integer(key(mode))], context: "looking for a running trader")
-            return false
-        }
+    /// Every account's lock on `store`, taken at once: a migration holds them while it runs, so no trader
+    /// runs meanwhile (a trader keeps writing by the schema it started with). Throws `Busy` for the first
+    /// account a trader runs; the locks taken until then are released.
+    public static func every(store: any Store) throws -> [TraderAccountLock] {
+        try modes.map { try TraderAccountLock(store: store, mode: $0) }
     }
 
     /// Every account mode a trader may lock.

@@ -53,11 +53,16 @@ extension TraderRuntime {
 }
 
 extension TraderRuntime {
-    /// The books size every trade on their capital (1% of it at risk): an exchange account holding much
-    /// less than they do would risk more of the real money than that. Refused below 95% of the books'
-    /// equity (the rest is what fees, funding and a by-hand close may have moved apart).
-    func checkAccountCovers(_ bookEquities: [Double], venue: BitGetVenue) async throws {
-        let books = bookEquities.reduce(0, +)
+    /// The books size every trade on their allocated capital (1% of it at risk): an exchange account
+    /// holding much less would risk more of the real money than that. The capital they may size by is the
+    /// larger of their equity now and what the allocator gives the traded symbols at its next rebalance
+    /// (`initial_capital` of trading/risk.yaml, each symbol's weight at most `maximum_weight`). Refused
+    /// below 95% of it (the rest is what fees, funding and a by-hand close may have moved apart). The
+    /// account must be this trader's alone: two traders on one account would each see all of it.
+    func checkAccountCovers(_ bookEquities: [Double], symbols: [Symbol], venue: BitGetVenue) async throws {
+        let plan = configuration.allocationRules(symbols: symbols)
+        let sizing = min(plan.totalCapital, Double(symbols.count) * plan.maximumWeight * plan.totalCapital)
+        let books = max(bookEquities.reduce(0, +), sizing)
         let account: Double
         do {
             account = try await venue.accountEquity()
@@ -66,7 +71,7 @@ extension TraderRuntime {
         }
         guard account < 0.95 * books else { return }
         throw TraderStartError(String(format: "the account's equity is %.2f USDT, less than the %.2f USDT the books of the traded symbols size by: "
-                                          + "lower initial_capital in trading/risk.yaml to what the account holds (a book's capital is restored from the store "
-                                          + "after its first start), or add funds; nothing was traded", account, books))
+                                          + "lower initial_capital in trading/risk.yaml to what the account holds, or add funds; nothing was traded",
+                                      account, books))
     }
 }

@@ -127,12 +127,15 @@ extension TradingDesk {
 
     /// Keeps the rows of the orders the venue sent on its own (stored by the venue's journal before they
     /// left): their fills then update them, and one left without an outcome is in flight for reconciliation.
+    /// Each is written with the next journal entry even when no event of it is applied (the venue's
+    /// journal may have failed to store it), so a restart finds it.
     func keepOwnOrders(_ requests: [OrderRequest], of trader: SymbolTrader<Venue>) {
         for request in requests {
             let id = ClientOrderID(rawValue: request.clientOrderID)
             guard openOrders[id] == nil else { continue }
             openOrders[id] = Self.ownOrderRow(request, at: trader.engine.lastTime)
             sentAt[id] = sentAt[id] ?? Self.now()
+            unsavedOwnOrders.insert(id)
         }
     }
 
@@ -186,7 +189,8 @@ extension TradingDesk {
         for action in bookActions {
             switch action {
             case let .bookFill(id, fill):
-                outcome.append(Venue.apply([.orderFilled(fill, exitReason: nil)], to: &trader))
+                // A halt's close (the engine's or the venue's own) keeps its reason; others are the engine's decisions.
+                outcome.append(Venue.apply([.orderFilled(fill, exitReason: id.purpose == .halt ? .halt : nil)], to: &trader))
                 if id.purpose == .entry, let row = openOrders[id], let stop = row.stopLoss.flatMap(Double.init) {
                     outcome.append(Venue.apply([.protectionArmed(stopLoss: stop, takeProfit: row.takeProfit.flatMap(Double.init), time: fill.time)], to: &trader))
                 }

@@ -47,6 +47,8 @@ final class TradingDesk<Venue: DeskVenue> {
     var keepsItsRow: Set<ClientOrderID> = []
     /// When this process sent each in-flight order (wall clock, UTC ms).
     var sentAt: [ClientOrderID: Int64] = [:]
+    /// The venue's own orders whose rows the next journal entry of their symbol writes.
+    var unsavedOwnOrders: Set<ClientOrderID> = []
 
     init(settings: DeskSettings, traders: [Symbol: SymbolTrader<Venue>], parameters: [Symbol: EngineParameters], store: AsyncStore,
          funding: FundingBook, metrics: TraderMetrics, health: HealthBoard, logger: Logger, exchange: DeskExchange? = nil) {
@@ -176,6 +178,8 @@ final class TradingDesk<Venue: DeskVenue> {
                 continue
             }
         }
+        for id in unsavedOwnOrders where openOrders[id]?.symbol == symbol.name { touched.insert(id) }
+        unsavedOwnOrders = unsavedOwnOrders.filter { openOrders[$0]?.symbol != symbol.name }
         entry.orders = touched.sorted().compactMap { openOrders[$0] }
         for id in touched where ["filled", "rejected", "canceled"].contains(openOrders[id]?.status ?? "") { openOrders[id] = nil }
         var rules = settings.strategyRules
