@@ -240,7 +240,7 @@ let package = Package(
         .testTarget(
             name: "PipelineCommandsTests",
             dependencies: [
-                "PipelineCommands", "pipeline", "bitget-sim", "bench", "LogOutput", "TraderConfiguration", "Storage", "MarketModel",
+                "PipelineCommands", "Evaluation", "pipeline", "bitget-sim", "bench", "LogOutput", "TraderConfiguration", "Storage", "MarketModel",
                 "TestSupport", "Training", "Policy", "Features", "AgentArtifacts", "ChildProcesses", logging,
             ],
             path: "Tests/PipelineCommandsTests", swiftSettings: settings),

@@ -10,7 +10,7 @@ public struct PipelineCommand: AsyncParsableCommand {
             InitDatabaseCommand.self, ConfigCommand.self, ImportCSVCommand.self, ExportCSVCommand.self,
             DownloadCommand.self, BackupCommand.self, IndicatorsCommand.self, AlignCommand.self, BacktestCommand.self,
             TrainCommand.self, TrainWorkerCommand.self, EvaluateCommand.self, RankCommand.self, PublishCommand.self, AgentsCommand.self,
-            RunCommand.self, StatusCommand.self, WalkForwardCommand.self,
+            RunCommand.self, StatusCommand.self, WalkForwardCommand.self, ReportCommand.self,
         ])
 
     public init() {}

@@ -1,4 +1,5 @@
 import ChildProcesses
+import Evaluation
 import Foundation
 import Storage
 import Testing
@@ -90,6 +91,34 @@ import TestSupport
             #expect(!strategies.isEmpty && strategies.count <= 2_000)
             #expect(strategies.allSatisfy { ($0.outcome == "best") == ($0.performance > 0) })
         }
+
+        // The edge report: every evaluated symbol against the baselines of its own evaluation, figure for figure.
+        let edge = try await workspace.pipeline("report", "--symbols", "BTCUSDT,LINKUSDT")
+        #expect(edge.status == 0, "\(edge.combined)")
+        let summaries = try FileManager.default.contentsOfDirectory(atPath: workspace.path("reports/summary"))
+        let json = try #require(summaries.first { $0.hasSuffix(".json") }, "\(summaries)")
+        #expect(summaries.contains(json.replacingOccurrences(of: ".json", with: ".svg")))
+        let written = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: workspace.path("reports/summary/" + json))))
+            as? [String: Any])
+        let rows = try #require(written["rows"] as? [[String: Any]])
+        #expect(rows.compactMap { $0["symbol"] as? String }.sorted() == ["BTCUSDT", "LINKUSDT"])
+        for row in rows {
+            let symbol = try #require(row["symbol"] as? String), version = try #require(row["agent_version"] as? String)
+            let evaluation = try EvaluationReport.read(from: workspace.path("reports/evaluation/\(symbol)-\(version).json"))
+            let policy = try #require(evaluation.policies.first { $0.role == "candidate" } ?? evaluation.policies.first { $0.role == "current" })
+            // The agent as it trades: with its loser filter when that was switched on (what the gate judged).
+            let agent = evaluation.loserFilter?.enabled == true ? evaluation.loserFilter!.with : policy.metrics
+            #expect(row["loser_filter"] as? Bool == (evaluation.loserFilter?.enabled == true))
+            // (JSON text read back: equal to the last few bits.)
+            func same(_ a: Double?, _ b: Double?) -> Bool { a.flatMap { a in b.map { abs(a - $0) <= 1e-12 } } ?? false }
+            #expect(same(row["agent_return"] as? Double, agent.totalReturn) && row["trades"] as? Int == agent.trades)
+            let baselines = try #require(row["baselines"] as? [String: Double])
+            #expect(same(baselines["buy-and-hold"], evaluation.policy("buy-and-hold")?.metrics.totalReturn) && baselines["flat"] == 0,
+                    "\(baselines) \(evaluation.policies.map { "\($0.name) \($0.metrics.totalReturn)" })")
+            let line = try #require(edge.standardOutput.split(separator: "\n").first { $0.hasPrefix(symbol + " ") && $0.contains("%") })
+            #expect(line.contains(String(format: "%+.2f%%", agent.totalReturn * 100)), "\(line)")
+        }
+        #expect(edge.standardOutput.contains("the agent beats every trading baseline on "), "\(edge.standardOutput)")
 
         // 3. A run after a change of state (a new current agent) redoes only what depends on it; 4. then nothing.
         #expect(try await workspace.pipeline(arguments).status == 0)
