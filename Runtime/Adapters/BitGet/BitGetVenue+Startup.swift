@@ -11,8 +11,9 @@ public struct LiveStartRefusal: Error, Sendable, CustomStringConvertible {
 public struct LiveStartReport: Sendable, Equatable {
     /// The exchange's clock minus this machine's, ms.
     public var clockSkewMilliseconds: Int64
-    /// USDT available in the futures account.
+    /// USDT available in the futures account, and its equity (with the positions' unrealized PnL).
     public var availableBalance: Double
+    public var equity: Double
     /// The settings the checks changed (one-way mode, isolated margin), in words.
     public var changes: [String]
 }
@@ -49,9 +50,9 @@ extension BitGetVenue {
                     + "is accepted): synchronise it (e.g. `timedatectl set-ntp true` or chrony)",
             ])
         }
-        let available: Double
+        let usdt: AccountBalance?
         do {
-            available = try await client.accounts().first { $0.marginCoin.uppercased() == "USDT" }?.available ?? 0
+            usdt = try await client.accounts().first { $0.marginCoin.uppercased() == "USDT" }
         } catch let error as BitGetError {
             throw LiveStartRefusal(problems: ["\(error)"])
         }
@@ -103,7 +104,7 @@ extension BitGetVenue {
                     + (changes.isEmpty ? "" : " (already changed: \(changes.joined(separator: ", ")))")
                     + "; close open orders and positions, or set one-way mode and isolated margin in the app"])
         }
-        return LiveStartReport(clockSkewMilliseconds: skew, availableBalance: available, changes: changes)
+        return LiveStartReport(clockSkewMilliseconds: skew, availableBalance: usdt?.available ?? 0, equity: usdt?.equity ?? 0, changes: changes)
     }
 
     /// The symbols the exchange lists, tradable, on the grid the engine rounds to; a problem for each that is not.
@@ -127,15 +128,5 @@ extension BitGetVenue {
             listed.insert(symbol)
         }
         return listed
-    }
-}
-
-extension BitGetVenue {
-    /// The futures account's USDT equity now (balance with the positions' unrealized PnL).
-    public func accountEquity() async throws -> Double {
-        guard let usdt = try await client.accounts().first(where: { $0.marginCoin.uppercased() == "USDT" }) else {
-            throw LiveStartRefusal(problems: ["the futures account shows no USDT balance"])
-        }
-        return usdt.equity
     }
 }

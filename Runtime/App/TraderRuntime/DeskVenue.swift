@@ -85,8 +85,7 @@ extension CommandOutbox: DeskVenue {
     /// amount as the paper venue's model (a position opened at or after `time` pays nothing).
     public static func settleFunding(_ trader: inout OutboxSymbolTrader, rate: Double, markPrice: Double, time: Int64) -> EngineJournal {
         guard let position = trader.engine.account.position, position.openedAt < time, rate != 0 else { return EngineJournal() }
-        let amount = -position.side.sign * position.notional(at: markPrice) * rate
-        return trader.apply([.fundingSettled(rate: rate, amount: amount, time: time)])
+        return trader.apply([.fundingSettled(rate: rate, amount: position.funding(rate: rate, markPrice: markPrice), time: time)])
     }
     public static func positionToClose(_ trader: OutboxSymbolTrader) -> Position? { trader.engine.account.position }
     public static func takeCommands(_ trader: inout OutboxSymbolTrader) -> [VenueCommand] { trader.takeCommands() }

@@ -34,8 +34,9 @@ extension TraderRuntime {
                                 settings: LiveVenueSettings(stopConfirmationSeconds: settings.stopConfirmationSeconds,
                                                             checksServerTime: account.checksServerTime),
                                 logger: Logger(label: "trader.venue"))
+        let report: LiveStartReport
         do {
-            let report = try await venue.verifyForLiveTrading(symbols: symbols)
+            report = try await venue.verifyForLiveTrading(symbols: symbols)
             logger.notice("the exchange account is ready", metadata: [
                 "demo_trading": "\(account.demoTrading)", "available_usdt": "\(report.availableBalance)",
                 "clock_skew_ms": "\(report.clockSkewMilliseconds)", "changes": "\(report.changes.joined(separator: "; "))",
@@ -48,7 +49,7 @@ extension TraderRuntime {
         let stream = BitGetPrivateStream(url: ExchangeWatcher.privateURL(publicURL: environment.bitgetWebSocketURL, demoTrading: account.demoTrading),
                                          credentials: account.credentials)
         return DeskExchange(venue: venue, stream: stream, rules: Reconciliation.Rules(unknownPosition: UnknownPositionPolicy(rawValue: settings.unknownPosition) ?? .flatten),
-                            reconcileSeconds: settings.reconcileSeconds)
+                            reconcileSeconds: settings.reconcileSeconds, accountEquity: report.equity)
     }
 }
 
@@ -59,16 +60,11 @@ extension TraderRuntime {
     /// (`initial_capital` of trading/risk.yaml, each symbol's weight at most `maximum_weight`). Refused
     /// below 95% of it (the rest is what fees, funding and a by-hand close may have moved apart). The
     /// account must be this trader's alone: two traders on one account would each see all of it.
-    func checkAccountCovers(_ bookEquities: [Double], symbols: [Symbol], venue: BitGetVenue) async throws {
+    /// `account`: its USDT equity, as the start-up checks read it.
+    func checkAccountCovers(_ bookEquities: [Double], symbols: [Symbol], account: Double) throws {
         let plan = configuration.allocationRules(symbols: symbols)
         let sizing = min(plan.totalCapital, Double(symbols.count) * plan.maximumWeight * plan.totalCapital)
         let books = max(bookEquities.reduce(0, +), sizing)
-        let account: Double
-        do {
-            account = try await venue.accountEquity()
-        } catch {
-            throw TraderStartError("the account's equity cannot be read: \(error)")
-        }
         guard account < 0.95 * books else { return }
         throw TraderStartError(String(format: "the account's equity is %.2f USDT, less than the %.2f USDT the books of the traded symbols size by: "
                                           + "lower initial_capital in trading/risk.yaml to what the account holds, or add funds; nothing was traded",

@@ -104,7 +104,7 @@ public struct TraderRuntime: Sendable {
         let rest = BitGetRESTClient(baseURL: configuration.environment.bitgetBaseURL, logger: Logger(label: "trader.bitget"), demoTrading: demo)
         let loader = AgentLoader(agentsDirectory: configuration.paths.agents, featureSpecHash: FeatureSpec.standard.hash)
         var prepared = try await prepareSymbols(symbols, on: Venue.self, store: database, loader: loader)
-        if let exchange { try await checkAccountCovers(prepared.traders.values.map(\.engine.equity), symbols: symbols, venue: exchange.venue) }
+        if let exchange { try checkAccountCovers(prepared.traders.values.map(\.engine.equity), symbols: symbols, account: exchange.accountEquity) }
         let funding = FundingBook(rates: prepared.funding, client: rest, store: database, logger: Logger(label: "trader.funding"))
         for symbol in symbols {
             // Settlements published since the stored ones (the bars that catch up on them need their rates).

@@ -19,6 +19,8 @@ struct DeskExchange: Sendable {
     let rules: Reconciliation.Rules
     /// Seconds between two reconciliations of a symbol.
     let reconcileSeconds: Double
+    /// The account's USDT equity when the start-up checks read it.
+    let accountEquity: Double
 }
 
 extension EngineJournal {

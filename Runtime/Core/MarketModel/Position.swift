@@ -43,6 +43,10 @@ public struct Position: Sendable, Equatable, Codable {
     /// Notional value at `price`, USDT.
     public func notional(at price: Double) -> Double { size * price }
 
+    /// The funding one settlement at `rate` pays this position, valued at `markPrice`: received when
+    /// positive (longs pay shorts when the rate is positive), USDT.
+    public func funding(rate: Double, markPrice: Double) -> Double { -side.sign * notional(at: markPrice) * rate }
+
     /// Unrealised profit at `price`, USDT.
     public func unrealizedPnL(at price: Double) -> Double { side.sign * size * (price - entryPrice) }
 

@@ -90,7 +90,7 @@ public struct PerpetualAccount: Sendable, Equatable, Codable {
     @discardableResult
     public mutating func settleFunding(rate: Double, markPrice: Double) -> Double {
         guard let open = position else { return 0 }
-        let amount = -open.side.sign * open.notional(at: markPrice) * rate
+        let amount = open.funding(rate: rate, markPrice: markPrice)
         applyFunding(amount: amount)
         return amount
     }
